@@ -1,0 +1,85 @@
+// The testscript harness: every scenario in testdata/script runs the real
+// programs, built once by TestMain, against each other on 127.0.0.1.
+package unpgo
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// commands are the scenario commands beyond testscript's own. Each
+// cmd_*_test.go file adds its own in an init function.
+var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){}
+
+// TestMain builds every main package of the workspace (the servers, the
+// client, daytime, ...) into one temporary directory and puts it first on
+// PATH, so that scenarios exec the programs a user would run.
+func TestMain(m *testing.M) {
+	os.Exit(buildAndRun(m))
+}
+
+func buildAndRun(m *testing.M) int {
+	bin, err := os.MkdirTemp("", "unp-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(bin)
+	out, err := exec.Command("go", "list", "-f", `{{if eq .Name "main"}}{{.ImportPath}}{{end}}`, "work").Output()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "go list work: %v\n", err)
+		return 1
+	}
+	mains := strings.Fields(string(out))
+	build := exec.Command("go", append([]string{"build", "-o", bin + "/"}, mains...)...)
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "building %v: %v\n", mains, err)
+		return 1
+	}
+	os.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return m.Run()
+}
+
+// TestScripts runs testdata/script/*.txtar, one scenario per file.
+func TestScripts(t *testing.T) {
+	watchSources(t)
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		Cmds:                commands,
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+	})
+}
+
+// watchSources stats every source file of the workspace. The go command
+// caches a test's result keyed on the test binary and on the files the test
+// looked at, and the binaries built in TestMain are invisible to it; looking
+// at their sources here makes a change to any program re-run the scenarios.
+func watchSources(t *testing.T) {
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != "." && (strings.HasPrefix(name, ".") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if n := d.Name(); strings.HasSuffix(n, ".go") || n == "go.mod" || n == "go.sum" || n == "go.work" {
+			_, err = os.Stat(path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,52 @@
+// See UNPv1 3e, Figure 1.9 (intro/daytimetcpsrv.c), the seed's first listing.
+
+// Daytime is the simplest iterative TCP server, where chapter 30 starts: it
+// accepts a connection, writes the current time in ctime(3) format followed
+// by CR LF (the daytime protocol, RFC 867), closes, and accepts the next.
+// It serves one client at a time, which costs nothing here because each
+// client is done after one short write.
+//
+// Departure: the book binds the well-known port 13 on the wildcard address;
+// this one takes the book's usual [host] port arguments (port 13 needs root),
+// announces itself like every server here, and on SIGINT or SIGTERM prints
+// its CPU time and exits.
+//
+// Usage:
+//
+//	daytime [ <host> ] <port#>
+package main
+
+import (
+	"os"
+	"time"
+
+	"unp-go.dev/unp"
+)
+
+func main() {
+	var listenfd int
+	switch len(os.Args) {
+	case 2:
+		listenfd = unp.Tcp_listen("", os.Args[1])
+	case 3:
+		listenfd = unp.Tcp_listen(os.Args[1], os.Args[2])
+	default:
+		unp.Usage("daytime [ <host> ] <port#>")
+	}
+	unp.Signal(unp.Pr_cpu_time)
+	unp.Ready(listenfd)
+
+	for {
+		connfd, cliaddr, err := unp.Accept(listenfd)
+		if err != nil {
+			unp.Err_msg("accept: %v", err)
+			continue
+		}
+		// ctime(3) format, "%.24s\r\n" as the book: Mon Jan  2 15:04:05 2006
+		buff := time.Now().Format(time.ANSIC) + "\r\n"
+		if err := unp.Writen(connfd, []byte(buff)); err != nil {
+			unp.Err_msg("%s: %v", unp.Sock_ntop(cliaddr), err)
+		}
+		unp.Close(connfd)
+	}
+}

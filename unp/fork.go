@@ -1,0 +1,109 @@
+package unp
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// Go cannot fork(2) without exec: a Go program is many threads, and a child
+// that is a copy of just one of them would inherit locked mutexes and a
+// half-stopped runtime. So the fork analog starts this same executable again
+// with a role marker in the environment, and the descriptors the child needs
+// at known numbers. The child's main calls Child first thing and, finding a
+// role, runs the book's child_main instead of the parent's main.
+
+const roleEnv = "UNP_CHILD"
+
+// Fork starts a child process: this executable again, with args as its
+// arguments, role in its environment (see Child), and fds[i] open in the
+// child as descriptor ChildFd(i). Standard input, output and error are
+// shared with the parent. It returns the child's PID; the caller reaps it.
+//
+// The child gets SIGKILL if the parent dies (PR_SET_PDEATHSIG), so a killed
+// server never leaves orphans serving its port. The kernel ties that signal
+// to the parent *thread* that forked, and the Go runtime may end threads, so
+// every Fork runs on one goroutine locked to its OS thread for the life of
+// the process.
+//
+// Departure: the book's Fork returns twice; a child here starts from main.
+// What it costs over fork(2) is an exec and a Go runtime start-up, which
+// serv01-fork measures.
+func Fork(role string, args []string, fds ...int) (int, error) {
+	forkerOnce.Do(startForker)
+	req := forkReq{role, args, fds, make(chan forkResult)}
+	forker <- req
+	res := <-req.reply
+	return res.pid, res.err
+}
+
+// ChildFd returns the descriptor at which a child finds fds[i] of its Fork.
+func ChildFd(i int) int { return 3 + i }
+
+// Child reports whether this process was started by Fork, and if so with
+// which role and arguments. A child ignores SIGINT: Ctrl-C in a terminal
+// signals the whole process group, and it is the parent's job to decide the
+// order of shutdown (stop respawning, then terminate and reap its children).
+func Child() (role string, args []string, ok bool) {
+	role, ok = os.LookupEnv(roleEnv)
+	if !ok {
+		return "", nil, false
+	}
+	signal.Ignore(syscall.SIGINT)
+	return role, os.Args[1:], true
+}
+
+type forkReq struct {
+	role  string
+	args  []string
+	fds   []int
+	reply chan forkResult
+}
+
+type forkResult struct {
+	pid int
+	err error
+}
+
+var (
+	forkerOnce sync.Once
+	forker     = make(chan forkReq)
+)
+
+func startForker() {
+	exe, exeErr := os.Executable()
+	env := make([]string, 0, len(os.Environ())+1)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, roleEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	go func() {
+		runtime.LockOSThread() // never unlocked: this thread lives as long as the process
+		for req := range forker {
+			if exeErr != nil {
+				req.reply <- forkResult{-1, exeErr}
+				continue
+			}
+			files := []uintptr{0, 1, 2}
+			for _, fd := range req.fds {
+				files = append(files, uintptr(fd))
+			}
+			attr := &syscall.ProcAttr{
+				Env:   append(env[:len(env):len(env)], roleEnv+"="+req.role),
+				Files: files,
+				Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+			}
+			argv := append([]string{os.Args[0]}, req.args...)
+			pid, err := syscall.ForkExec(exe, argv, attr)
+			if err != nil {
+				err = fmt.Errorf("fork %s: %w", req.role, err)
+			}
+			req.reply <- forkResult{pid, err}
+		}
+	}()
+}

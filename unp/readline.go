@@ -1,0 +1,71 @@
+package unp
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ErrLineTooLong is returned by Readline for a line that does not fit in
+// MAXLINE bytes, newline included.
+var ErrLineTooLong = fmt.Errorf("line longer than %d bytes", MAXLINE)
+
+// ErrPartialLine is returned by Readline when the peer closes in the middle
+// of a line.
+var ErrPartialLine = errors.New("connection closed in mid-line")
+
+// Rline is the buffer behind the book's fast readline (lib/readline.c,
+// Figure 3.18): instead of one read(2) per byte, read as much as the socket
+// holds and hand out lines from the buffer. One Rline serves one connection
+// at a time; Reset it for the next.
+//
+// Departure: the book keeps the buffer in static (later thread-specific)
+// variables; here it is a value the caller owns, so threads need no
+// thread-specific data.
+type Rline struct {
+	fd   int
+	r, w int // unread bytes are buf[r:w]
+	buf  [MAXLINE]byte
+}
+
+// Reset points the reader at a new connection and drops anything buffered.
+func (rl *Rline) Reset(fd int) {
+	rl.fd, rl.r, rl.w = fd, 0, 0
+}
+
+// Readline returns the next line without its newline. The slice aliases the
+// buffer and is valid until the next call. At a clean end of stream it
+// returns io.EOF; a line cut off by EOF is ErrPartialLine, and a line longer
+// than MAXLINE is ErrLineTooLong.
+//
+// Departure: the book's readline silently truncates an over-long line to
+// maxlen-1 bytes and returns the rest as the next "line"; for a server that
+// parses numbers that turns junk into requests.
+func (rl *Rline) Readline() ([]byte, error) {
+	for {
+		if i := bytes.IndexByte(rl.buf[rl.r:rl.w], '\n'); i >= 0 {
+			line := rl.buf[rl.r : rl.r+i]
+			rl.r += i + 1
+			return line, nil
+		}
+		if rl.r > 0 { // slide the partial line to the front
+			rl.w = copy(rl.buf[:], rl.buf[rl.r:rl.w])
+			rl.r = 0
+		}
+		if rl.w == len(rl.buf) {
+			return nil, ErrLineTooLong
+		}
+		n, err := Read(rl.fd, rl.buf[rl.w:])
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			if rl.w > 0 {
+				return nil, ErrPartialLine
+			}
+			return nil, io.EOF
+		}
+		rl.w += n
+	}
+}

@@ -1,0 +1,161 @@
+package unp
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// Tcp_listen creates a listening TCP socket bound to host and serv and
+// returns its raw descriptor: the book's Tcp_listen (lib/tcp_listen.c,
+// section 11.13). host may be empty for the wildcard address, an IPv4 or
+// IPv6 literal, or a name; serv a port number (0 lets the kernel choose) or a
+// service name. The socket has SO_REUSEADDR, is blocking and close-on-exec,
+// and listens with backlog LISTENQ. Like the book's wrapper it exits through
+// Err_sys when it cannot.
+func Tcp_listen(host, serv string) int {
+	if _, err := IdleTimeout(); err != nil {
+		Err_quit("%v", err)
+	}
+	fd, err := tcp_listen(host, serv)
+	if err != nil {
+		Err_sys(err, "tcp_listen error for %s, %s", host, serv)
+	}
+	return fd
+}
+
+func tcp_listen(host, serv string) (int, error) {
+	port, err := lookupPort(serv)
+	if err != nil {
+		return -1, err
+	}
+	var addrs []netip.Addr
+	if host == "" {
+		// Like getaddrinfo with AI_PASSIVE: the IPv6 wildcard first (dual
+		// stack, so IPv4 clients reach it too), then the IPv4 one.
+		addrs = []netip.Addr{netip.IPv6Unspecified(), netip.IPv4Unspecified()}
+	} else if addrs, err = lookupHost(host); err != nil {
+		return -1, err
+	}
+	// As the book, try each address until one binds.
+	for _, a := range addrs {
+		var fd int
+		if fd, err = listenOn(netip.AddrPortFrom(a, port)); err == nil {
+			return fd, nil
+		}
+	}
+	return -1, err
+}
+
+func listenOn(ap netip.AddrPort) (int, error) {
+	sa, family := sockaddr(ap)
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("socket: %w", err)
+	}
+	if err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err == nil {
+		if family == unix.AF_INET6 && ap.Addr().IsUnspecified() {
+			err = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 0)
+		}
+	}
+	if err == nil {
+		if err = unix.Bind(fd, sa); err != nil {
+			err = fmt.Errorf("bind %v: %w", ap, err)
+		}
+	}
+	if err == nil {
+		if err = unix.Listen(fd, LISTENQ); err != nil {
+			err = fmt.Errorf("listen: %w", err)
+		}
+	}
+	if err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+// Tcp_connect connects a TCP socket to host and serv and returns its raw,
+// blocking, close-on-exec descriptor: the book's tcp_connect
+// (lib/tcp_connect.c, section 11.12), trying each address of host in turn.
+//
+// Departure: the book's wrapper exits on failure; the client counts a failed
+// connection as an error and goes on, so this returns the error.
+func Tcp_connect(host, serv string) (int, error) {
+	port, err := lookupPort(serv)
+	if err != nil {
+		return -1, err
+	}
+	addrs, err := lookupHost(host)
+	if err != nil {
+		return -1, err
+	}
+	for _, a := range addrs {
+		var fd int
+		sa, family := sockaddr(netip.AddrPortFrom(a, port))
+		fd, err = unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return -1, fmt.Errorf("socket: %w", err)
+		}
+		for err = unix.Connect(fd, sa); err == unix.EINTR; {
+			// An interrupted connect goes on in the background; wait
+			// for it by polling for writability.
+			err = waitConnect(fd)
+		}
+		if err == nil {
+			return fd, nil
+		}
+		unix.Close(fd)
+		err = fmt.Errorf("connect %s: %w", Sock_ntop(sa), err)
+	}
+	return -1, err
+}
+
+func waitConnect(fd int) error {
+	pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+	if _, err := unix.Poll(pfd, -1); err != nil {
+		return err
+	}
+	soerr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err != nil {
+		return err
+	}
+	if soerr != 0 {
+		return unix.Errno(soerr)
+	}
+	return nil
+}
+
+func sockaddr(ap netip.AddrPort) (unix.Sockaddr, int) {
+	if a := ap.Addr(); a.Is4() || a.Is4In6() {
+		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.Unmap().As4()}, unix.AF_INET
+	}
+	return &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}, unix.AF_INET6
+}
+
+// lookupHost turns a literal or a name into addresses, as getaddrinfo.
+func lookupHost(host string) ([]netip.Addr, error) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return []netip.Addr{a}, nil
+	}
+	ips, err := net.DefaultResolver.LookupNetIP(context.Background(), "ip", host)
+	if err != nil {
+		return nil, err
+	}
+	return ips, nil
+}
+
+func lookupPort(serv string) (uint16, error) {
+	if p, err := strconv.ParseUint(serv, 10, 16); err == nil {
+		return uint16(p), nil
+	}
+	p, err := net.LookupPort("tcp", serv)
+	if err != nil {
+		return 0, err
+	}
+	return uint16(p), nil
+}
