@@ -1,0 +1,88 @@
+package unp
+
+import (
+	"os"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// A Lock is what serv03 and serv04 hold around accept: the book's
+// my_lock_wait and my_lock_release (server/lock_fcntl.c,
+// server/lock_pthread.c, sections 30.7 and 30.8). The parent creates it
+// with My_lock_init or My_mutex_init and passes Fd to each child with Fork;
+// the child opens its own handle on the same lock with My_lock_open or
+// My_mutex_open. The two servers differ only in those two calls.
+type Lock interface {
+	// My_lock_wait blocks until this process holds the lock.
+	My_lock_wait()
+	// My_lock_release releases it.
+	My_lock_release()
+	// Fd is the descriptor a child must inherit to share the lock.
+	Fd() int
+}
+
+// fcntlLock is a POSIX record lock (fcntl F_SETLKW) on a whole file.
+type fcntlLock struct {
+	fd               int
+	lockIt, unlockIt unix.Flock_t
+}
+
+// My_lock_init creates the book's file lock: a temporary file made from
+// pathname (a mkstemp template such as "/tmp/lock.XXXXXX"), unlinked at
+// once so nothing is left behind, its descriptor kept open for the
+// children to inherit. It exits through Err_sys if it cannot.
+//
+// Why fcntl and not flock(2) or an OFD lock: those belong to the open file
+// description, which a descriptor inherited across fork or exec shares with
+// the parent and every sibling, so each child would find the lock "already
+// held by itself" and none would ever wait. An fcntl record lock belongs to
+// the process, so siblings exclude each other as the book needs, and the
+// kernel releases it when its holder dies — a killed child cannot leave it
+// locked.
+func My_lock_init(pathname string) Lock {
+	dir, base := "/tmp", "lock.*"
+	if pathname != "" {
+		dir, base = pathname[:strings.LastIndexByte(pathname, '/')+1], pathname[strings.LastIndexByte(pathname, '/')+1:]
+		base = strings.TrimRight(base, "X") + "*"
+	}
+	f, err := os.CreateTemp(dir, base)
+	if err != nil {
+		Err_sys(err, "my_lock_init")
+	}
+	os.Remove(f.Name()) // but the descriptor remains open
+	fd, err := unix.Dup(int(f.Fd()))
+	f.Close() // the os.File's finalizer would close a descriptor we keep
+	if err != nil {
+		Err_sys(err, "my_lock_init: dup")
+	}
+	return My_lock_open(fd)
+}
+
+// My_lock_open returns the file lock whose descriptor a child inherited.
+func My_lock_open(fd int) Lock {
+	l := &fcntlLock{fd: fd}
+	l.lockIt = unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 0, Len: 0} // whole file
+	l.unlockIt = unix.Flock_t{Type: unix.F_UNLCK, Whence: 0, Start: 0, Len: 0}
+	return l
+}
+
+func (l *fcntlLock) Fd() int { return l.fd }
+
+func (l *fcntlLock) My_lock_wait() {
+	for {
+		err := unix.FcntlFlock(uintptr(l.fd), unix.F_SETLKW, &l.lockIt)
+		if err == nil {
+			return
+		}
+		if err != unix.EINTR {
+			Err_sys(err, "fcntl error for my_lock_wait")
+		}
+	}
+}
+
+func (l *fcntlLock) My_lock_release() {
+	if err := unix.FcntlFlock(uintptr(l.fd), unix.F_SETLK, &l.unlockIt); err != nil {
+		Err_sys(err, "fcntl error for my_lock_release")
+	}
+}
