@@ -1,15 +1,178 @@
 package unp
 
-// My_mutex_init creates the book's process-shared mutex (lock_pthread.c):
-// here a futex word in shared memory, robust against a holder that dies.
-// Being written by the lead; the signature is fixed.
-func My_mutex_init() Lock {
-	Err_quit("My_mutex_init: not written yet")
-	return nil
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The book's serv04 puts a pthread mutex with PTHREAD_PROCESS_SHARED in a
+// page of /dev/zero mapped MAP_SHARED before fork, so every child sees the
+// same mutex. Go has neither fork nor a process-shared mutex, so this is the
+// mutex glibc builds underneath, written out: a 32-bit futex word in a memfd
+// page that every child maps (MAP_ANONYMOUS memory would not survive exec),
+// locked with compare-and-swap and slept on with futex(2) *without*
+// FUTEX_PRIVATE_FLAG, because the waiters are in different processes.
+//
+// Robustness. A child killed while it holds the mutex — in serv04 the holder
+// is the child asleep in accept, so any SIGKILL may hit it — would otherwise
+// leave every sibling asleep forever. The kernel's robust futex list
+// (set_robust_list(2), Documentation/locking/robust-futexes.rst) prevents
+// that: the word holds the owner's thread ID, each thread registers a list
+// of the robust locks it holds, and when a thread dies the kernel walks its
+// list, marks each lock it still owns FUTEX_OWNER_DIED and wakes a waiter,
+// which takes the lock over. This is what pthread_mutexattr_setrobust gives
+// C programs; the book's version is not robust.
+
+// Bits of a robust futex word (linux/futex.h).
+const (
+	futexWaiters   = 0x80000000
+	futexOwnerDied = 0x40000000
+	futexTIDMask   = 0x3fffffff
+
+	futexWait = 0 // FUTEX_WAIT, shared: no FUTEX_PRIVATE_FLAG
+	futexWake = 1 // FUTEX_WAKE
+)
+
+// The shared page: a struct robust_list entry, then the futex word, at the
+// fixed distance the kernel is told (futex_offset), as glibc lays out a
+// robust pthread_mutex_t.
+const (
+	entryOff    = 0 // struct robust_list { struct robust_list *next; }
+	wordOff     = 8 // the futex word
+	futexOffset = wordOff - entryOff
+)
+
+// robustHead is struct robust_list_head: one per OS thread, registered with
+// set_robust_list(2) by the thread itself. Addresses are uintptr so that
+// the garbage collector neither follows nor moves them.
+type robustHead struct {
+	next          uintptr // the list: head -> entry -> head, or head -> head
+	futexOffset   int64
+	listOpPending uintptr
 }
 
-// My_mutex_open returns the mutex whose descriptor a child inherited.
+var (
+	headsMu sync.Mutex
+	heads   = map[int]*robustHead{} // by thread ID; never freed, so the kernel's pointers stay good
+)
+
+// threadHead returns the calling thread's robust list head, registering it
+// on first use. The caller must have locked the goroutine to its thread.
+func threadHead(tid int) *robustHead {
+	headsMu.Lock()
+	defer headsMu.Unlock()
+	if h, ok := heads[tid]; ok {
+		return h
+	}
+	h := &robustHead{futexOffset: futexOffset}
+	h.next = uintptr(unsafe.Pointer(h))
+	_, _, e := unix.RawSyscall(unix.SYS_SET_ROBUST_LIST, uintptr(unsafe.Pointer(h)),
+		unsafe.Sizeof(*h), 0)
+	if e != 0 {
+		Err_sys(e, "set_robust_list")
+	}
+	heads[tid] = h
+	return h
+}
+
+// mutexLock is the process-shared robust mutex.
+type mutexLock struct {
+	fd    int
+	mem   []byte
+	word  *uint32
+	entry *uintptr   // the robust_list entry in the shared page
+	local sync.Mutex // goroutines of one process queue here first
+	head  *robustHead
+}
+
+// My_mutex_init creates the book's process-shared mutex (lock_pthread.c,
+// section 30.8): a futex word in a fresh memfd page, unlocked. Pass Fd to
+// the children; each opens it with My_mutex_open. It exits through Err_sys
+// if it cannot.
+func My_mutex_init() Lock {
+	fd, err := unix.MemfdCreate("unp-mutex", unix.MFD_CLOEXEC)
+	if err != nil {
+		Err_sys(err, "memfd_create")
+	}
+	if err := unix.Ftruncate(fd, int64(unix.Getpagesize())); err != nil {
+		Err_sys(err, "ftruncate")
+	}
+	return My_mutex_open(fd)
+}
+
+// My_mutex_open maps the mutex whose memfd a child inherited at fd.
 func My_mutex_open(fd int) Lock {
-	Err_quit("My_mutex_open: not written yet")
-	return nil
+	mem, err := unix.Mmap(fd, 0, unix.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		Err_sys(err, "mmap")
+	}
+	return &mutexLock{
+		fd:    fd,
+		mem:   mem,
+		word:  (*uint32)(unsafe.Pointer(&mem[wordOff])),
+		entry: (*uintptr)(unsafe.Pointer(&mem[entryOff])),
+	}
+}
+
+func (m *mutexLock) Fd() int { return m.fd }
+
+// My_lock_wait takes the mutex. The goroutine stays locked to its OS thread
+// until My_lock_release: the word and the robust list name a thread, and the
+// kernel cleans up after threads.
+func (m *mutexLock) My_lock_wait() {
+	m.local.Lock()
+	runtime.LockOSThread()
+	tid := unix.Gettid()
+	h := threadHead(tid)
+	m.head = h
+	h.listOpPending = uintptr(unsafe.Pointer(m.entry)) // if we die mid-acquire, the kernel still looks here
+	waited := false
+	for {
+		v := atomic.LoadUint32(m.word)
+		if v&futexTIDMask == 0 { // free, or its owner died
+			// Once we have slept, others may be asleep too: keep the
+			// waiters bit so that our release wakes one.
+			nv := uint32(tid)
+			if waited || v&(futexWaiters|futexOwnerDied) != 0 {
+				nv |= futexWaiters
+			}
+			if atomic.CompareAndSwapUint32(m.word, v, nv) {
+				if v&futexOwnerDied != 0 {
+					Err_msg("mutex: previous owner died holding it; recovered")
+				}
+				break
+			}
+			continue
+		}
+		if v&futexWaiters == 0 && !atomic.CompareAndSwapUint32(m.word, v, v|futexWaiters) {
+			continue
+		}
+		m.futex(futexWait, v|futexWaiters) // EINTR, EAGAIN: just look again
+		waited = true
+	}
+	*m.entry = uintptr(unsafe.Pointer(h)) // entry -> head: the list's end
+	h.next = uintptr(unsafe.Pointer(m.entry))
+	h.listOpPending = 0
+}
+
+// My_lock_release unlocks the mutex and wakes one waiter, if any.
+func (m *mutexLock) My_lock_release() {
+	h := m.head
+	h.listOpPending = uintptr(unsafe.Pointer(m.entry))
+	h.next = uintptr(unsafe.Pointer(h)) // unlink before the word says "free"
+	if atomic.SwapUint32(m.word, 0)&futexWaiters != 0 {
+		m.futex(futexWake, 1)
+	}
+	h.listOpPending = 0
+	runtime.UnlockOSThread()
+	m.local.Unlock()
+}
+
+func (m *mutexLock) futex(op int, val uint32) {
+	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(m.word)), uintptr(op),
+		uintptr(val), 0, 0, 0)
 }
