@@ -2,6 +2,7 @@ package unp
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -41,12 +42,9 @@ type fcntlLock struct {
 // kernel releases it when its holder dies — a killed child cannot leave it
 // locked.
 func My_lock_init(pathname string) Lock {
-	dir, base := "/tmp", "lock.*"
-	if pathname != "" {
-		dir, base = pathname[:strings.LastIndexByte(pathname, '/')+1], pathname[strings.LastIndexByte(pathname, '/')+1:]
-		base = strings.TrimRight(base, "X") + "*"
-	}
-	f, err := os.CreateTemp(dir, base)
+	// mkstemp's XXXXXX is os.CreateTemp's *
+	dir, base := filepath.Split(pathname)
+	f, err := os.CreateTemp(dir, strings.TrimRight(base, "X")+"*")
 	if err != nil {
 		Err_sys(err, "my_lock_init")
 	}
