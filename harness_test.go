@@ -38,14 +38,31 @@ func buildAndRun(m *testing.M) int {
 		return 1
 	}
 	mains := strings.Fields(string(out))
-	build := exec.Command("go", append([]string{"build", "-o", bin + "/"}, mains...)...)
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "building %v: %v\n", mains, err)
-		return 1
+	if _, err := goBuild(bin, mains...); err != nil {
+		// Build one by one, so that one broken program fails TestBuild and
+		// its own scenarios, not every scenario.
+		for _, pkg := range mains {
+			if out, err := goBuild(bin, pkg); err != nil {
+				buildErrors = append(buildErrors, fmt.Sprintf("%s: %v\n%s", pkg, err, out))
+			}
+		}
 	}
 	os.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return m.Run()
+}
+
+// buildErrors holds what TestMain could not build.
+var buildErrors []string
+
+func goBuild(bin string, pkgs ...string) ([]byte, error) {
+	return exec.Command("go", append([]string{"build", "-o", bin + "/"}, pkgs...)...).CombinedOutput()
+}
+
+// TestBuild fails if any program of the workspace did not build.
+func TestBuild(t *testing.T) {
+	for _, e := range buildErrors {
+		t.Error(e)
+	}
 }
 
 // TestScripts runs testdata/script/*.txtar, one scenario per file.
