@@ -1,0 +1,77 @@
+package unpgo
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func init() { commands["procstat"] = procstat }
+
+// procstat [-fds N] [-maxfds N] [-minthreads N] [-maxthreads N] looks at
+// the one process this scenario runs (its server, found by $WORK in its
+// environment as noprocs does), prints
+//
+//	fds F, threads T
+//
+// (open descriptors in /proc/PID/fd, Threads in /proc/PID/status) and sets
+// $FDS and $THREADS. With flags it requires those bounds, waiting up to 5 s
+// for them to hold, since a server closes a connection only after its
+// client has gone: a leak shows as a count that never comes back.
+func procstat(ts *testscript.TestScript, neg bool, args []string) {
+	fl := flag.NewFlagSet("procstat", flag.ContinueOnError)
+	fds := fl.Int("fds", -1, "")
+	maxfds := fl.Int("maxfds", -1, "")
+	minthreads := fl.Int("minthreads", -1, "")
+	maxthreads := fl.Int("maxthreads", -1, "")
+	if err := fl.Parse(args); err != nil || fl.NArg() != 0 || neg {
+		ts.Fatalf("usage: procstat [-fds N] [-maxfds N] [-minthreads N] [-maxthreads N]")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		pids := scriptProcs(ts, "")
+		if len(pids) != 1 {
+			ts.Fatalf("procstat: want one process of this scenario, found %v", pids)
+		}
+		f, t := fdCount(ts, pids[0]), threadCount(ts, pids[0])
+		ok := (*fds < 0 || f == *fds) && (*maxfds < 0 || f <= *maxfds) &&
+			(*minthreads < 0 || t >= *minthreads) && (*maxthreads < 0 || t <= *maxthreads)
+		if ok || time.Now().After(deadline) {
+			fmt.Fprintf(ts.Stdout(), "fds %d, threads %d\n", f, t)
+			ts.Setenv("FDS", strconv.Itoa(f))
+			ts.Setenv("THREADS", strconv.Itoa(t))
+			if !ok {
+				ts.Fatalf("procstat: fds %d, threads %d out of bounds %v", f, t, args)
+			}
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func fdCount(ts *testscript.TestScript, pid int) int {
+	entries, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	ts.Check(err)
+	return len(entries)
+}
+
+func threadCount(ts *testscript.TestScript, pid int) int {
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	ts.Check(err)
+	sc := bufio.NewScanner(bytes.NewReader(status))
+	for sc.Scan() {
+		if v, ok := bytes.CutPrefix(sc.Bytes(), []byte("Threads:")); ok {
+			n, err := strconv.Atoi(string(bytes.TrimSpace(v)))
+			ts.Check(err)
+			return n
+		}
+	}
+	ts.Fatalf("no Threads line in /proc/%d/status", pid)
+	return 0
+}
