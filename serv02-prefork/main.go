@@ -1,8 +1,78 @@
-// Package main will hold serv02-prefork; see the README's design table.
+// See UNPv1 3e, section 30.6, Figures 30.9-30.11 (server/serv02.c, server/child02.c).
+
+// Serv02-prefork is the preforked server with no locking around accept:
+// the parent creates the listening socket and #children child processes at
+// start-up, and every child blocks in accept(2) on that one shared socket.
+// The kernel hands each new connection to one of the sleeping children,
+// which serves it with web_child and goes back to accept.
+//
+// Cost. No process is created per client, so the fork cost of serv01 is
+// paid #children times at start-up instead of once per connection. The
+// price is a guess: #children must be large enough for the peak load, or
+// clients wait in the listen queue, and every idle child is a process.
+//
+// The thundering herd (section 30.6). On the 4.4BSD kernels of the book,
+// every child asleep in accept on one socket was woken by each new
+// connection; one won it and the rest went back to sleep, so the CPU cost
+// grew with #children. Worse, the book's child_main calls select before
+// accept, and a socket selected on by many processes makes the kernel wake
+// them all (a "select collision"), and all but one then block in accept.
+// Linux has woken exactly one process blocked in accept on a socket since
+// 2.6 (the wait queue entries are WQ_FLAG_EXCLUSIVE), so there is no herd
+// in plain accept, and this port drops the book's select: it would only
+// bring the herd back. The distribution of connections across the
+// children, printed by the meter at SIGINT, is still the kernel's choice:
+// Linux wakes the waiter that slept longest, so it comes out even.
+//
+// Failure mode. A child that dies (a bug, the OOM killer, a stray kill)
+// takes only the connection it was serving with it. Departure: the book's
+// parent never notices, and serves on with one child fewer; this parent
+// reaps it, logs one line, and starts a new child in the same slot
+// (unp.Children).
+//
+// Usage:
+//
+//	serv02-prefork [ <host> ] <port#> <#children>
+//
+// Each child prints "child PID starting". Ctrl-C (SIGINT) or SIGTERM
+// terminates and reaps every child, prints "child I, N connections" for
+// each slot, then "user time = U, sys time = S" for the parent and all
+// its children, and exits.
 package main
 
-import "unp-go.dev/unp"
+import (
+	"fmt"
+
+	"unp-go.dev/unp"
+)
+
+var (
+	listenfd int
+	meter    *unp.Meter    // per-child connection counts, in shared memory
+	pids     *unp.Children // the book's pids array
+)
 
 func main() {
-	unp.Err_quit("serv02-prefork: not written yet")
+	if _, args, ok := unp.Child(); ok {
+		child_main(args) // never returns
+	}
+	var nchildren int
+	listenfd, nchildren = unp.Tcp_listen_n("serv02-prefork [ <host> ] <port#> <#children>")
+
+	meter = unp.NewMeter(nchildren)
+	sigfd := unp.Sig_pipe() // before the first fork: no SIGCHLD is missed
+	pids = unp.Prefork(nchildren, child_make)
+	unp.Ready(listenfd)
+
+	pids.Pause(sigfd, sig_int) // everything done by children
+}
+
+// sig_int terminates all children, waits for them, prints how many
+// connections each slot served and the CPU time of parent and children.
+func sig_int() {
+	pids.Terminate()
+	for i := range meter.Len() {
+		fmt.Printf("child %d, %d connections\n", i, meter.Count(i))
+	}
+	unp.Pr_cpu_time()
 }

@@ -1,0 +1,155 @@
+package unpgo
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// Commands for the pooled designs' scenarios (serv02-serv05).
+func init() {
+	commands["counts"] = counts
+	commands["killwait"] = killwait
+	commands["killpidfile"] = killpidfile
+	commands["fds"] = fds
+}
+
+// counts KIND N SUM checks the SIGINT report in the last command's stdout
+// (normally a wait): exactly N lines "KIND I, C connections", one for each
+// I in 0..N-1, whose counts C add up to SUM.
+func counts(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: counts KIND N SUM")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	want, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(args[0]) + ` (\d+), (\d+) connections$`)
+	var slots []int
+	sum := 0
+	for _, m := range re.FindAllStringSubmatch(ts.ReadFile("stdout"), -1) {
+		i, _ := strconv.Atoi(m[1])
+		c, _ := strconv.Atoi(m[2])
+		slots = append(slots, i)
+		sum += c
+	}
+	slices.Sort(slots)
+	for i, s := range slots {
+		if s != i {
+			ts.Fatalf("%s lines for slots %v, want 0..%d once each", args[0], slots, n-1)
+		}
+	}
+	if len(slots) != n || sum != want {
+		ts.Fatalf("%d %s lines summing to %d, want %d summing to %d", len(slots), args[0], sum, n, want)
+	}
+}
+
+// killwait ROLE N sends SIGKILL to one process of this scenario in ROLE (see
+// killchild), prints "killed PID", and waits (at most 10 s) until that
+// process is gone and N processes run in ROLE again: the parent has reaped
+// the dead child and started its replacement.
+func killwait(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: killwait ROLE N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	pids := scriptProcs(ts, args[0])
+	if len(pids) == 0 {
+		ts.Fatalf("no process in role %q", args[0])
+	}
+	victim := pids[0]
+	ts.Check(syscall.Kill(victim, syscall.SIGKILL))
+	fmt.Fprintf(ts.Stdout(), "killed %d\n", victim)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pids = scriptProcs(ts, args[0])
+		if len(pids) == n && !slices.Contains(pids, victim) {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%d processes in role %q after killing %d: %v", len(pids), args[0], victim, pids)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// killpidfile FILE waits (at most 10 s) until FILE holds a PID, as the
+// servers' test-only UNP_TEST_HOLD_LOCK hook writes, sends that process
+// SIGKILL and prints "killed PID".
+func killpidfile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: killpidfile FILE")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, _ := os.ReadFile(ts.MkAbs(args[0]))
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid > 0 {
+			ts.Check(syscall.Kill(pid, syscall.SIGKILL))
+			fmt.Fprintf(ts.Stdout(), "killed %d\n", pid)
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("no PID in %s after 10 s", args[0])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// fds save FILE writes the open-descriptor count of every process of this
+// scenario, one "NAME ROLE COUNT" line each, sorted, to FILE. fds same FILE
+// waits (at most 5 s) until the counts are again what FILE holds, and fails
+// with both lists if they never are: a descriptor leak.
+func fds(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 || (args[0] != "save" && args[0] != "same") {
+		ts.Fatalf("usage: fds save|same FILE")
+	}
+	path := ts.MkAbs(args[1])
+	if args[0] == "save" {
+		ts.Check(os.WriteFile(path, []byte(fdCounts(ts)), 0o666))
+		return
+	}
+	want := ts.ReadFile(args[1])
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := fdCounts(ts)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("descriptor counts changed:\nwas:\n%snow:\n%s", want, got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func fdCounts(ts *testscript.TestScript) string {
+	var lines []string
+	for _, pid := range scriptProcs(ts, "") {
+		dir := "/proc/" + strconv.Itoa(pid)
+		comm, _ := os.ReadFile(dir + "/comm")
+		env, _ := os.ReadFile(dir + "/environ")
+		role := "parent"
+		for kv := range bytes.SplitSeq(env, []byte{0}) {
+			if r, ok := bytes.CutPrefix(kv, []byte("UNP_CHILD=")); ok {
+				role = string(r)
+			}
+		}
+		ents, err := os.ReadDir(dir + "/fd")
+		if err != nil {
+			continue // exited meanwhile
+		}
+		lines = append(lines, fmt.Sprintf("%s %s %d\n", strings.TrimSpace(string(comm)), role, len(ents)))
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "")
+}

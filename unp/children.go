@@ -1,0 +1,140 @@
+package unp
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Children is the parent's table of preforked children in serv02, serv03
+// and serv04: the book's pids array, one slot per child, plus the
+// child_make that fills a slot.
+//
+// Departure: the book's parent never looks at its children again until
+// sig_int, so a child that dies is simply lost capacity (and a zombie).
+// Here the parent reaps it at once, logs one line, and starts a new child in
+// the same slot: the slot keeps its meter counter, so the SIGINT report still
+// adds up to every connection served.
+type Children struct {
+	Pids       []int // by slot; 0 or -1 while a slot is empty
+	child_make func(i int) (int, error)
+}
+
+// Prefork starts nchildren children, calling child_make(i) for each slot i,
+// and returns the table. child_make forks one child and returns its PID.
+// Prefork exits through Err_sys if a child cannot be started.
+func Prefork(nchildren int, child_make func(i int) (int, error)) *Children {
+	c := &Children{make([]int, nchildren), child_make}
+	for i := range c.Pids {
+		pid, err := child_make(i)
+		if err != nil {
+			Err_sys(err, "child_make %d", i)
+		}
+		c.Pids[i] = pid
+	}
+	return c
+}
+
+// Pause is the parent's life after the prefork, the book's
+// `for ( ; ; ) pause();` with its handlers: it waits on sigfd (see
+// Sig_pipe); on SIGCHLD it reaps and replaces every dead child; on SIGINT or
+// SIGTERM it runs sig_int and exits 0. Because both run on this one
+// goroutine, no child is ever started after sig_int has begun.
+func (c *Children) Pause(sigfd int, sig_int func()) {
+	for {
+		switch Sig_read(sigfd) {
+		case syscall.SIGCHLD:
+			Reap(c.reaped)
+		case syscall.SIGINT, syscall.SIGTERM:
+			sig_int()
+			os.Exit(0)
+		}
+	}
+}
+
+// reaped replaces the dead child pid in its slot.
+func (c *Children) reaped(pid int, ws unix.WaitStatus) {
+	for i, p := range c.Pids {
+		if p != pid {
+			continue
+		}
+		ChildDied(i, pid, ws)
+		newpid, err := c.child_make(i)
+		if err != nil {
+			Err_msg("child_make %d: %v", i, err) // the slot stays empty
+		}
+		c.Pids[i] = newpid
+		return
+	}
+}
+
+// Terminate sends SIGTERM to every child and reaps them all: the first half
+// of the book's sig_int.
+func (c *Children) Terminate() { TerminateAll(c.Pids) }
+
+// Reap reaps every child that has exited, without blocking, and calls
+// reaped for each: the waitpid(-1, &stat, WNOHANG) loop of the book's
+// sig_chld (Figure 5.11). One SIGCHLD may stand for several dead children,
+// hence the loop.
+func Reap(reaped func(pid int, ws unix.WaitStatus)) {
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.ECHILD || pid == 0:
+			return // no child left, or none has exited
+		case err != nil:
+			Err_sys(err, "waitpid error")
+		}
+		reaped(pid, ws)
+	}
+}
+
+// TerminateAll sends SIGTERM to every PID of pids that is not 0 and waits
+// until no child of this process is left (ECHILD). Only then does
+// RUSAGE_CHILDREN hold the children's CPU time, so call it before
+// Pr_cpu_time.
+func TerminateAll(pids []int) {
+	for _, pid := range pids {
+		if pid > 0 {
+			unix.Kill(pid, unix.SIGTERM)
+		}
+	}
+	for {
+		_, err := unix.Wait4(-1, nil, 0, nil)
+		switch err {
+		case nil, unix.EINTR:
+			continue
+		case unix.ECHILD:
+			return
+		}
+		Err_sys(err, "wait error")
+	}
+}
+
+// ChildDied logs, in one line, that the child in slot i has died and is
+// being replaced.
+func ChildDied(i, pid int, ws unix.WaitStatus) {
+	how := fmt.Sprintf("exited with status %d", ws.ExitStatus())
+	if ws.Signaled() {
+		how = "killed by " + unix.SignalName(ws.Signal())
+	}
+	Err_msg("child %d (pid %d) %s; starting a new one", i, pid, how)
+}
+
+// Child_slot returns the slot number a pooled server's child_make passes
+// as the child's first argument.
+func Child_slot(args []string) int {
+	if len(args) > 0 {
+		if i, err := strconv.Atoi(args[0]); err == nil && i >= 0 {
+			return i
+		}
+	}
+	Err_quit("child: no slot number in %q", args)
+	return 0
+}
