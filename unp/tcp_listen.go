@@ -1,11 +1,8 @@
 package unp
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"net/netip"
-	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -135,27 +132,4 @@ func sockaddr(ap netip.AddrPort) (unix.Sockaddr, int) {
 		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.Unmap().As4()}, unix.AF_INET
 	}
 	return &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}, unix.AF_INET6
-}
-
-// lookupHost turns a literal or a name into addresses, as getaddrinfo.
-func lookupHost(host string) ([]netip.Addr, error) {
-	if a, err := netip.ParseAddr(host); err == nil {
-		return []netip.Addr{a}, nil
-	}
-	ips, err := net.DefaultResolver.LookupNetIP(context.Background(), "ip", host)
-	if err != nil {
-		return nil, err
-	}
-	return ips, nil
-}
-
-func lookupPort(serv string) (uint16, error) {
-	if p, err := strconv.ParseUint(serv, 10, 16); err == nil {
-		return uint16(p), nil
-	}
-	p, err := net.LookupPort("tcp", serv)
-	if err != nil {
-		return 0, err
-	}
-	return uint16(p), nil
 }
