@@ -1,0 +1,236 @@
+package main
+
+import (
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParseReport(t *testing.T) {
+	tests := []struct {
+		name, out string
+		want      report
+		err       string
+	}{
+		{name: "iterative, Go", out: "listening on 127.0.0.1:40001\n\nuser time = 0.03369, sys time = 0.117915\n",
+			want: report{User: 0.03369, Sys: 0.117915}},
+		{name: "prefork, C with meter", out: "child 4242 starting\nchild 4243 starting\n" +
+			"child 1, 7 connections\nchild 0, 12 connections\n\nuser time = 0.1, sys time = 2e-06\n",
+			want: report{User: 0.1, Sys: 2e-6, Unit: "child", Counts: []int{12, 7}}},
+		{name: "prethreaded", out: "thread 0, 3 connections\r\nthread 1, 0 connections\r\n" +
+			"user time = 1, sys time = 0\r\n",
+			want: report{User: 1, Unit: "thread", Counts: []int{3, 0}}},
+		{name: "no CPU line", out: "child 0, 3 connections\n", err: "no \"user time"},
+		{name: "killed mid-line", out: "user time = 0.1, sys ti", err: "no \"user time"},
+		{name: "negative", out: "user time = -1, sys time = 0\n", err: "bad CPU line"},
+		{name: "mixed units", out: "child 0, 1 connections\nthread 1, 2 connections\n" +
+			"user time = 0, sys time = 0\n", err: "both child and thread"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseReport(tt.out)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error = %v, want one containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.User != tt.want.User || got.Sys != tt.want.Sys || got.Unit != tt.want.Unit ||
+				!slices.Equal(got.Counts, tt.want.Counts) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseClient(t *testing.T) {
+	ours := "child 0 done\nchild 1 done\n" +
+		"2500 connections, 3 errors in 0.412 s: 6068 connections/s, latency p50 0.61 ms, p99 2.10 ms\n"
+	got, err := parseClient(ours)
+	want := clientResult{Done: 2, Summary: true, Conns: 2500, Errors: 3, Elapsed: 0.412,
+		P50: 0.61, P99: 2.10}
+	if err != nil || got != want {
+		t.Errorf("ours: got %+v, %v; want %+v", got, err, want)
+	}
+
+	// The book's client prints only the children's lines.
+	got, err = parseClient("child 4 done\nchild 0 done\nchild 2 done\n")
+	if err != nil || got != (clientResult{Done: 3}) {
+		t.Errorf("book's: got %+v, %v", got, err)
+	}
+
+	// A summary line that does not parse is an error, not a zero.
+	_, err = parseClient("2500 connections, 0 errors in 1.2.3 s: 1 connections/s, " +
+		"latency p50 1 ms, p99 1 ms\n")
+	if err == nil {
+		t.Error("bad elapsed time accepted")
+	}
+}
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		xs   []float64
+		want float64
+		ok   bool
+	}{
+		{nil, 0, false},
+		{[]float64{3}, 3, true},
+		{[]float64{5, 1, 3}, 3, true},
+		{[]float64{4, 1, 3, 2}, 2.5, true},
+		{[]float64{1, math.Inf(1), 2}, 2, true},
+	}
+	for _, tt := range tests {
+		orig := slices.Clone(tt.xs)
+		got, ok := median(tt.xs)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("median(%v) = %v, %v; want %v, %v", tt.xs, got, ok, tt.want, tt.ok)
+		}
+		if !slices.Equal(orig, tt.xs) {
+			t.Errorf("median reordered its argument: %v", tt.xs)
+		}
+	}
+}
+
+func TestSpread(t *testing.T) {
+	tests := []struct {
+		counts  []int
+		lo, hi  int
+		ratio   float64
+		comment string
+	}{
+		{[]int{10, 20, 15}, 10, 20, 2, "even enough"},
+		{[]int{0, 5}, 0, 5, math.Inf(1), "an idle child"},
+		{[]int{0, 0}, 0, 0, 0, "nobody served"},
+		{nil, 0, 0, 0, "not a pooled design"},
+	}
+	for _, tt := range tests {
+		lo, hi, ratio := spread(tt.counts)
+		if lo != tt.lo || hi != tt.hi || ratio != tt.ratio {
+			t.Errorf("%s: spread(%v) = %d, %d, %v", tt.comment, tt.counts, lo, hi, ratio)
+		}
+	}
+}
+
+func TestDesignRowAndSeries(t *testing.T) {
+	tests := []struct {
+		name     string
+		external bool
+		row      int
+		series   string
+	}{
+		{"serv05-fdpass", false, 5, "Go"},
+		{"C serv05", true, 5, "C"},
+		{"C serv03m", true, 3, "C"},
+		{"rust-serv8", true, 8, "rust-"},
+		{"nginx", true, -1, "nginx"},
+		{"serv10", true, -1, "serv10"},
+	}
+	for _, tt := range tests {
+		if got := designRow(tt.name); got != tt.row {
+			t.Errorf("designRow(%q) = %d, want %d", tt.name, got, tt.row)
+		}
+		if got := series(tt.name, tt.external); got != tt.series {
+			t.Errorf("series(%q) = %q, want %q", tt.name, got, tt.series)
+		}
+	}
+}
+
+func TestServerFlag(t *testing.T) {
+	var s serverFlags
+	exe, err := os.Executable() // any program that exists
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set("C serv07=" + exe + " 127.0.0.1 {port} 15"); err != nil {
+		t.Fatal(err)
+	}
+	if s[0].Name != "C serv07" || s[0].Row != 7 || !s[0].External ||
+		!slices.Equal(s[0].Argv, []string{exe, "127.0.0.1", "{port}", "15"}) {
+		t.Errorf("got %+v", s[0])
+	}
+	if got := portArgs(s[0].Argv, 4321); !slices.Equal(got, []string{exe, "127.0.0.1", "4321", "15"}) {
+		t.Errorf("portArgs = %v", got)
+	}
+	for _, bad := range []string{
+		exe + " 127.0.0.1 {port} 15",                // no name
+		"x=" + exe + " 127.0.0.1 9999",              // no {port}
+		"x=" + exe + " 0.0.0.0 {port}",              // not loopback
+		"x=/nonexistent/serv07 127.0.0.1 {port} 15", // no such program
+		"x=",
+	} {
+		if err := s.Set(bad); err == nil {
+			t.Errorf("Set(%q) accepted", bad)
+		}
+	}
+}
+
+func TestChooseDesigns(t *testing.T) {
+	got, err := chooseDesigns("serv05-fdpass, 3,serv07")
+	if err != nil || !slices.Equal(got, []int{0, 3, 5, 7}) {
+		t.Errorf("got %v, %v; want [0 3 5 7] (serv00 always in)", got, err)
+	}
+	if _, err := chooseDesigns("serv09"); err == nil {
+		t.Error("serv09 accepted")
+	}
+}
+
+func TestPlace(t *testing.T) {
+	goRows := []target{{Name: "serv00-iterative", Row: 0}, {Name: "serv05-fdpass", Row: 5}}
+	ext := []target{{Name: "nginx", Row: -1}, {Name: "C serv05", Row: 5}, {Name: "C serv00", Row: 0}}
+	var names []string
+	for _, t := range place(goRows, ext) {
+		names = append(names, t.Name)
+	}
+	want := []string{"serv00-iterative", "C serv00", "serv05-fdpass", "C serv05", "nginx"}
+	if !slices.Equal(names, want) {
+		t.Errorf("order %v, want %v", names, want)
+	}
+}
+
+func TestSummarizeBaseline(t *testing.T) {
+	res := &results{Targets: []target{
+		{Name: "serv00-iterative", Row: 0}, {Name: "serv02-prefork", Row: 2},
+		{Name: "C serv00", Row: 0, External: true, Argv: []string{"/c/serv00"}},
+		{Name: "C serv02m", Row: 2, External: true, Argv: []string{"/c/serv02m"}},
+		{Name: "X serv02", Row: 2, External: true, Argv: []string{"/x/serv02"}},
+	}}
+	add := func(name string, cpu float64, counts ...int) {
+		res.Runs = append(res.Runs, Run{Name: name, OK: true, Wall: 0.5, Conns: 100,
+			User: cpu / 2, Sys: cpu / 2, Counts: counts, Unit: "child"})
+	}
+	add("serv00-iterative", 0.1)
+	add("serv00-iterative", 0.3)
+	add("serv00-iterative", 0.2)
+	add("serv02-prefork", 0.5, 40, 60)
+	add("C serv00", 0.05)
+	add("C serv02m", 0.25, 10, 90)
+	add("X serv02", 0.4)
+	res.Runs = append(res.Runs, Run{Name: "serv02-prefork", Err: "boom"})
+	res.summarize()
+	s := res.Summary
+	if !near(s[1].OverBase, 0.3) || !near(s[3].OverBase, 0.2) || s[4].HasBase {
+		t.Errorf("over baseline: Go %v, C %v, X has base %v", s[1].OverBase, s[3].OverBase, s[4].HasBase)
+	}
+	if s[1].OK != 1 || s[1].Tried != 2 || !near(s[1].PerConn, 5000) || s[1].ConnRate != 200 {
+		t.Errorf("serv02-prefork: %+v", s[1])
+	}
+	if s[3].MinCount != 10 || s[3].MaxCount != 90 || s[3].Ratio != 9 {
+		t.Errorf("C serv02m spread: %+v", s[3])
+	}
+	var b strings.Builder
+	res.Machine = &machine{}
+	res.markdown(&b)
+	for _, want := range []string{"| 2 | serv02-prefork |", "| 0.300 |", "| 0 | C serv00 | serv00 |",
+		"children 10–90 (9.00×)", "serv02-prefork: 1 of 2 runs failed: round 0: boom"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }

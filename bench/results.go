@@ -1,0 +1,242 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// results is everything one bench run learnt; -json writes it as is.
+type results struct {
+	Machine  *machine          `json:"machine"`
+	Client   string            `json:"client"`
+	Rounds   int               `json:"rounds"`
+	Children int               `json:"children"`
+	Loops    int               `json:"loops"`
+	Bytes    int               `json:"bytes"`
+	Workers  int               `json:"workers"`
+	Targets  []target          `json:"targets"`
+	Skipped  map[string]string `json:"skipped,omitempty"`
+	Notes    []string          `json:"notes,omitempty"`
+	Runs     []Run             `json:"runs"`
+	Summary  []summary         `json:"summary"`
+}
+
+// summary is one row of the table: medians over the runs that went well.
+type summary struct {
+	Name     string  `json:"name"`
+	Row      int     `json:"row"`
+	Series   string  `json:"series"`
+	Desc     string  `json:"desc"`
+	OK       int     `json:"ok_runs"`
+	Tried    int     `json:"runs"`
+	Wall     float64 `json:"wall_s"`
+	ConnRate float64 `json:"connections_per_s"`
+	CPU      float64 `json:"cpu_s"`
+	OverBase float64 `json:"cpu_minus_baseline_s"`
+	HasBase  bool    `json:"has_baseline"`
+	PerConn  float64 `json:"cpu_us_per_connection"`
+	Unit     string  `json:"unit,omitempty"`
+	MinCount float64 `json:"min_count"`
+	MaxCount float64 `json:"max_count"`
+	Ratio    float64 `json:"-"` // may be +Inf, which JSON cannot hold
+	// The extremes over rounds, for the chart's whiskers.
+	PerConnLo, PerConnHi   float64
+	ConnRateLo, ConnRateHi float64
+}
+
+// machine is what the numbers were measured on.
+type machine struct {
+	CPU        string `json:"cpu"`
+	Cores      int    `json:"cores"`
+	Kernel     string `json:"kernel"`
+	Go         string `json:"go"`
+	LoadBefore string `json:"loadavg_before"`
+	LoadAfter  string `json:"loadavg_after"`
+}
+
+func describeMachine() *machine {
+	m := &machine{CPU: "unknown CPU", Cores: runtime.NumCPU(), Go: runtime.Version(),
+		LoadBefore: loadavg()}
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.Lines(string(data)) {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	var u unix.Utsname
+	if unix.Uname(&u) == nil {
+		m.Kernel = unix.ByteSliceToString(u.Sysname[:]) + " " +
+			unix.ByteSliceToString(u.Release[:]) + " " + runtime.GOARCH
+	}
+	return m
+}
+
+// loadavg is the 1-, 5- and 15-minute load average: how busy the machine
+// was with other work, which makes the timings noisy.
+func loadavg() string {
+	data, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func (res *results) skip(name, why string) {
+	if res.Skipped == nil {
+		res.Skipped = map[string]string{}
+	}
+	res.Skipped[name] = why
+}
+
+func (res *results) ranOnce(name string) bool {
+	return slices.ContainsFunc(res.Runs, func(r Run) bool { return r.Name == name })
+}
+
+// failed reports whether any run that started went wrong.
+func (res *results) failed() bool {
+	return slices.ContainsFunc(res.Runs, func(r Run) bool { return !r.OK })
+}
+
+// summarize computes each row's medians, then the CPU over its baseline:
+// serv00-iterative for the Go designs, the row-0 server of the same series
+// ("C serv00" for "C serv05") for an external one.
+func (res *results) summarize() {
+	res.Summary = nil
+	for _, t := range res.Targets {
+		s := summary{Name: t.Name, Row: t.Row, Series: series(t.Name, t.External), Desc: t.Desc}
+		if t.External {
+			s.Desc = strings.Join(append([]string{filepath.Base(t.Argv[0])}, t.Argv[1:]...), " ")
+		}
+		var wall, rate, cpu, perConn, lo, hi, ratio []float64
+		for _, r := range res.Runs {
+			if r.Name != t.Name {
+				continue
+			}
+			s.Tried++
+			if !r.OK {
+				continue
+			}
+			s.OK++
+			wall = append(wall, r.Wall)
+			rate = append(rate, float64(r.Conns)/r.Wall)
+			cpu = append(cpu, r.User+r.Sys)
+			perConn = append(perConn, (r.User+r.Sys)/float64(r.Conns)*1e6)
+			if len(r.Counts) > 0 {
+				l, h, q := spread(r.Counts)
+				lo, hi, ratio = append(lo, float64(l)), append(hi, float64(h)), append(ratio, q)
+				s.Unit = r.Unit
+			}
+		}
+		s.Wall, _ = median(wall)
+		s.ConnRate, _ = median(rate)
+		s.CPU, _ = median(cpu)
+		s.PerConn, _ = median(perConn)
+		s.MinCount, _ = median(lo)
+		s.MaxCount, _ = median(hi)
+		s.Ratio, _ = median(ratio)
+		if s.OK > 0 {
+			s.PerConnLo, s.PerConnHi = slices.Min(perConn), slices.Max(perConn)
+			s.ConnRateLo, s.ConnRateHi = slices.Min(rate), slices.Max(rate)
+		}
+		res.Summary = append(res.Summary, s)
+	}
+	for i, s := range res.Summary {
+		j := slices.IndexFunc(res.Summary, func(b summary) bool {
+			return b.Row == 0 && b.Series == s.Series && b.OK > 0
+		})
+		if j >= 0 && s.OK > 0 {
+			res.Summary[i].OverBase = s.CPU - res.Summary[j].CPU
+			res.Summary[i].HasBase = true
+		}
+	}
+}
+
+// markdown writes the machine, the load and the table, laid out like
+// Figure 30.1, then a note for every row that did not run cleanly.
+func (res *results) markdown(w io.Writer) {
+	m := res.Machine
+	fmt.Fprintf(w, "Figure 30.1 on %s, %d cores, %s, %s; load average %s before, %s after.\n",
+		m.CPU, m.Cores, m.Kernel, m.Go, m.LoadBefore, m.LoadAfter)
+	fmt.Fprintf(w, "Load: `%s` (%d connections per run) against %d children or threads; "+
+		"medians of %d interleaved rounds.\n\n",
+		res.Client, res.Children*res.Loops, res.Workers, res.Rounds)
+	fmt.Fprintln(w, "| row | server | design | CPU s | CPU − serv00 s | CPU µs/conn | wall s | conn/s "+
+		"| per child/thread min–max (ratio) |")
+	fmt.Fprintln(w, "|---:|---|---|---:|---:|---:|---:|---:|---|")
+	var notes []string
+	for _, s := range res.Summary {
+		row := "—"
+		if s.Row >= 0 {
+			row = fmt.Sprint(s.Row)
+		}
+		if why := res.Skipped[s.Name]; why != "" {
+			fmt.Fprintf(w, "| %s | %s | %s | skipped | | | | | |\n", row, s.Name, s.Desc)
+			notes = append(notes, fmt.Sprintf("%s skipped: %s", s.Name, why))
+			continue
+		}
+		if s.OK < s.Tried {
+			notes = append(notes, fmt.Sprintf("%s: %d of %d runs failed: %s",
+				s.Name, s.Tried-s.OK, s.Tried, res.firstError(s.Name)))
+		}
+		if s.OK == 0 {
+			fmt.Fprintf(w, "| %s | %s | %s | failed | | | | | |\n", row, s.Name, s.Desc)
+			continue
+		}
+		over := "—"
+		if s.HasBase {
+			over = fmt.Sprintf("%.3f", s.OverBase)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %.3f | %s | %.0f | %.3f | %.0f | %s |\n",
+			row, s.Name, s.Desc, s.CPU, over, s.PerConn, s.Wall, s.ConnRate, s.spreadText())
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "CPU is the user + sys time the server printed on SIGINT (itself and its reaped "+
+		"children, start-up included); wall is the client's run, start to exit.")
+	for _, n := range append(res.Notes, notes...) {
+		fmt.Fprintf(w, "\n- %s", n)
+	}
+	if len(res.Notes)+len(notes) > 0 {
+		fmt.Fprintln(w)
+	}
+}
+
+func (s summary) spreadText() string {
+	if s.Unit == "" {
+		return "—"
+	}
+	ratio := "∞"
+	if !math.IsInf(s.Ratio, 1) {
+		ratio = fmt.Sprintf("%.2f×", s.Ratio)
+	}
+	unit := map[string]string{"child": "children", "thread": "threads"}[s.Unit]
+	return fmt.Sprintf("%s %.0f–%.0f (%s)", unit, s.MinCount, s.MaxCount, ratio)
+}
+
+func (res *results) firstError(name string) string {
+	for _, r := range res.Runs {
+		if r.Name == name && !r.OK {
+			return fmt.Sprintf("round %d: %s", r.Round, r.Err)
+		}
+	}
+	return ""
+}
+
+func (res *results) writeJSON(path string) error {
+	data, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}

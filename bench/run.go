@@ -1,0 +1,373 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"unp-go.dev/unp"
+)
+
+// Bounds on the parts of one run that do not depend on the load.
+const (
+	startTimeout = 10 * time.Second // start to ready
+	stopTimeout  = 10 * time.Second // SIGINT to exit
+	pollEvery    = 5 * time.Millisecond
+)
+
+// Run is one design's run in one round: the raw numbers of -json.
+type Run struct {
+	Name  string  `json:"name"`
+	Round int     `json:"round"`
+	OK    bool    `json:"ok"`
+	Err   string  `json:"error,omitempty"`
+	Ready float64 `json:"ready_s"` // server start to ready
+	Wall  float64 `json:"wall_s"`  // client start to client exit
+	Conns int     `json:"connections"`
+	Errs  int     `json:"errors"`
+	// User and Sys are what the server printed: the book's numbers.
+	User float64 `json:"user_s"`
+	Sys  float64 `json:"sys_s"`
+	// Wait4User and Wait4Sys are what wait4(2) reported for the server
+	// and its reaped children, including the shutdown after it printed.
+	Wait4User float64       `json:"wait4_user_s"`
+	Wait4Sys  float64       `json:"wait4_sys_s"`
+	Unit      string        `json:"unit,omitempty"`
+	Counts    []int         `json:"counts,omitempty"`
+	Client    *clientResult `json:"client,omitempty"`
+
+	notStarted bool // the server never became ready
+}
+
+// runAll runs every target, round after round, printing progress.
+func runAll(tmp, client string, res *results) {
+	took := map[string]time.Duration{}
+	for round := 1; round <= *rounds; round++ {
+		for i, t := range res.Targets {
+			if res.Skipped[t.Name] != "" {
+				continue
+			}
+			t0 := time.Now()
+			r := runOnce(tmp, client, t, round)
+			took[t.Name] = time.Since(t0)
+			if r.notStarted && !res.ranOnce(t.Name) {
+				res.skip(t.Name, r.Err)
+				unp.Err_msg("round %d/%d %s: skipped: %s", round, *rounds, t.Name, r.Err)
+				continue
+			}
+			res.Runs = append(res.Runs, r)
+			eta := etaAfter(res, took, round, i)
+			if r.OK {
+				unp.Err_msg("round %d/%d %-18s %6.3f s %6.0f conn/s  CPU %.3f s  ETA %s",
+					round, *rounds, t.Name, r.Wall, float64(r.Conns)/r.Wall, r.User+r.Sys, eta)
+			} else {
+				unp.Err_msg("round %d/%d %-18s FAILED: %s  ETA %s", round, *rounds, t.Name, r.Err, eta)
+			}
+		}
+	}
+}
+
+// etaAfter estimates the time left after target i of round: each run left
+// takes what that target took last time (or the mean of the others).
+func etaAfter(res *results, took map[string]time.Duration, round, i int) string {
+	var sum time.Duration
+	for _, d := range took {
+		sum += d
+	}
+	mean := sum / time.Duration(len(took))
+	var left time.Duration
+	for r := round; r <= *rounds; r++ {
+		for j, t := range res.Targets {
+			if (r == round && j <= i) || res.Skipped[t.Name] != "" {
+				continue
+			}
+			if d, ok := took[t.Name]; ok {
+				left += d
+			} else {
+				left += mean
+			}
+		}
+	}
+	return left.Round(time.Second).String()
+}
+
+// runOnce starts the server, waits until it is ready, runs the client,
+// interrupts the server and reads its report. Whatever fails, the server's
+// and the client's process groups are gone when it returns.
+func runOnce(tmp, client string, t target, round int) (r Run) {
+	r = Run{Name: t.Name, Round: round}
+	base := filepath.Join(tmp, fmt.Sprintf("%s.%d", strings.ReplaceAll(t.Name, " ", "_"), round))
+	argv, env := t.Argv, os.Environ()
+	var port int
+	if t.External {
+		var err error
+		if port, err = freePort(); err != nil {
+			r.Err = err.Error()
+			return r
+		}
+		argv = portArgs(argv, port)
+	} else {
+		env = append(env, "UNP_ADDR_FILE="+base+".addr")
+	}
+	t0 := time.Now()
+	srv, exited, err := start(argv, env, base+".srv", syscall.SIGINT)
+	if err != nil {
+		r.Err, r.notStarted = err.Error(), true
+		return r
+	}
+	defer stop(srv, exited) // a no-op once the server has exited
+
+	if t.External {
+		err = waitConnect(port, exited)
+	} else {
+		port, err = waitAddrFile(base+".addr", exited)
+	}
+	if err != nil {
+		r.Err, r.notStarted = err.Error()+stderrOf(base+".srv"), true
+		return r
+	}
+	r.Ready = time.Since(t0).Seconds()
+
+	if err := runClient(client, port, base+".cli", &r); err != nil {
+		r.Err = err.Error()
+		return r
+	}
+
+	srv.Process.Signal(syscall.SIGINT)
+	select {
+	case <-exited:
+	case <-time.After(stopTimeout):
+		r.Err = fmt.Sprintf("still running %v after SIGINT: killed", stopTimeout)
+		return r
+	}
+	if err := leftovers(srv.Process.Pid); err != nil {
+		r.Err = err.Error()
+		return r
+	}
+	if ru, ok := srv.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.Wait4User = float64(ru.Utime.Nano()) / 1e9
+		r.Wait4Sys = float64(ru.Stime.Nano()) / 1e9
+	}
+	out, _ := os.ReadFile(base + ".srv.out")
+	rep, err := parseReport(string(out))
+	if !srv.ProcessState.Success() {
+		err = fmt.Errorf("server %v after SIGINT%s", srv.ProcessState, stderrOf(base+".srv"))
+	}
+	if err != nil {
+		r.Err = err.Error()
+		return r
+	}
+	r.User, r.Sys, r.Unit, r.Counts = rep.User, rep.Sys, rep.Unit, rep.Counts
+	r.OK = r.Err == ""
+	return r
+}
+
+// runClient runs the client with the book's arguments against port and
+// fills in the wall time, the connections and the errors.
+func runClient(client string, port int, base string, r *Run) error {
+	argv := []string{client, "127.0.0.1", strconv.Itoa(port),
+		strconv.Itoa(*children), strconv.Itoa(*loops), strconv.Itoa(*nbytes)}
+	t0 := time.Now()
+	cli, done, err := start(argv, os.Environ(), base, syscall.SIGKILL)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-done:
+	case <-time.After(*timeout):
+		stop(cli, done)
+		return fmt.Errorf("client still running after %v: killed", *timeout)
+	}
+	r.Wall = time.Since(t0).Seconds()
+	stop(cli, done) // its children, if any outlived it
+	out, _ := os.ReadFile(base + ".out")
+	c, err := parseClient(string(out))
+	if err != nil {
+		return err
+	}
+	r.Client = &c
+	want := *children * *loops
+	r.Conns, r.Errs = want, (*children-c.Done)**loops // the book's client: a child quits at its first error
+	if c.Summary {
+		r.Conns, r.Errs = c.Conns, c.Errors
+	}
+	switch {
+	case r.Errs > 0 || c.Done != *children:
+		return fmt.Errorf("client: %d errors, %d of %d children done%s",
+			r.Errs, c.Done, *children, stderrOf(base))
+	case !cli.ProcessState.Success():
+		return fmt.Errorf("client %v%s", cli.ProcessState, stderrOf(base))
+	}
+	return nil
+}
+
+// live holds the process groups the bench has started and not yet seen
+// end, so that a failure or a Ctrl-C can kill them all.
+var live = struct {
+	sync.Mutex
+	pgids map[int]bool
+}{pgids: map[int]bool{}}
+
+// start runs argv in a process group of its own, with standard output and
+// error in files (base.out, base.err): a file, unlike a pipe, never keeps
+// Wait waiting for a grandchild that still holds it. deathsig reaches the
+// process if the bench dies; SIGINT lets a server reap its children first.
+func start(argv, env []string, base string, deathsig syscall.Signal) (*exec.Cmd, chan error, error) {
+	if argv[0] == "" {
+		return nil, nil, errors.New("no program")
+	}
+	outf, err1 := os.Create(base + ".out")
+	errf, err2 := os.Create(base + ".err")
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, nil, err
+	}
+	defer outf.Close()
+	defer errf.Close()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, nil, outf, errf
+	// Pdeathsig is tied to the thread that forks: main is locked to the
+	// main thread (see init), which lives as long as the bench.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: deathsig}
+	live.Lock()
+	defer live.Unlock()
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	live.pgids[cmd.Process.Pid] = true
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait(); close(exited) }()
+	return cmd, exited, nil
+}
+
+// stop kills cmd's process group unless cmd has exited and taken its group
+// with it, waits for cmd, and for the group's orphans to be gone (at most a
+// second: init reaps them).
+func stop(cmd *exec.Cmd, exited chan error) {
+	pgid := cmd.Process.Pid
+	if syscall.Kill(-pgid, 0) == nil {
+		syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+	<-exited
+	for deadline := time.Now().Add(time.Second); syscall.Kill(-pgid, 0) == nil; {
+		if time.Now().After(deadline) {
+			unp.Err_msg("process group %d still there after SIGKILL", pgid)
+			break
+		}
+		time.Sleep(pollEvery)
+	}
+	live.Lock()
+	delete(live.pgids, pgid)
+	live.Unlock()
+}
+
+// killAll kills every process group the bench started.
+func killAll() {
+	live.Lock()
+	defer live.Unlock()
+	for pgid := range live.pgids {
+		syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+}
+
+// leftovers reports a server whose children outlived it (for up to a
+// second after it exited), and kills them.
+func leftovers(pgid int) error {
+	deadline := time.Now().Add(time.Second)
+	for syscall.Kill(-pgid, 0) == nil {
+		if time.Now().After(deadline) {
+			syscall.Kill(-pgid, syscall.SIGKILL)
+			return errors.New("processes left in the server's group after it exited: killed")
+		}
+		time.Sleep(pollEvery)
+	}
+	return nil
+}
+
+// waitAddrFile waits for a Go server's UNP_ADDR_FILE and returns its port.
+func waitAddrFile(path string, exited chan error) (int, error) {
+	deadline := time.Now().Add(startTimeout)
+	for {
+		if data, err := os.ReadFile(path); err == nil {
+			host, port, err := net.SplitHostPort(strings.TrimSpace(string(data)))
+			if err != nil || host != "127.0.0.1" {
+				return 0, fmt.Errorf("address file holds %q, want 127.0.0.1:PORT", data)
+			}
+			return strconv.Atoi(port)
+		}
+		if err := waitTick(exited, deadline); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// waitConnect waits until an external server answers a one-byte request on
+// 127.0.0.1:port: listening, and with at least one child or thread serving.
+func waitConnect(port int, exited chan error) error {
+	deadline := time.Now().Add(startTimeout)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.SetDeadline(time.Now().Add(2 * time.Second))
+			var b [1]byte
+			_, err = io.WriteString(c, "1\n")
+			if err == nil {
+				_, err = io.ReadFull(c, b[:])
+			}
+			c.Close()
+			if err == nil {
+				return nil
+			}
+		}
+		if werr := waitTick(exited, deadline); werr != nil {
+			return fmt.Errorf("%v (last try: %v)", werr, err)
+		}
+	}
+}
+
+// waitTick waits one poll interval, or reports that the server exited or
+// that the deadline passed.
+func waitTick(exited chan error, deadline time.Time) error {
+	select {
+	case err := <-exited:
+		if err == nil {
+			return errors.New("exited before it was ready")
+		}
+		return fmt.Errorf("exited before it was ready (%v)", err)
+	case <-time.After(pollEvery):
+	}
+	if time.Now().After(deadline) {
+		return fmt.Errorf("not ready after %v", startTimeout)
+	}
+	return nil
+}
+
+// freePort asks the kernel for a free port on 127.0.0.1, for an external
+// server that cannot take port 0.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// stderrOf returns ": " and the first line a program wrote on standard
+// error, or "" if it wrote nothing.
+func stderrOf(base string) string {
+	data, _ := os.ReadFile(base + ".err")
+	if line := firstLine(string(data)); line != "" {
+		return ": " + line
+	}
+	return ""
+}
