@@ -1,8 +1,201 @@
-// Package main will hold serv05-fdpass; see the README's design table.
+// See UNPv1 3e, section 30.9, Figures 30.18-30.21 (server/serv05.c, server/child05.c).
+
+// Serv05-fdpass is the preforked server whose parent does the accepting:
+// the parent alone has the listening socket, and #children children each
+// hold one end of a stream pipe (a Unix domain socketpair) to it. The parent
+// selects on the listening socket and on every pipe; it accepts a connection,
+// passes the connected descriptor to an idle child with Write_fd (an
+// SCM_RIGHTS message), and closes its own copy. The child serves the client
+// with web_child, closes the connection, and writes one byte back on its pipe
+// to say it is ready again.
+//
+// Cost. Every connection costs the parent a select, an accept and a sendmsg,
+// and the child a recvmsg and a write, on top of what serv02 does: the book
+// measured it slower than the locking designs, and so it is here. In
+// exchange the parent knows, at every moment, which child is busy, which
+// none of serv02-serv04 can.
+//
+// Distribution. The parent gives each connection to the first idle child in
+// its table, so under light load child 0 serves most of them: the uneven
+// counts the book shows in Figure 30.22.
+//
+// Failure mode. When every child is busy (navail == 0), the parent stops
+// selecting the listening socket; new clients wait in the kernel's listen
+// queue until a child writes its byte back, and are then served. Departure:
+// the book quits with "no available children" should select report the
+// listener anyway, and with "child %d terminated unexpectedly" when a pipe
+// reads EOF. This parent never quits while it has work: a child that dies is
+// reaped (SIGCHLD), logged in one line and replaced in the same slot, and a
+// descriptor that cannot be passed to a child that just died goes to the next
+// idle one. Only the connection the dead child was serving is lost.
+//
+// Signals. The parent's select also watches the read end of a self-pipe
+// (unp.Sig_pipe) that carries SIGCHLD, SIGINT and SIGTERM, so reaping,
+// respawning and shutdown all run in the select loop, in order, with no
+// handler racing it.
+//
+// Usage:
+//
+//	serv05-fdpass [ <host> ] <port#> <#children>
+//
+// Each child prints "child PID starting". Ctrl-C (SIGINT) or SIGTERM
+// terminates and reaps every child, prints "child I, N connections" for
+// each slot from the parent's table, then "user time = U, sys time = S"
+// for the parent and all its children, and exits.
 package main
 
-import "unp-go.dev/unp"
+import (
+	"fmt"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+	"unp-go.dev/unp"
+)
+
+var navail int // # children ready for a connection
 
 func main() {
-	unp.Err_quit("serv05-fdpass: not written yet")
+	if _, args, ok := unp.Child(); ok {
+		child_main(args) // never returns
+	}
+	listenfd, nchildren := unp.Tcp_listen_n("serv05-fdpass [ <host> ] <port#> <#children>")
+	// Departure: the listening socket is non-blocking. Only the parent has
+	// it, and a client that resets between select and accept must not leave
+	// the parent blocked in accept while its children wait for work.
+	if err := unix.SetNonblock(listenfd, true); err != nil {
+		unp.Err_sys(err, "O_NONBLOCK")
+	}
+	sigfd := unp.Sig_pipe() // before the first fork: no SIGCHLD is missed
+
+	cptr = make([]Child, nchildren)
+	for i := range cptr { // prefork all the children
+		child_make(i)
+	}
+	unp.Ready(listenfd)
+
+	for {
+		var rset unix.FdSet
+		rset.Set(sigfd)
+		maxfd := sigfd
+		if navail > 0 { // turn off the listener if no available children
+			rset.Set(listenfd)
+			maxfd = max(maxfd, listenfd)
+		}
+		for i := range cptr {
+			if fd := cptr[i].child_pipefd; fd >= 0 {
+				rset.Set(fd)
+				maxfd = max(maxfd, fd)
+			}
+		}
+		unp.Select(maxfd+1, &rset)
+
+		if rset.IsSet(sigfd) {
+			sig_handler(unp.Sig_read(sigfd))
+			continue // a respawn may have reused a descriptor number in rset
+		}
+		if rset.IsSet(listenfd) { // check for new connections
+			pass_connection(listenfd)
+		}
+		for i := range cptr { // find any newly-available children
+			if fd := cptr[i].child_pipefd; fd >= 0 && rset.IsSet(fd) {
+				child_ready(i)
+			}
+		}
+	}
+}
+
+// pass_connection accepts a connection and passes it to the first
+// available child.
+func pass_connection(listenfd int) {
+	connfd, cliaddr, err := unp.Accept(listenfd)
+	if err == unix.EAGAIN {
+		return // the client went away after select saw it
+	}
+	if err != nil {
+		unp.Err_msg("accept: %v", err) // e.g. EMFILE: log, go on
+		return
+	}
+	defer unp.Close(connfd) // the child has its own copy
+	for i := range cptr {
+		if cptr[i].child_status != 0 {
+			continue
+		}
+		cptr[i].child_status = 1 // mark child as busy
+		navail--
+		if _, err := unp.Write_fd(cptr[i].child_pipefd, []byte{0}, connfd); err != nil {
+			hung_up(i) // it died after saying it was ready: try the next
+			continue
+		}
+		cptr[i].child_count++
+		return
+	}
+	unp.Err_msg("%s: no child left to serve it", unp.Sock_ntop(cliaddr))
+}
+
+// child_ready reads the byte a child writes when it is ready again.
+func child_ready(i int) {
+	var rc [1]byte
+	if n, err := unp.Read(cptr[i].child_pipefd, rc[:]); n == 0 || err != nil {
+		if cptr[i].child_status == 0 {
+			navail--
+		}
+		cptr[i].child_status = 1
+		hung_up(i) // the child died; SIGCHLD will replace it
+		return
+	}
+	if cptr[i].child_status != 0 {
+		cptr[i].child_status = 0
+		navail++
+	}
+}
+
+// hung_up closes the pipe of a child that died while marked busy. Its slot
+// stays busy until the child is reaped and replaced.
+func hung_up(i int) {
+	unp.Close(cptr[i].child_pipefd)
+	cptr[i].child_pipefd = -1
+}
+
+// sig_handler does, in the select loop, what the book's signal handlers do.
+func sig_handler(sig syscall.Signal) {
+	switch sig {
+	case syscall.SIGCHLD:
+		unp.Reap(reaped)
+	case syscall.SIGINT, syscall.SIGTERM:
+		sig_int()
+		os.Exit(0)
+	}
+}
+
+// reaped replaces the dead child pid in its slot, keeping the slot's count.
+func reaped(pid int, ws unix.WaitStatus) {
+	for i := range cptr {
+		if cptr[i].child_pid != pid {
+			continue
+		}
+		unp.ChildDied(i, pid, ws)
+		if cptr[i].child_pipefd >= 0 {
+			if cptr[i].child_status == 0 {
+				navail--
+			}
+			hung_up(i)
+		}
+		child_make(i)
+		return
+	}
+}
+
+// sig_int terminates all children, waits for them, and prints each slot's
+// count from the table and the CPU time of parent and children.
+func sig_int() {
+	pids := make([]int, len(cptr))
+	for i := range cptr {
+		pids[i] = cptr[i].child_pid
+	}
+	unp.TerminateAll(pids)
+	for i := range cptr {
+		fmt.Printf("child %d, %d connections\n", i, cptr[i].child_count)
+	}
+	unp.Pr_cpu_time()
 }
