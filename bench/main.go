@@ -49,6 +49,7 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
 	"unp-go.dev/unp"
 )
 
@@ -83,10 +84,10 @@ type target struct {
 
 var (
 	rounds    = flag.Int("rounds", 5, "`N` rounds; each round runs every design once")
-	nworkers  = flag.Int("n", 15, "`N` children or threads for the pooled designs (the book's 15)")
-	children  = flag.Int("children", 5, "client processes (the book's 5)")
-	loops     = flag.Int("loops", 500, "connections per client process (the book's 500)")
-	nbytes    = flag.Int("bytes", 4000, "bytes per reply (the book's 4000)")
+	nworkers  = flag.Int("n", 15, "`N` children or threads for the pooled designs")
+	children  = flag.Int("children", 5, "`N` client processes")
+	loops     = flag.Int("loops", 500, "`N` connections per client process")
+	nbytes    = flag.Int("bytes", 4000, "`N` bytes per reply")
 	designArg = flag.String("designs", "all", "comma-separated `LIST` of designs "+
 		"(serv03-flock, serv03 or 3);\nserv00-iterative always runs: it is the baseline")
 	clientArg = flag.String("client", "", "client `PROG` to use instead of ours; it gets the "+
@@ -94,8 +95,9 @@ var (
 	binDir   = flag.String("bin", "", "use prebuilt programs in `DIR` instead of building them")
 	jsonFile = flag.String("json", "", "write every run's raw numbers to `FILE`")
 	svgFile  = flag.String("svg", "", "write a chart of CPU µs/connection and connections/s to `FILE`")
-	timeout  = flag.Duration("timeout", 2*time.Minute, "bound on one client run")
-	servers  serverFlags
+	timeout  = flag.Duration("timeout", 2*time.Minute, "bound on one client run; "+
+		"a server gets 10s to be ready and 10s to exit")
+	servers serverFlags
 )
 
 func init() {
@@ -146,6 +148,10 @@ The default load is the book's: client 5 500 4000 (2500 connections) against
 2-core machine the whole default run takes about a minute, most of it in
 serv01-fork (an exec per connection).
 
+A design that does not build or start is skipped, with a note. The exit
+status is 1 if any run that started failed (client errors, no report, a
+process left behind), 2 for a bad command line.
+
 Flags:
 `)
 	flag.PrintDefaults()
@@ -177,6 +183,12 @@ func main() {
 		unp.Err_sys(err, "temporary directory")
 	}
 	onSignal(tmp)
+	// Orphans of a server or client (children whose parent died first) come
+	// to the bench, which reaps them, instead of to init, which on some
+	// containers never does: a zombie would look like a live leftover.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		unp.Err_sys(err, "prctl PR_SET_CHILD_SUBREAPER")
+	}
 	status := bench(tmp, chosen)
 	os.RemoveAll(tmp)
 	os.Exit(status)

@@ -170,8 +170,8 @@ func (res *results) markdown(w io.Writer) {
 	fmt.Fprintf(w, "Figure 30.1 on %s, %d cores, %s, %s; load average %s before, %s after.\n",
 		m.CPU, m.Cores, m.Kernel, m.Go, m.LoadBefore, m.LoadAfter)
 	fmt.Fprintf(w, "Load: `%s` (%d connections per run) against %d children or threads; "+
-		"medians of %d interleaved rounds.\n\n",
-		res.Client, res.Children*res.Loops, res.Workers, res.Rounds)
+		"medians of %s, interleaved.\n\n",
+		res.Client, res.Children*res.Loops, res.Workers, plural(res.Rounds, "round"))
 	fmt.Fprintln(w, "| row | server | design | CPU s | CPU − serv00 s | CPU µs/conn | wall s | conn/s "+
 		"| per child/thread min–max (ratio) |")
 	fmt.Fprintln(w, "|---:|---|---|---:|---:|---:|---:|---:|---|")
@@ -239,4 +239,12 @@ func (res *results) writeJSON(path string) error {
 		return err
 	}
 	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// plural writes 1 round, 5 rounds.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
 	"unp-go.dev/unp"
 )
 
@@ -249,24 +251,42 @@ func start(argv, env []string, base string, deathsig syscall.Signal) (*exec.Cmd,
 }
 
 // stop kills cmd's process group unless cmd has exited and taken its group
-// with it, waits for cmd, and for the group's orphans to be gone (at most a
-// second: init reaps them).
+// with it, waits for cmd, and reaps the group's orphans.
 func stop(cmd *exec.Cmd, exited chan error) {
 	pgid := cmd.Process.Pid
 	if syscall.Kill(-pgid, 0) == nil {
 		syscall.Kill(-pgid, syscall.SIGKILL)
 	}
 	<-exited
-	for deadline := time.Now().Add(time.Second); syscall.Kill(-pgid, 0) == nil; {
-		if time.Now().After(deadline) {
-			unp.Err_msg("process group %d still there after SIGKILL", pgid)
-			break
-		}
-		time.Sleep(pollEvery)
+	if !gone(pgid, 2*time.Second) {
+		unp.Err_msg("still there after SIGKILL: %s", strings.Join(groupProcs(pgid), ", "))
 	}
 	live.Lock()
 	delete(live.pgids, pgid)
 	live.Unlock()
+}
+
+// gone reaps the group's orphans, which the kernel hands to the bench (a
+// child subreaper, see main), until the group is empty or d has passed.
+// Call it only once os/exec has waited for the group's leader: a wait4 on
+// the group could otherwise take the leader's exit status from it.
+func gone(pgid int, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		for {
+			pid, err := unix.Wait4(-pgid, nil, unix.WNOHANG, nil)
+			if pid <= 0 && err != unix.EINTR {
+				break
+			}
+		}
+		if syscall.Kill(-pgid, 0) != nil {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(pollEvery)
+	}
 }
 
 // killAll kills every process group the bench started.
@@ -281,15 +301,14 @@ func killAll() {
 // leftovers reports a server whose children outlived it (for up to a
 // second after it exited), and kills them.
 func leftovers(pgid int) error {
-	deadline := time.Now().Add(time.Second)
-	for syscall.Kill(-pgid, 0) == nil {
-		if time.Now().After(deadline) {
-			syscall.Kill(-pgid, syscall.SIGKILL)
-			return errors.New("processes left in the server's group after it exited: killed")
-		}
-		time.Sleep(pollEvery)
+	if gone(pgid, time.Second) {
+		return nil
 	}
-	return nil
+	left := groupProcs(pgid)
+	syscall.Kill(-pgid, syscall.SIGKILL)
+	gone(pgid, time.Second)
+	return fmt.Errorf("processes left in the server's group after it exited: %s: killed",
+		strings.Join(left, ", "))
 }
 
 // waitAddrFile waits for a Go server's UNP_ADDR_FILE and returns its port.
@@ -370,4 +389,23 @@ func stderrOf(base string) string {
 		return ": " + line
 	}
 	return ""
+}
+
+// groupProcs describes the processes of a group, from /proc:
+// "PID (NAME) STATE, parent PPID".
+func groupProcs(pgid int) []string {
+	var out []string
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		stat, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		i := bytes.LastIndexByte(stat, ')')
+		if err != nil || i < 0 {
+			continue
+		}
+		f := strings.Fields(string(stat[i+1:])) // state ppid pgrp ...
+		if len(f) > 2 && f[2] == strconv.Itoa(pgid) {
+			out = append(out, fmt.Sprintf("%s %s, parent %s", stat[:i+1], f[0], f[1]))
+		}
+	}
+	return out
 }

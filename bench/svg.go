@@ -56,8 +56,8 @@ func (res *results) svg() []byte {
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	m := res.Machine
 	text(&b, 10, 18, "start", 14, "bold", fmt.Sprintf("Figure 30.1 today: %d connections of %d bytes, "+
-		"%d children or threads, median of %d rounds", res.Children*res.Loops, res.Bytes,
-		res.Workers, res.Rounds))
+		"%d children or threads, median of %s", res.Children*res.Loops, res.Bytes,
+		res.Workers, plural(res.Rounds, "round")))
 	text(&b, 10, 34, "start", 11, "", fmt.Sprintf("%s, %d cores, %s, %s", m.CPU, m.Cores, m.Kernel, m.Go))
 	x := 10
 	for _, s := range order {
