@@ -18,7 +18,8 @@ import (
 func init() {
 	commands["counts"] = counts
 	commands["killwait"] = killwait
-	commands["killpidfile"] = killpidfile
+	commands["pidfile"] = pidfile
+	commands["killpid"] = killpid
 	commands["fds"] = fds
 }
 
@@ -83,19 +84,17 @@ func killwait(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// killpidfile FILE waits (at most 10 s) until FILE holds a PID, as the
-// servers' test-only UNP_TEST_HOLD_LOCK hook writes, sends that process
-// SIGKILL and prints "killed PID".
-func killpidfile(ts *testscript.TestScript, neg bool, args []string) {
+// pidfile FILE waits (at most 10 s) until FILE holds a PID, as the
+// servers' test-only UNP_TEST_HOLD_LOCK hook writes, and sets $PID to it.
+func pidfile(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: killpidfile FILE")
+		ts.Fatalf("usage: pidfile FILE")
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		data, _ := os.ReadFile(ts.MkAbs(args[0]))
 		if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid > 0 {
-			ts.Check(syscall.Kill(pid, syscall.SIGKILL))
-			fmt.Fprintf(ts.Stdout(), "killed %d\n", pid)
+			ts.Setenv("PID", strconv.Itoa(pid))
 			return
 		}
 		if time.Now().After(deadline) {
@@ -103,6 +102,16 @@ func killpidfile(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// killpid PID sends SIGKILL to process PID.
+func killpid(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: killpid PID")
+	}
+	pid, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	ts.Check(syscall.Kill(pid, syscall.SIGKILL))
 }
 
 // fds save FILE writes the open-descriptor count of every process of this

@@ -1,8 +1,81 @@
-// Package main will hold serv03-flock; see the README's design table.
+// See UNPv1 3e, section 30.7, Figures 30.13-30.14 (server/serv03.c, server/child03.c,
+// server/lock_fcntl.c).
+
+// Serv03-flock is serv02-prefork with a lock around accept: #children
+// preforked children share one listening socket, and a child must hold a
+// POSIX record lock on a file (fcntl F_SETLKW) to call accept. So exactly one
+// child at a time sleeps in accept; the others sleep on the lock.
+//
+// Why the book locks. On kernels that wake every process sleeping in accept
+// on a socket (the thundering herd), and on systems where accept on one
+// socket from several processes is not even safe (some SVR4 kernels, where
+// accept is a library function over STREAMS), the lock turns the herd into
+// one waiter. On Linux, accept already wakes one sleeper (see serv02-prefork),
+// so here the lock adds two fcntl calls per connection and buys nothing: this
+// server measures what a file lock costs.
+//
+// The lock (unp.My_lock_init). The parent creates a temporary file from the
+// template /tmp/lock.XXXXXX, unlinks it at once and passes the descriptor to
+// each child. fcntl record locks belong to a process, not to a descriptor, so
+// the children exclude each other although they share one open file
+// description. flock(2) and OFD locks (F_OFD_SETLKW) would not: they belong to
+// the open file description, which every child shares with the parent, so
+// each child would find the lock already "its own" and none would wait. When
+// a child dies holding the lock, the kernel releases it.
+//
+// Failure mode. As serv02: a child that dies is reaped, logged in one line
+// and replaced in its slot (Departure: the book's parent never notices).
+// A child killed while it holds the lock releases it by dying.
+//
+// Usage:
+//
+//	serv03-flock [ <host> ] <port#> <#children>
+//
+// Each child prints "child PID starting". Ctrl-C (SIGINT) or SIGTERM
+// terminates and reaps every child, prints "child I, N connections" for
+// each slot, then "user time = U, sys time = S" for the parent and all
+// its children, and exits.
+//
+// Test only: UNP_TEST_HOLD_LOCK=FILE makes the first child to take the lock
+// write its PID to FILE and keep the lock until it is killed (see
+// unp.HoldLockForTest). Never set it otherwise.
 package main
 
-import "unp-go.dev/unp"
+import (
+	"fmt"
+
+	"unp-go.dev/unp"
+)
+
+var (
+	listenfd int
+	meter    *unp.Meter    // per-child connection counts, in shared memory
+	lock     unp.Lock      // held around accept
+	pids     *unp.Children // the book's pids array
+)
 
 func main() {
-	unp.Err_quit("serv03-flock: not written yet")
+	if _, args, ok := unp.Child(); ok {
+		child_main(args) // never returns
+	}
+	var nchildren int
+	listenfd, nchildren = unp.Tcp_listen_n("serv03-flock [ <host> ] <port#> <#children>")
+
+	meter = unp.NewMeter(nchildren)
+	lock = unp.My_lock_init("/tmp/lock.XXXXXX") // one lock file for all children
+	sigfd := unp.Sig_pipe()                     // before the first fork: no SIGCHLD is missed
+	pids = unp.Prefork(nchildren, child_make)
+	unp.Ready(listenfd)
+
+	pids.Pause(sigfd, sig_int) // everything done by children
+}
+
+// sig_int terminates all children, waits for them, prints how many
+// connections each slot served and the CPU time of parent and children.
+func sig_int() {
+	pids.Terminate()
+	for i := range meter.Len() {
+		fmt.Printf("child %d, %d connections\n", i, meter.Count(i))
+	}
+	unp.Pr_cpu_time()
 }
