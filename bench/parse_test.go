@@ -210,13 +210,14 @@ func TestSummarizeBaseline(t *testing.T) {
 	add("C serv00", 0.05)
 	add("C serv02m", 0.25, 10, 90)
 	add("X serv02", 0.4)
-	res.Runs = append(res.Runs, Run{Name: "serv02-prefork", Err: "boom"})
+	res.Runs = append(res.Runs, Run{Name: "serv02-prefork", Err: "boom"},
+		Run{Name: "serv02-prefork", Idle: true, OK: true, User: 0.07})
 	res.summarize()
 	s := res.Summary
 	if !near(s[1].OverBase, 0.3) || !near(s[3].OverBase, 0.2) || s[4].HasBase {
 		t.Errorf("over baseline: Go %v, C %v, X has base %v", s[1].OverBase, s[3].OverBase, s[4].HasBase)
 	}
-	if s[1].OK != 1 || s[1].Tried != 2 || !near(s[1].PerConn, 5000) || s[1].ConnRate != 200 {
+	if s[1].OK != 1 || s[1].Tried != 2 || s[1].Idle != 0.07 || s[0].HasIdle || !near(s[1].PerConn, 5000) || s[1].ConnRate != 200 {
 		t.Errorf("serv02-prefork: %+v", s[1])
 	}
 	if s[3].MinCount != 10 || s[3].MaxCount != 90 || s[3].Ratio != 9 {
@@ -225,7 +226,7 @@ func TestSummarizeBaseline(t *testing.T) {
 	var b strings.Builder
 	res.Machine = &machine{}
 	res.markdown(&b)
-	for _, want := range []string{"| 2 | serv02-prefork |", "| 0.300 |", "| 0 | C serv00 | serv00 |",
+	for _, want := range []string{"| 2 | serv02-prefork |", "| 0.300 | 0.070 |", "| 0 | C serv00 | serv00 |",
 		"children 10–90 (9.00×)", "serv02-prefork: 1 of 2 runs failed: round 0: boom"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())

@@ -43,6 +43,8 @@ type summary struct {
 	CPU      float64 `json:"cpu_s"`
 	OverBase float64 `json:"cpu_minus_baseline_s"`
 	HasBase  bool    `json:"has_baseline"`
+	Idle     float64 `json:"idle_cpu_s"` // started and interrupted with no client
+	HasIdle  bool    `json:"has_idle"`
 	PerConn  float64 `json:"cpu_us_per_connection"`
 	Unit     string  `json:"unit,omitempty"`
 	MinCount float64 `json:"min_count"`
@@ -119,9 +121,15 @@ func (res *results) summarize() {
 		if t.External {
 			s.Desc = strings.Join(append([]string{filepath.Base(t.Argv[0])}, t.Argv[1:]...), " ")
 		}
-		var wall, rate, cpu, perConn, lo, hi, ratio []float64
+		var wall, rate, cpu, perConn, lo, hi, ratio, idle []float64
 		for _, r := range res.Runs {
 			if r.Name != t.Name {
+				continue
+			}
+			if r.Idle {
+				if r.OK {
+					idle = append(idle, r.User+r.Sys)
+				}
 				continue
 			}
 			s.Tried++
@@ -142,6 +150,7 @@ func (res *results) summarize() {
 		s.Wall, _ = median(wall)
 		s.ConnRate, _ = median(rate)
 		s.CPU, _ = median(cpu)
+		s.Idle, s.HasIdle = median(idle)
 		s.PerConn, _ = median(perConn)
 		s.MinCount, _ = median(lo)
 		s.MaxCount, _ = median(hi)
@@ -172,9 +181,9 @@ func (res *results) markdown(w io.Writer) {
 	fmt.Fprintf(w, "Load: `%s` (%d connections per run) against %d children or threads; "+
 		"medians of %s, interleaved.\n\n",
 		res.Client, res.Children*res.Loops, res.Workers, plural(res.Rounds, "round"))
-	fmt.Fprintln(w, "| row | server | design | CPU s | CPU − serv00 s | CPU µs/conn | wall s | conn/s "+
-		"| per child/thread min–max (ratio) |")
-	fmt.Fprintln(w, "|---:|---|---|---:|---:|---:|---:|---:|---|")
+	fmt.Fprintln(w, "| row | server | design | CPU s | CPU − serv00 s | idle CPU s | CPU µs/conn "+
+		"| wall s | conn/s | per child/thread min–max (ratio) |")
+	fmt.Fprintln(w, "|---:|---|---|---:|---:|---:|---:|---:|---:|---|")
 	var notes []string
 	for _, s := range res.Summary {
 		row := "—"
@@ -182,7 +191,7 @@ func (res *results) markdown(w io.Writer) {
 			row = fmt.Sprint(s.Row)
 		}
 		if why := res.Skipped[s.Name]; why != "" {
-			fmt.Fprintf(w, "| %s | %s | %s | skipped | | | | | |\n", row, s.Name, s.Desc)
+			fmt.Fprintf(w, "| %s | %s | %s | skipped | | | | | | |\n", row, s.Name, s.Desc)
 			notes = append(notes, fmt.Sprintf("%s skipped: %s", s.Name, why))
 			continue
 		}
@@ -191,19 +200,25 @@ func (res *results) markdown(w io.Writer) {
 				s.Name, s.Tried-s.OK, s.Tried, res.firstError(s.Name)))
 		}
 		if s.OK == 0 {
-			fmt.Fprintf(w, "| %s | %s | %s | failed | | | | | |\n", row, s.Name, s.Desc)
+			fmt.Fprintf(w, "| %s | %s | %s | failed | | | | | | |\n", row, s.Name, s.Desc)
 			continue
 		}
 		over := "—"
 		if s.HasBase {
 			over = fmt.Sprintf("%.3f", s.OverBase)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %.3f | %s | %.0f | %.3f | %.0f | %s |\n",
-			row, s.Name, s.Desc, s.CPU, over, s.PerConn, s.Wall, s.ConnRate, s.spreadText())
+		idle := "—"
+		if s.HasIdle {
+			idle = fmt.Sprintf("%.3f", s.Idle)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %.3f | %s | %s | %.0f | %.3f | %.0f | %s |\n",
+			row, s.Name, s.Desc, s.CPU, over, idle, s.PerConn, s.Wall, s.ConnRate, s.spreadText())
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "CPU is the user + sys time the server printed on SIGINT (itself and its reaped "+
-		"children, start-up included); wall is the client's run, start to exit.")
+		"children, start-up included); idle CPU the same for a run with no client (start-up "+
+		"and shutdown alone); µs/conn is CPU / connections; wall is the client's run, "+
+		"start to exit.")
 	for _, n := range append(res.Notes, notes...) {
 		fmt.Fprintf(w, "\n- %s", n)
 	}

@@ -30,6 +30,7 @@ const (
 type Run struct {
 	Name  string  `json:"name"`
 	Round int     `json:"round"`
+	Idle  bool    `json:"idle,omitempty"` // started and interrupted, no client
 	OK    bool    `json:"ok"`
 	Err   string  `json:"error,omitempty"`
 	Ready float64 `json:"ready_s"` // server start to ready
@@ -59,20 +60,26 @@ func runAll(tmp, client string, res *results) {
 				continue
 			}
 			t0 := time.Now()
-			r := runOnce(tmp, client, t, round)
-			took[t.Name] = time.Since(t0)
+			r := runOnce(tmp, client, t, round, false)
 			if r.notStarted && !res.ranOnce(t.Name) {
 				res.skip(t.Name, r.Err)
 				unp.Err_msg("round %d/%d %s: skipped: %s", round, *rounds, t.Name, r.Err)
 				continue
 			}
-			res.Runs = append(res.Runs, r)
+			idle := runOnce(tmp, client, t, round, true)
+			took[t.Name] = time.Since(t0)
+			res.Runs = append(res.Runs, r, idle)
 			eta := etaAfter(res, took, round, i)
-			if r.OK {
-				unp.Err_msg("round %d/%d %-18s %6.3f s %6.0f conn/s  CPU %.3f s  ETA %s",
-					round, *rounds, t.Name, r.Wall, float64(r.Conns)/r.Wall, r.User+r.Sys, eta)
-			} else {
+			switch {
+			case !r.OK:
 				unp.Err_msg("round %d/%d %-18s FAILED: %s  ETA %s", round, *rounds, t.Name, r.Err, eta)
+			case !idle.OK:
+				unp.Err_msg("round %d/%d %-18s FAILED idle: %s  ETA %s", round, *rounds, t.Name,
+					idle.Err, eta)
+			default:
+				unp.Err_msg("round %d/%d %-18s %6.3f s %6.0f conn/s  CPU %.3f s  idle %.3f s  ETA %s",
+					round, *rounds, t.Name, r.Wall, float64(r.Conns)/r.Wall, r.User+r.Sys,
+					idle.User+idle.Sys, eta)
 			}
 		}
 	}
@@ -102,12 +109,14 @@ func etaAfter(res *results, took map[string]time.Duration, round, i int) string 
 	return left.Round(time.Second).String()
 }
 
-// runOnce starts the server, waits until it is ready, runs the client,
-// interrupts the server and reads its report. Whatever fails, the server's
-// and the client's process groups are gone when it returns.
-func runOnce(tmp, client string, t target, round int) (r Run) {
-	r = Run{Name: t.Name, Round: round}
-	base := filepath.Join(tmp, fmt.Sprintf("%s.%d", strings.ReplaceAll(t.Name, " ", "_"), round))
+// runOnce starts the server, waits until it is ready, runs the client
+// (unless idle), interrupts the server and reads its report. An idle run
+// measures what the server costs to start and stop. Whatever fails, the
+// server's and the client's process groups are gone when it returns.
+func runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
+	r = Run{Name: t.Name, Round: round, Idle: idle}
+	base := filepath.Join(tmp, fmt.Sprintf("%s.%d.%v", strings.ReplaceAll(t.Name, " ", "_"),
+		round, idle))
 	argv, env := t.Argv, os.Environ()
 	var port int
 	if t.External {
@@ -139,9 +148,11 @@ func runOnce(tmp, client string, t target, round int) (r Run) {
 	}
 	r.Ready = time.Since(t0).Seconds()
 
-	if err := runClient(client, port, base+".cli", &r); err != nil {
-		r.Err = err.Error()
-		return r
+	if !idle {
+		if err := runClient(client, port, base+".cli", &r); err != nil {
+			r.Err = err.Error()
+			return r
+		}
 	}
 
 	srv.Process.Signal(syscall.SIGINT)
