@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+	"unp-go.dev/unp"
+)
+
+// Thread is the book's per-thread bookkeeping (pthread07.h), one slot of
+// the array tptr. Departure: the book's thread_tid has no Go counterpart (a
+// goroutine has no ID); the count is atomic because sig_int reads it from
+// another goroutine while the thread may still be adding to it.
+type Thread struct {
+	thread_count atomic.Int64 // # connections handled
+}
+
+// thread_make starts thread i of the pool: the book's thread_make, which
+// returns at once while the thread runs thread_main.
+func thread_make(i int) {
+	go thread_main(i)
+}
+
+// thread_main is the life of one pool thread: lock, accept, unlock, count,
+// serve, forever. Only one thread at a time sleeps in accept(2); the others
+// wait for the mutex. Departure: unless -nolock, then all of them sleep in
+// accept and the kernel picks one per connection.
+//
+// Departure: the book's thread dies with the process on any error; here an
+// accept error is logged and the thread goes on, and a connection's error
+// or panic ends only that connection (see serve). Once sig_int has shut the
+// listening socket down, accept fails and the thread ends quietly.
+func thread_main(i int) {
+	fmt.Printf("thread %d starting\n", i)
+	started.Done() // Departure: main announces the server once all have
+	for {
+		if !nolock {
+			mlock.Lock()
+		}
+		connfd, cliaddr, err := unp.Accept(listenfd)
+		if !nolock {
+			mlock.Unlock()
+		}
+		if err != nil {
+			if stopping.Load() {
+				return
+			}
+			unp.Err_msg("accept: %v", err) // e.g. EMFILE: log, go on
+			continue
+		}
+		tptr[i].thread_count.Add(1)
+
+		serve(connfd, cliaddr) // process the request
+	}
+}
+
+// serve is the book's "web_child(connfd); Close(connfd);" on the thread.
+// Departure: a panic while serving (there should be none) is recovered and
+// logged with the peer, so that it ends one connection, not the process,
+// and the thread goes back to accept: the pool never shrinks.
+func serve(connfd int, cliaddr unix.Sockaddr) {
+	defer unp.Close(connfd)
+	defer func() {
+		if r := recover(); r != nil {
+			unp.Err_msg("%s: panic: %v", unp.Sock_ntop(cliaddr), r)
+		}
+	}()
+	if err := unp.Web_child(connfd); err != nil {
+		unp.Err_msg("%s: %v", unp.Sock_ntop(cliaddr), err)
+	}
+}
