@@ -3,6 +3,7 @@ package unpgo
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"os"
 	"regexp"
 	"slices"
@@ -21,6 +22,18 @@ func init() {
 	commands["pidfile"] = pidfile
 	commands["killpid"] = killpid
 	commands["fds"] = fds
+	commands["hold"] = hold
+}
+
+// hold HOST:PORT opens a connection and keeps it open, saying nothing,
+// until the scenario ends: a client that keeps a child or thread busy.
+func hold(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hold HOST:PORT")
+	}
+	c, err := net.DialTimeout("tcp", args[0], 5*time.Second)
+	ts.Check(err)
+	ts.Defer(func() { c.Close() })
 }
 
 // counts KIND N SUM checks the SIGINT report in the last command's stdout
