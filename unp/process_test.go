@@ -1,0 +1,153 @@
+package unp
+
+import (
+	"os"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// init plays the children of the tests below, before TestMain: a child in
+// role "meter" adds args[1] connections to counter args[2] of the meter at
+// ChildFd(0); a child in role "sleep" waits to be killed.
+func init() {
+	role, args, ok := Child()
+	if !ok {
+		return
+	}
+	switch role {
+	case "meter":
+		m := Meter_open(ChildFd(0))
+		n, _ := strconv.Atoi(args[1])
+		i, _ := strconv.Atoi(args[2])
+		for range n {
+			m.Add(i)
+		}
+		os.Exit(0)
+	case "sleep":
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	}
+}
+
+func TestMeterAcrossFork(t *testing.T) {
+	m := NewMeter(3)
+	pid, err := Fork("meter", []string{"-test.run=^$", "500", "2"}, m.Fd())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Add(0)
+	waitFor(t, pid)
+	if m.Len() != 3 || m.Count(0) != 1 || m.Count(1) != 0 || m.Count(2) != 500 {
+		t.Fatalf("counts %d %d %d (len %d), want 1 0 500", m.Count(0), m.Count(1), m.Count(2), m.Len())
+	}
+}
+
+func TestWriteReadFd(t *testing.T) {
+	s0, s1 := socketpair(t)
+	sp := [2]int{s0, s1}
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(p[0])
+	if n, err := Write_fd(sp[0], []byte{'x'}, p[1]); n != 1 || err != nil {
+		t.Fatalf("write_fd: %d, %v", n, err)
+	}
+	unix.Close(p[1]) // the receiver has its own copy now
+
+	buf := make([]byte, 10)
+	n, fd, err := Read_fd(sp[1], buf)
+	if n != 1 || buf[0] != 'x' || fd < 0 || err != nil {
+		t.Fatalf("read_fd: %d %q, fd %d, %v", n, buf[:n], fd, err)
+	}
+	if flags, _ := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); flags&unix.FD_CLOEXEC == 0 {
+		t.Errorf("received descriptor is not close-on-exec")
+	}
+	// the received descriptor is the pipe's write end
+	Writen(fd, []byte("through"))
+	unix.Close(fd)
+	if n, _ := Readn(p[0], buf); string(buf[:n]) != "through" {
+		t.Fatalf("pipe read %q", buf[:n])
+	}
+
+	// bytes without a descriptor; then EOF
+	unix.Write(sp[0], []byte{'y'})
+	unix.Shutdown(sp[0], unix.SHUT_WR)
+	if n, fd, err := Read_fd(sp[1], buf); n != 1 || fd != -1 || err != nil {
+		t.Fatalf("plain byte: %d, fd %d, %v", n, fd, err)
+	}
+	if n, fd, err := Read_fd(sp[1], buf); n != 0 || fd != -1 || err != nil {
+		t.Fatalf("EOF: %d, fd %d, %v", n, fd, err)
+	}
+}
+
+func TestWriteFdNoData(t *testing.T) {
+	s0, s1 := socketpair(t)
+	sp := [2]int{s0, s1}
+	if _, err := Write_fd(sp[0], nil, 0); err == nil {
+		t.Fatal("write_fd with no data byte: no error")
+	}
+}
+
+// Two descriptors in one message: Read_fd has room for one (MSG_CTRUNC),
+// closes whatever arrived and says so.
+func TestReadFdTooMany(t *testing.T) {
+	s0, s1 := socketpair(t)
+	sp := [2]int{s0, s1}
+	before := openFds(t)
+	if err := unix.Sendmsg(sp[0], []byte{'x'}, unix.UnixRights(0, 1), nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, fd, err := Read_fd(sp[1], make([]byte, 1)); err == nil || fd != -1 {
+		t.Fatalf("read_fd: fd %d, err %v; want an error and no descriptor", fd, err)
+	}
+	if after := openFds(t); after != before {
+		t.Fatalf("%d descriptors open, %d before: a leak", after, before)
+	}
+}
+
+// A dead child is reaped and replaced in its slot; TerminateAll leaves none.
+func TestChildrenRespawn(t *testing.T) {
+	sigfd := Sig_pipe()
+	c := Prefork(2, func(i int) (int, error) {
+		return Fork("sleep", []string{"-test.run=^$", strconv.Itoa(i)})
+	})
+	old := c.Pids[1]
+	unix.Kill(old, unix.SIGKILL)
+	for Sig_read(sigfd) != syscall.SIGCHLD {
+	}
+	Reap(c.reaped)
+	if c.Pids[1] == old || c.Pids[1] <= 0 || unix.Kill(c.Pids[1], 0) != nil {
+		t.Fatalf("slot 1: pid %d, was %d: not replaced", c.Pids[1], old)
+	}
+	c.Terminate()
+	if _, err := unix.Wait4(-1, nil, unix.WNOHANG, nil); err != unix.ECHILD {
+		t.Fatalf("after Terminate: wait4 %v, want ECHILD", err)
+	}
+}
+
+func openFds(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+func waitFor(t *testing.T, pid int) {
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || ws.ExitStatus() != 0 {
+			t.Fatalf("wait4 %d: %v, status %v", pid, err, ws)
+		}
+		return
+	}
+}
