@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // ErrLineTooLong is returned by Readline for a line that does not fit in
@@ -15,6 +16,10 @@ var ErrLineTooLong = fmt.Errorf("line longer than %d bytes", MAXLINE)
 // of a line.
 var ErrPartialLine = errors.New("connection closed in mid-line")
 
+// ErrSlowLine is returned by Readline when a line that has begun to arrive
+// is still not complete after the Rline's line limit.
+var ErrSlowLine = errors.New("line not complete within the idle timeout")
+
 // Rline is the buffer behind the book's fast readline (lib/readline.c,
 // Figure 3.18): instead of one read(2) per byte, read as much as the socket
 // holds and hand out lines from the buffer. One Rline serves one connection
@@ -24,9 +29,10 @@ var ErrPartialLine = errors.New("connection closed in mid-line")
 // variables; here it is a value the caller owns, so threads need no
 // thread-specific data.
 type Rline struct {
-	fd   int
-	r, w int // unread bytes are buf[r:w]
-	buf  [MAXLINE]byte
+	fd    int
+	r, w  int           // unread bytes are buf[r:w]
+	limit time.Duration // if not 0, how long the rest of a begun line may take
+	buf   [MAXLINE]byte
 }
 
 // Reset points the reader at a new connection and drops anything buffered.
@@ -42,7 +48,14 @@ func (rl *Rline) Reset(fd int) {
 // Departure: the book's readline silently truncates an over-long line to
 // maxlen-1 bytes and returns the rest as the next "line"; for a server that
 // parses numbers that turns junk into requests.
+//
+// Departure: a timeout on each read(2) (SO_RCVTIMEO) does not stop a client
+// that sends a byte just before each timeout, leading zeros for up to
+// MAXLINE bytes: it holds a server for hours. So once part of a line is in,
+// a read that returns after the line limit (when set) ends the line with
+// ErrSlowLine. A line that comes in one read costs no clock reading.
 func (rl *Rline) Readline() ([]byte, error) {
+	var begun time.Time // when we first waited for the rest of this line
 	for {
 		if i := bytes.IndexByte(rl.buf[rl.r:rl.w], '\n'); i >= 0 {
 			line := rl.buf[rl.r : rl.r+i]
@@ -55,6 +68,13 @@ func (rl *Rline) Readline() ([]byte, error) {
 		}
 		if rl.w == len(rl.buf) {
 			return nil, ErrLineTooLong
+		}
+		if rl.w > 0 && rl.limit > 0 {
+			if begun.IsZero() {
+				begun = time.Now()
+			} else if time.Since(begun) > rl.limit {
+				return nil, ErrSlowLine
+			}
 		}
 		n, err := Read(rl.fd, rl.buf[rl.w:])
 		if err != nil {

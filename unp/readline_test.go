@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -114,5 +115,47 @@ func TestReadIdleTimeout(t *testing.T) {
 	unix.SetsockoptTimeval(b, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
 	if _, err := Readn(b, make([]byte, 1)); err != ErrIdle {
 		t.Fatalf("Readn on a silent peer = %v, want ErrIdle", err)
+	}
+}
+
+// TestReadlineSlowLine: a peer that sends a line one byte at a time, each
+// well within any per-read timeout, is cut off once the line has taken
+// longer than the line limit; a line that comes whole is never timed.
+func TestReadlineSlowLine(t *testing.T) {
+	a, b := socketpair(t)
+	go func() {
+		for range 100 { // a 100-byte line over 2 s
+			if Writen(a, []byte("0")) != nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	var rl Rline
+	rl.Reset(b)
+	rl.limit = 100 * time.Millisecond
+	t0 := time.Now()
+	line, err := rl.Readline()
+	if took := time.Since(t0); err != ErrSlowLine || took < rl.limit || took > time.Second {
+		t.Fatalf("Readline of a dribbled line = %q, %v after %v; want ErrSlowLine after %v", line, err, took, rl.limit)
+	}
+
+	c, d := socketpair(t)
+	feed(t, c, "12\n34\n")
+	rl.Reset(d)
+	rl.limit = time.Nanosecond
+	if lines, err := readAllWith(&rl); err != io.EOF || strings.Join(lines, "|") != "12|34" {
+		t.Fatalf("lines that come whole under a 1 ns limit: %q, %v", lines, err)
+	}
+}
+
+func readAllWith(rl *Rline) ([]string, error) {
+	var lines []string
+	for {
+		line, err := rl.Readline()
+		if err != nil {
+			return lines, err
+		}
+		lines = append(lines, string(line))
 	}
 }

@@ -32,6 +32,7 @@ func Web_child(sockfd int) error {
 	if err := setIdleTimeout(sockfd); err != nil {
 		return err
 	}
+	rl.limit, _ = IdleTimeout() // and a line begun must end within it too
 	for {
 		line, err := rl.Readline()
 		if err == io.EOF {
