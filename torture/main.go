@@ -1,8 +1,222 @@
-// Package main will hold torture; see the README's design table.
+// Torture is the test the book's servers would fail: hostile clients,
+// overload and faults against every design of chapter 30, at once, and a
+// check afterwards that nothing was lost and nothing leaked.
+//
+// For each design it starts the server on 127.0.0.1 port 0 with a small
+// pool (-pool) and a short idle timeout (-idle, passed as UNP_IDLE_TIMEOUT)
+// and goes through these phases:
+//
+//   - warm-up: a few good connections and one overload burst, so that the
+//     threads the Go runtime starts once and keeps are there before counting;
+//   - stall: every slot held by clients that send nothing, then by clients
+//     that send a byte every half idle timeout: a good client behind them
+//     must be served as soon as the idle timeout frees a slot, and the
+//     stallers must be cut off;
+//   - load, for -dur: well-behaved clients (1 to 3 requests per connection,
+//     each reply counted to the byte, then a half-close that must bring EOF);
+//     every hostile client at least once (non-numbers, 0, negative, above
+//     MAXN, junk before or after the digits, a line over MAXLINE, NUL bytes,
+//     a request in one-byte writes, 50 requests pipelined in one write, a
+//     close or SO_LINGER-0 reset in the middle of a reply, connect-and-close,
+//     half-close, idle, one byte at a time, a client that never reads);
+//     overload bursts of 10 × the pool (-crowd for serv06-thread) connected
+//     at once; and, for the process designs, SIGKILL of a random child at
+//     random moments (-kills), after which the pool must be full again;
+//   - the book's client, which must make every connection without error;
+//   - quiet: the descriptors and threads of the server and its children,
+//     and its zombies, must come back to what they were before the load;
+//   - SIGINT under load: exit 0 within 2 s, the report, no process left;
+//   - process designs: the server again, its parent killed with SIGKILL:
+//     no child may live on or keep the port.
+//
+// A request that failed on a connection that was open when torture killed
+// a child, and that the server closed or reset, is counted as lost to the
+// kill, not as an error. A design whose program exits before it is ready
+// saying "not written yet" (or has no binary) is skipped.
+//
+// Torture prints one line per design and, under it, every check that
+// failed, and exits 1 if any design failed. It builds the servers and the
+// client with the go command, or takes them from -bin DIR (-bin PATH: look
+// each one up on $PATH). Every server runs in a process group of its own,
+// which torture kills on the way out, on failure or on Ctrl-C; and every
+// server dies with torture (PR_SET_PDEATHSIG).
+//
+// Usage:
+//
+//	torture [flags] [design...]
+//
+// A design may be named by a prefix (serv03, serv0); the default is all nine.
 package main
 
-import "unp-go.dev/unp"
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
 
 func main() {
-	unp.Err_quit("torture: not written yet")
+	var cfg config
+	bin := flag.String("bin", "", "take the programs from `DIR` (PATH: look them up on $PATH) instead of building them")
+	flag.IntVar(&cfg.pool, "pool", 2, "#children or #threads of the pooled designs")
+	flag.DurationVar(&cfg.idle, "idle", time.Second, "the servers' idle timeout (UNP_IDLE_TIMEOUT)")
+	flag.DurationVar(&cfg.dur, "dur", 5*time.Second, "how long the load runs, per design")
+	flag.IntVar(&cfg.kills, "kills", 6, "children killed during the load, per process design")
+	flag.IntVar(&cfg.good, "good", 4, "well-behaved clients at once")
+	flag.IntVar(&cfg.hostile, "hostile", 3, "hostile clients at once")
+	flag.IntVar(&cfg.overload, "overload", 10, "an overload burst is this many times the pool")
+	flag.IntVar(&cfg.crowd, "crowd", 300, "connections of an overload burst against serv06-thread")
+	flag.IntVar(&cfg.loops, "loops", 50, "loops per child of the client run after the load")
+	parallel := flag.Int("parallel", 1, "designs tortured at once")
+	seed := flag.Uint64("seed", 0, "random seed (0: from the clock)")
+	flag.BoolVar(&cfg.verbose, "v", false, "print each phase as it starts")
+	flag.Usage = func() {
+		fmt.Fprintf(os.Stderr, "usage: torture [flags] [design...]\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	chosen, err := selectDesigns(flag.Args())
+	if err != nil || cfg.pool < 1 || cfg.idle <= 0 || cfg.kills < 0 || cfg.good < 1 ||
+		cfg.hostile < 1 || cfg.overload < 1 || cfg.crowd < 1 || cfg.loops < 1 || *parallel < 1 {
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "torture: %v\n", err)
+		}
+		flag.Usage()
+		os.Exit(2)
+	}
+	if cfg.seed = *seed; cfg.seed == 0 {
+		cfg.seed = uint64(time.Now().UnixNano())
+	}
+
+	if cfg.dir, err = os.MkdirTemp("", "torture-"); err != nil {
+		fmt.Fprintf(os.Stderr, "torture: %v\n", err)
+		os.Exit(1)
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		killAll()
+		os.RemoveAll(cfg.dir)
+		fmt.Fprintln(os.Stderr, "torture: interrupted")
+		os.Exit(130)
+	}()
+	os.Exit(tortureAll(&cfg, *bin, chosen, *parallel))
+}
+
+// tortureAll runs the designs and prints the table; its result is the
+// exit status.
+func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
+	defer os.RemoveAll(cfg.dir)
+	defer killAll()
+	start := time.Now()
+	names := []string{"client"}
+	for _, d := range chosen {
+		names = append(names, d.name)
+	}
+	var err error
+	if cfg.bins, cfg.skips, err = programs(bin, names, filepath.Join(cfg.dir, "bin")); err != nil {
+		fmt.Fprintf(os.Stderr, "torture: %v\n", err)
+		return 1
+	}
+	fmt.Printf("torture: pool %d, idle timeout %v, load %v per design, %d kills per process design, seed %d\n",
+		cfg.pool, cfg.idle, cfg.dur, cfg.kills, cfg.seed)
+	fmt.Println(header)
+
+	// Designs run in parallel (-parallel) but print in order.
+	results := make([]chan *result, len(chosen))
+	sem := make(chan struct{}, parallel)
+	for i, d := range chosen {
+		results[i] = make(chan *result, 1)
+		go func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] <- torture(cfg, d)
+		}()
+	}
+	count := map[string]int{}
+	for _, ch := range results {
+		res := <-ch
+		fmt.Println(res.row())
+		for _, f := range res.failures {
+			fmt.Printf("    %s: %s\n", res.d.name, f)
+		}
+		count[res.verdict()]++
+	}
+	fmt.Printf("torture: %d passed, %d failed, %d skipped in %.1f s\n",
+		count["PASS"], count["FAIL"], count["SKIP"], time.Since(start).Seconds())
+	if count["FAIL"] > 0 {
+		return 1
+	}
+	return 0
+}
+
+// programs finds or builds the named programs. bin "" builds them with
+// the go command into dir; bin "PATH" looks each up on $PATH; any other bin
+// is a directory holding them. A program that cannot be found or built is
+// skipped, with the reason.
+func programs(bin string, names []string, dir string) (bins, skips map[string]string, err error) {
+	bins, skips = map[string]string{}, map[string]string{}
+	switch bin {
+	case "":
+		if err := build(names, dir, skips); err != nil {
+			return nil, nil, err
+		}
+		bin = dir
+		fallthrough
+	default:
+		for _, name := range names {
+			path := filepath.Join(bin, name)
+			if _, err := os.Stat(path); err == nil {
+				bins[name] = path
+			} else if skips[name] == "" {
+				skips[name] = "no binary in " + bin
+			}
+		}
+	case "PATH":
+		for _, name := range names {
+			if path, err := exec.LookPath(name); err == nil {
+				bins[name] = path
+			} else {
+				skips[name] = "not on $PATH"
+			}
+		}
+	}
+	return bins, skips, nil
+}
+
+// build builds the programs of the workspace torture is run in: all at
+// once, or, if that fails, one by one, so that one broken design skips
+// only itself.
+func build(names []string, dir string, skips map[string]string) error {
+	out, err := exec.Command("go", "env", "GOWORK").Output()
+	gowork := strings.TrimSpace(string(out))
+	if err != nil || gowork == "" || gowork == "off" {
+		return fmt.Errorf("not in the unp-go workspace (go env GOWORK = %q): run from it, or use -bin", gowork)
+	}
+	root := filepath.Dir(gowork)
+	gobuild := func(names ...string) ([]byte, error) {
+		args := []string{"build", "-o", dir + string(filepath.Separator)}
+		for _, name := range names {
+			args = append(args, "./"+name)
+		}
+		cmd := exec.Command("go", args...)
+		cmd.Dir = root
+		return cmd.CombinedOutput()
+	}
+	if _, err := gobuild(names...); err == nil {
+		return nil
+	}
+	for _, name := range names {
+		if out, err := gobuild(name); err != nil {
+			line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+			skips[name] = "does not build: " + line
+		}
+	}
+	return nil
 }
