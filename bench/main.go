@@ -95,7 +95,9 @@ var (
 	binDir   = flag.String("bin", "", "use prebuilt programs in `DIR` instead of building them")
 	jsonFile = flag.String("json", "", "write every run's raw numbers to `FILE`")
 	svgFile  = flag.String("svg", "", "write a chart of CPU µs/connection and connections/s to `FILE`")
-	timeout  = flag.Duration("timeout", 2*time.Minute, "bound on one client run; "+
+	budget   = flag.Duration("budget", 105*time.Second, "start no round that would end "+
+		"past this much time since the bench started\n(0: no limit); the first round always runs")
+	timeout = flag.Duration("timeout", 2*time.Minute, "bound on one client run; "+
 		"a server gets 10s to be ready and 10s to exit")
 	servers serverFlags
 )
@@ -144,9 +146,11 @@ and reads the server's report. It prints a Markdown table of medians on
 standard output and its progress on standard error.
 
 The default load is the book's: client 5 500 4000 (2500 connections) against
-15 children or threads, 5 rounds. Nothing is scaled down to save time; on a
-2-core machine the whole default run takes about a minute, most of it in
-serv01-fork (an exec per connection).
+15 children or threads, 5 rounds. The load of a run is never scaled down; to
+keep the default run under two minutes on a small machine, -budget stops
+starting new rounds instead, and the table says how many rounds it ran. On a
+busy 2-core machine serv01-fork alone (an exec per connection) can take 30 s
+a round, and then the default run has 2 or 3 rounds; use -budget 0 for all 5.
 
 A design that does not build or start is skipped, with a note. The exit
 status is 1 if any run that started failed (client errors, no report, a
@@ -164,6 +168,9 @@ Example, the Go designs beside the C originals, one client for both:
       -server "C serv05=$C/serv05 127.0.0.1 {port} 15"
 `)
 }
+
+// started is when the bench started, for -budget.
+var started = time.Now()
 
 func main() {
 	flag.Usage = usage
@@ -300,24 +307,18 @@ func bench(tmp string, chosen []int) int {
 	return 0
 }
 
-// place orders the rows: the Go designs in the book's order, each external
-// row right after the design its name points at ("C serv05" after
-// serv05-fdpass), external rows that point nowhere at the end.
+// place orders the rows as the book does, each external row right after
+// the Go design its name points at ("C serv05" after serv05-fdpass), and
+// external rows that point at no design at the end.
 func place(goRows []target, ext []target) []target {
-	var out []target
-	for _, g := range goRows {
-		out = append(out, g)
-		for _, e := range ext {
-			if e.Row == g.Row {
-				out = append(out, e)
-			}
+	out := slices.Concat(goRows, ext)
+	key := func(t target) int {
+		if t.Row < 0 {
+			return len(designs)
 		}
+		return t.Row
 	}
-	for _, e := range ext {
-		if !slices.ContainsFunc(goRows, func(g target) bool { return g.Row == e.Row }) {
-			out = append(out, e)
-		}
-	}
+	slices.SortStableFunc(out, func(a, b target) int { return key(a) - key(b) })
 	return out
 }
 

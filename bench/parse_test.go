@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -181,12 +182,13 @@ func TestChooseDesigns(t *testing.T) {
 
 func TestPlace(t *testing.T) {
 	goRows := []target{{Name: "serv00-iterative", Row: 0}, {Name: "serv05-fdpass", Row: 5}}
-	ext := []target{{Name: "nginx", Row: -1}, {Name: "C serv05", Row: 5}, {Name: "C serv00", Row: 0}}
+	ext := []target{{Name: "nginx", Row: -1}, {Name: "C serv05", Row: 5}, {Name: "C serv01", Row: 1},
+		{Name: "C serv00", Row: 0}}
 	var names []string
 	for _, t := range place(goRows, ext) {
 		names = append(names, t.Name)
 	}
-	want := []string{"serv00-iterative", "C serv00", "serv05-fdpass", "C serv05", "nginx"}
+	want := []string{"serv00-iterative", "C serv00", "C serv01", "serv05-fdpass", "C serv05", "nginx"}
 	if !slices.Equal(names, want) {
 		t.Errorf("order %v, want %v", names, want)
 	}
@@ -235,3 +237,13 @@ func TestSummarizeBaseline(t *testing.T) {
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+func TestCatches(t *testing.T) {
+	// The Go runtime catches every signal it can, SIGINT among them.
+	if !catches(os.Getpid(), syscall.SIGINT) {
+		t.Error("this process does not seem to catch SIGINT")
+	}
+	if catches(os.Getpid(), syscall.SIGKILL) {
+		t.Error("this process seems to catch SIGKILL")
+	}
+}

@@ -16,18 +16,20 @@ import (
 
 // results is everything one bench run learnt; -json writes it as is.
 type results struct {
-	Machine  *machine          `json:"machine"`
-	Client   string            `json:"client"`
-	Rounds   int               `json:"rounds"`
-	Children int               `json:"children"`
-	Loops    int               `json:"loops"`
-	Bytes    int               `json:"bytes"`
-	Workers  int               `json:"workers"`
-	Targets  []target          `json:"targets"`
-	Skipped  map[string]string `json:"skipped,omitempty"`
-	Notes    []string          `json:"notes,omitempty"`
-	Runs     []Run             `json:"runs"`
-	Summary  []summary         `json:"summary"`
+	Machine   *machine          `json:"machine"`
+	Client    string            `json:"client"`
+	Rounds    int               `json:"rounds"`     // asked
+	RoundsRun int               `json:"rounds_run"` // done, within the -budget
+	Stopped   string            `json:"stopped,omitempty"`
+	Children  int               `json:"children"`
+	Loops     int               `json:"loops"`
+	Bytes     int               `json:"bytes"`
+	Workers   int               `json:"workers"`
+	Targets   []target          `json:"targets"`
+	Skipped   map[string]string `json:"skipped,omitempty"`
+	Notes     []string          `json:"notes,omitempty"`
+	Runs      []Run             `json:"runs"`
+	Summary   []summary         `json:"summary"`
 }
 
 // summary is one row of the table: medians over the runs that went well.
@@ -179,8 +181,9 @@ func (res *results) markdown(w io.Writer) {
 	fmt.Fprintf(w, "Figure 30.1 on %s, %d cores, %s, %s; load average %s before, %s after.\n",
 		m.CPU, m.Cores, m.Kernel, m.Go, m.LoadBefore, m.LoadAfter)
 	fmt.Fprintf(w, "Load: `%s` (%d connections per run) against %d children or threads; "+
-		"medians of %s, interleaved.\n\n",
-		res.Client, res.Children*res.Loops, res.Workers, plural(res.Rounds, "round"))
+		"medians of %s, interleaved%s.\n\n",
+		res.Client, res.Children*res.Loops, res.Workers, plural(res.RoundsRun, "round"),
+		parens(res.Stopped))
 	fmt.Fprintln(w, "| row | server | design | CPU s | CPU − serv00 s | idle CPU s | CPU µs/conn "+
 		"| wall s | conn/s | per child/thread min–max (ratio) |")
 	fmt.Fprintln(w, "|---:|---|---|---:|---:|---:|---:|---:|---:|---|")
@@ -262,4 +265,11 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func parens(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
 }

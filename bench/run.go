@@ -55,6 +55,19 @@ type Run struct {
 func runAll(tmp, client string, res *results) {
 	took := map[string]time.Duration{}
 	for round := 1; round <= *rounds; round++ {
+		if round > 1 && *budget > 0 {
+			var next time.Duration // a round takes what the last one took
+			for _, d := range took {
+				next += d
+			}
+			if time.Since(started)+next > *budget {
+				res.Stopped = fmt.Sprintf("%d asked; round %d would have ended past the %v -budget",
+					*rounds, round, *budget)
+				unp.Err_msg("stopping after round %d: %s", round-1, res.Stopped)
+				break
+			}
+		}
+		res.RoundsRun = round
 		for i, t := range res.Targets {
 			if res.Skipped[t.Name] != "" {
 				continue
@@ -138,7 +151,7 @@ func runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
 	defer stop(srv, exited) // a no-op once the server has exited
 
 	if t.External {
-		err = waitConnect(port, exited)
+		err = waitConnect(port, srv.Process.Pid, exited)
 	} else {
 		port, err = waitAddrFile(base+".addr", exited)
 	}
@@ -339,29 +352,59 @@ func waitAddrFile(path string, exited chan error) (int, error) {
 	}
 }
 
-// waitConnect waits until an external server answers a one-byte request on
-// 127.0.0.1:port: listening, and with at least one child or thread serving.
-func waitConnect(port int, exited chan error) error {
+// waitConnect waits until an external server is ready: it catches SIGINT
+// and answers a one-byte request on 127.0.0.1:port. Answering alone is not
+// enough: the book's servers listen before they make their children or
+// threads, which serve at once, and install the SIGINT handler only after
+// the last one is made; a SIGINT before that kills the server and orphans
+// its children. The handler, seen in /proc/PID/status, is the C server's
+// "ready".
+func waitConnect(port, pid int, exited chan error) error {
 	deadline := time.Now().Add(startTimeout)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
+		err := errors.New("no SIGINT handler yet")
+		if catches(pid, syscall.SIGINT) {
+			err = probe(addr)
+		}
 		if err == nil {
-			c.SetDeadline(time.Now().Add(2 * time.Second))
-			var b [1]byte
-			_, err = io.WriteString(c, "1\n")
-			if err == nil {
-				_, err = io.ReadFull(c, b[:])
-			}
-			c.Close()
-			if err == nil {
-				return nil
-			}
+			return nil
 		}
 		if werr := waitTick(exited, deadline); werr != nil {
 			return fmt.Errorf("%v (last try: %v)", werr, err)
 		}
 	}
+}
+
+// probe makes one request of one byte.
+func probe(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	var b [1]byte
+	if _, err = io.WriteString(c, "1\n"); err == nil {
+		_, err = io.ReadFull(c, b[:])
+	}
+	return err
+}
+
+// catches reports whether process pid has a handler for sig: its bit in
+// the SigCgt mask of /proc/PID/status.
+func catches(pid int, sig syscall.Signal) bool {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(data)) {
+		if hex, ok := strings.CutPrefix(line, "SigCgt:"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+			return err == nil && mask&(1<<(sig-1)) != 0
+		}
+	}
+	return false
 }
 
 // waitTick waits one poll interval, or reports that the server exited or

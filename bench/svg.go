@@ -57,7 +57,7 @@ func (res *results) svg() []byte {
 	m := res.Machine
 	text(&b, 10, 18, "start", 14, "bold", fmt.Sprintf("Figure 30.1 today: %d connections of %d bytes, "+
 		"%d children or threads, median of %s", res.Children*res.Loops, res.Bytes,
-		res.Workers, plural(res.Rounds, "round")))
+		res.Workers, plural(res.RoundsRun, "round")))
 	text(&b, 10, 34, "start", 11, "", fmt.Sprintf("%s, %d cores, %s, %s", m.CPU, m.Cores, m.Kernel, m.Go))
 	x := 10
 	for _, s := range order {
