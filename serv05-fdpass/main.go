@@ -16,8 +16,9 @@
 // none of serv02-serv04 can.
 //
 // Distribution. The parent gives each connection to the first idle child in
-// its table, so under light load child 0 serves most of them: the uneven
-// counts the book shows in Figure 30.22.
+// its table, so under light load child 0 serves most of them and the last
+// child few: the same skew the book's distribution table shows for this
+// design, where the kernel's even spread of serv02-serv04 is gone.
 //
 // Failure mode. When every child is busy (navail == 0), the parent stops
 // selecting the listening socket; new clients wait in the kernel's listen
