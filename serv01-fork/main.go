@@ -13,12 +13,14 @@
 // Cost. A process per connection, and here also an exec and a Go runtime
 // start-up. The book's Figure 30.1 already shows fork-per-client as the most
 // expensive design by far; exec makes it worse. Measured on this machine
-// (2 vCPU VM, Linux 6.18, busy: take the ratio, not the figures), with the
-// client 127.0.0.1 PORT 2 200 4000: the book's C serv01, whose child is a
-// plain fork(2), used 3.9 ms of CPU (user+sys, parent and children) per
-// connection; this server used 15 ms, about four times as much. The extra
-// 11 ms is the exec of a 3 MB static binary and the Go runtime's start-up in
-// every child (BenchmarkFork in unp measures one Fork and wait alone).
+// (2 vCPU VM, Linux 6.18, shared and busy: take the ratio, not the figures),
+// with the client 127.0.0.1 PORT 2 200 4000, three runs each: the book's C
+// serv01, whose child is a plain fork(2), used 3.4 to 3.9 ms of CPU
+// (user+sys, parent and children) per connection; this server used 12 to
+// 15 ms, three and a half to four times as much. The extra 9 to 11 ms is the
+// exec of a 3 MB static binary and the Go runtime's start-up in every child
+// (BenchmarkFork in unp times one Fork and wait of a child that does
+// nothing; its child is the larger unp test binary, 15 ms of CPU here).
 //
 // Zombies. Every child that exits stays a zombie until its parent waits for
 // it. The book catches SIGCHLD and reaps in the handler (sig_chld), and
