@@ -218,6 +218,12 @@ func (res *results) markdown(w io.Writer) {
 			row, s.Name, s.Desc, s.CPU, over, idle, s.PerConn, s.Wall, s.ConnRate, s.spreadText())
 	}
 	fmt.Fprintln(w)
+	if others := res.otherCores(); len(others) > 0 {
+		med, _ := median(others)
+		fmt.Fprintf(w, "Noise: besides the server and the client, other work kept %.2f of the %d "+
+			"cores busy during the median client run (%.2f–%.2f over all runs).\n",
+			med, m.Cores, slices.Min(others), slices.Max(others))
+	}
 	fmt.Fprintln(w, "CPU is the user + sys time the server printed on SIGINT (itself and its reaped "+
 		"children, start-up included); idle CPU the same for a run with no client (start-up "+
 		"and shutdown alone); µs/conn is CPU / connections; wall is the client's run, "+
@@ -272,4 +278,16 @@ func parens(s string) string {
 		return ""
 	}
 	return " (" + s + ")"
+}
+
+// otherCores lists, for every loaded run that went well, how many cores
+// other work kept busy.
+func (res *results) otherCores() []float64 {
+	var out []float64
+	for _, r := range res.Runs {
+		if r.OK && !r.Idle {
+			out = append(out, r.otherCores())
+		}
+	}
+	return out
 }

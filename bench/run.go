@@ -42,8 +42,14 @@ type Run struct {
 	Sys  float64 `json:"sys_s"`
 	// Wait4User and Wait4Sys are what wait4(2) reported for the server
 	// and its reaped children, including the shutdown after it printed.
-	Wait4User float64       `json:"wait4_user_s"`
-	Wait4Sys  float64       `json:"wait4_sys_s"`
+	Wait4User float64 `json:"wait4_user_s"`
+	Wait4Sys  float64 `json:"wait4_sys_s"`
+	// BusyCores is how many CPUs the whole machine kept busy, on average,
+	// while the client ran (from /proc/stat); ClientCPU is the client's
+	// user + sys time with its children. What is left of BusyCores once
+	// the server and the client are taken out is other people's work.
+	BusyCores float64       `json:"busy_cores"`
+	ClientCPU float64       `json:"client_cpu_s"`
 	Unit      string        `json:"unit,omitempty"`
 	Counts    []int         `json:"counts,omitempty"`
 	Client    *clientResult `json:"client,omitempty"`
@@ -202,7 +208,7 @@ func runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
 func runClient(client string, port int, base string, r *Run) error {
 	argv := []string{client, "127.0.0.1", strconv.Itoa(port),
 		strconv.Itoa(*children), strconv.Itoa(*loops), strconv.Itoa(*nbytes)}
-	t0 := time.Now()
+	busy0, t0 := cpuBusy(), time.Now()
 	cli, done, err := start(argv, os.Environ(), base, syscall.SIGKILL)
 	if err != nil {
 		return err
@@ -214,6 +220,10 @@ func runClient(client string, port int, base string, r *Run) error {
 		return fmt.Errorf("client still running after %v: killed", *timeout)
 	}
 	r.Wall = time.Since(t0).Seconds()
+	r.BusyCores = (cpuBusy() - busy0) / r.Wall
+	if ru, ok := cli.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.ClientCPU = float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	}
 	stop(cli, done) // its children, if any outlived it
 	out, _ := os.ReadFile(base + ".out")
 	c, err := parseClient(string(out))
@@ -462,4 +472,29 @@ func groupProcs(pgid int) []string {
 		}
 	}
 	return out
+}
+
+// cpuBusy is the CPU time, in seconds over all CPUs, the machine has spent
+// on anything but idling since boot: the first line of /proc/stat, in
+// USER_HZ (100 on Linux) ticks.
+func cpuBusy() float64 {
+	data, _ := os.ReadFile("/proc/stat")
+	f := strings.Fields(firstLine(string(data)))
+	var busy float64
+	for i, v := range f {
+		n, err := strconv.ParseFloat(v, 64)
+		// user nice system idle iowait irq softirq steal: skip idle, iowait
+		if i == 0 || i == 4 || i == 5 || i > 8 || err != nil {
+			continue
+		}
+		busy += n
+	}
+	return busy / 100
+}
+
+// otherCores is how many CPUs, on average, work other than the server and
+// the client kept busy during a run. The server's CPU includes its start-up
+// before the client ran, so this errs low.
+func (r Run) otherCores() float64 {
+	return max(0, r.BusyCores-(r.ClientCPU+r.User+r.Sys)/r.Wall)
 }

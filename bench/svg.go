@@ -58,13 +58,15 @@ func (res *results) svg() []byte {
 	text(&b, 10, 18, "start", 14, "bold", fmt.Sprintf("Figure 30.1 today: %d connections of %d bytes, "+
 		"%d children or threads, median of %s", res.Children*res.Loops, res.Bytes,
 		res.Workers, plural(res.RoundsRun, "round")))
-	text(&b, 10, 34, "start", 11, "", fmt.Sprintf("%s, %d cores, %s, %s", m.CPU, m.Cores, m.Kernel, m.Go))
+	text(&b, 10, 34, "start", 11, "", fmt.Sprintf("%s, %d cores, %s, %s; client: %s",
+		m.CPU, m.Cores, m.Kernel, m.Go, strings.SplitN(res.Client, " 127.0.0.1", 2)[0]))
 	x := 10
 	for _, s := range order {
 		fmt.Fprintf(&b, `<rect x="%d" y="43" width="10" height="10" fill="%s"/>`+"\n", x, color[s])
 		text(&b, x+14, 52, "start", 11, "", s)
 		x += 24 + 7*len(s)
 	}
+	text(&b, x+10, 52, "start", 11, "", "bar: median; line: best to worst round")
 
 	cpu := axis{log: true, x0: labelW, w: panelW, title: "server CPU µs per connection (less is better)"}
 	rate := axis{x0: labelW + panelW + panelG, w: panelW, title: "connections/s (more is better)"}
