@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+
+	"unp-go.dev/unp"
+)
+
+// thread_make starts thread i of the pool: the book's thread_make, which
+// returns at once while the thread runs thread_main.
+func thread_make(i int) {
+	go thread_main(i)
+}
+
+// thread_main is the life of one pool thread: wait until the ring holds a
+// descriptor, take it out under the mutex, count it, serve it, forever.
+// While it waits in clifd_cond.Wait the goroutine is parked in the Go
+// runtime and holds no OS thread; the book's thread sleeps in the kernel.
+func thread_main(i int) {
+	fmt.Printf("thread %d starting\n", i)
+	started.Done() // Departure: main announces the server once all have
+	for {
+		clifd_mutex.Lock()
+		for iget == iput {
+			clifd_cond.Wait()
+		}
+		connfd := clifd[iget] // connected socket to service
+		if iget++; iget == MAXNCLI {
+			iget = 0
+		}
+		clifd_space.Signal() // Departure: main may be waiting for this slot
+		clifd_mutex.Unlock()
+		tptr[i].thread_count.Add(1)
+
+		serve(connfd) // process the request
+	}
+}
+
+// serve is the book's "web_child(connfd); Close(connfd);" on the thread.
+// The thread has only the descriptor, as in the book, so it asks the kernel
+// for the peer's address (getpeername) when it has an error to report.
+//
+// Departure: a panic while serving (there should be none) is recovered and
+// logged with the peer, so that it ends one connection, not the process,
+// and the thread goes back to the ring: the pool never shrinks.
+func serve(connfd int) {
+	defer unp.Close(connfd)
+	defer func() {
+		if r := recover(); r != nil {
+			unp.Err_msg("%s: panic: %v", unp.Peer(connfd), r)
+		}
+	}()
+	if err := unp.Web_child(connfd); err != nil {
+		unp.Err_msg("%s: %v", unp.Peer(connfd), err)
+	}
+}
