@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
 	"strconv"
 
 	"unp-go.dev/unp"
@@ -19,29 +17,8 @@ func child_make(i int) (int, error) {
 	return unp.Fork("child", []string{strconv.Itoa(i)}, listenfd, meter.Fd())
 }
 
-// child_main is the life of child i: accept a connection, count it, serve
-// it, close it, forever. The listening descriptor is raw and blocking, and
-// shared by every child: an O_NONBLOCK set by any of them (as Go's net
-// package would) would make its siblings' accept fail with EAGAIN.
-//
-// Departure: the book selects on the listening socket before accept; see
-// the thundering herd in the package comment for why this one does not.
+// child_main is the life of a child: accept, count, serve, forever, with
+// no lock (unp.Prefork_child_main).
 func child_main(args []string) {
-	i := unp.Child_slot(args)
-	listenfd := unp.ChildFd(0)
-	meter := unp.Meter_open(unp.ChildFd(1))
-
-	fmt.Printf("child %d starting\n", os.Getpid())
-	for {
-		connfd, cliaddr, err := unp.Accept(listenfd)
-		if err != nil {
-			unp.Err_msg("accept: %v", err)
-			continue
-		}
-		meter.Add(i)
-		if err := unp.Web_child(connfd); err != nil { // process the request
-			unp.Err_msg("%s: %v", unp.Sock_ntop(cliaddr), err)
-		}
-		unp.Close(connfd)
-	}
+	unp.Prefork_child_main(unp.Child_slot(args), unp.ChildFd(0), unp.Meter_open(unp.ChildFd(1)), nil)
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
 	"strconv"
 
 	"unp-go.dev/unp"
@@ -15,29 +13,9 @@ func child_make(i int) (int, error) {
 	return unp.Fork("child", []string{strconv.Itoa(i)}, listenfd, meter.Fd(), lock.Fd())
 }
 
-// child_main is the life of child i: take the lock, accept, release the
-// lock, count and serve the connection, forever. The book's select before
-// accept is gone, as in serv02-prefork.
+// child_main is the life of a child: take the mutex, accept, release
+// it, count and serve the connection, forever (unp.Prefork_child_main).
 func child_main(args []string) {
-	i := unp.Child_slot(args)
-	listenfd := unp.ChildFd(0)
-	meter := unp.Meter_open(unp.ChildFd(1))
 	lock := unp.My_mutex_open(unp.ChildFd(2))
-
-	fmt.Printf("child %d starting\n", os.Getpid())
-	for {
-		lock.My_lock_wait()
-		unp.HoldLockForTest(i) // test only: see the package comment
-		connfd, cliaddr, err := unp.Accept(listenfd)
-		lock.My_lock_release()
-		if err != nil {
-			unp.Err_msg("accept: %v", err)
-			continue
-		}
-		meter.Add(i)
-		if err := unp.Web_child(connfd); err != nil { // process the request
-			unp.Err_msg("%s: %v", unp.Sock_ntop(cliaddr), err)
-		}
-		unp.Close(connfd)
-	}
+	unp.Prefork_child_main(unp.Child_slot(args), unp.ChildFd(0), unp.Meter_open(unp.ChildFd(1)), lock)
 }
