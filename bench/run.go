@@ -125,6 +125,9 @@ func etaAfter(res *results, took map[string]time.Duration, round, i int) string 
 			}
 		}
 	}
+	if *budget > 0 { // runAll starts no round that would end past it
+		left = min(left, max(0, *budget-time.Since(started)))
+	}
 	return left.Round(time.Second).String()
 }
 
