@@ -234,6 +234,44 @@ func (res *results) markdown(w io.Writer) {
 	if len(res.Notes)+len(notes) > 0 {
 		fmt.Fprintln(w)
 	}
+	res.versus(w)
+}
+
+// versus writes, for each external series, a table of Go against it on
+// the rows both have: the ratios the targets are stated in.
+func (res *results) versus(w io.Writer) {
+	var series []string
+	for _, s := range res.Summary {
+		if s.Series != "Go" && !slices.Contains(series, s.Series) {
+			series = append(series, s.Series)
+		}
+	}
+	for _, other := range series {
+		var rows []string
+		for _, g := range res.Summary {
+			if g.Series != "Go" || g.OK == 0 {
+				continue
+			}
+			j := slices.IndexFunc(res.Summary, func(o summary) bool {
+				return o.Series == other && o.Row == g.Row && o.OK > 0
+			})
+			if j < 0 {
+				continue
+			}
+			o := res.Summary[j]
+			rows = append(rows, fmt.Sprintf("| %d | %s | %s | %.2f | %.2f |", g.Row, g.Name, o.Name,
+				g.PerConn/o.PerConn, g.ConnRate/o.ConnRate))
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\nGo against %s (medians; CPU below 1 and connections/s above 1 favour Go):\n\n", other)
+		fmt.Fprintf(w, "| row | Go | %s | CPU µs/conn, Go ÷ %s | conn/s, Go ÷ %s |\n", other, other, other)
+		fmt.Fprintln(w, "|---:|---|---|---:|---:|")
+		for _, r := range rows {
+			fmt.Fprintln(w, r)
+		}
+	}
 }
 
 func (s summary) spreadText() string {
