@@ -320,11 +320,13 @@ func (r *run) quietBefore() usage {
 // with the connections, thousands of them.
 func (r *run) quietAfter(before usage) usage {
 	threads := before.threads + threadSlack*(1+before.children)
-	if r.d.crowd { // its load can briefly exceed the warm-up burst
-		threads += r.cfg.good + r.cfg.hostile
+	if r.d.crowd {
+		// A thread per connection blocked at once: the runtime keeps as
+		// many as the load's peak, which the warm-up may not have reached.
+		threads += r.cfg.crowd + r.cfg.good + r.cfg.hostile
 	}
 	ok := func(u usage) bool { return u.fds <= before.fds && u.threads <= threads }
-	u, quiet := r.settle(3*time.Second+3*r.cfg.idle, ok)
+	u, quiet := r.settle(2*time.Second+2*r.cfg.idle, ok)
 	if quiet {
 		return u
 	}
@@ -374,7 +376,7 @@ func (r *run) load() {
 	for range r.cfg.good {
 		rng := r.rng()
 		wg.Go(func() {
-			for time.Now().Before(end) {
+			for time.Now().Before(end) && r.srv.running() {
 				r.good(rng, r.patience())
 			}
 		})
@@ -387,7 +389,7 @@ func (r *run) load() {
 		wg.Go(func() {
 			for {
 				k := int(next.Add(1) - 1)
-				if k >= len(hostiles) && !time.Now().Before(end) {
+				if k >= len(hostiles) && !time.Now().Before(end) || !r.srv.running() {
 					return
 				}
 				r.hostileOnce(hostiles[k%len(hostiles)], rng)
@@ -395,7 +397,7 @@ func (r *run) load() {
 		})
 	}
 	wg.Go(func() {
-		for first := true; first || time.Now().Before(end); first = false {
+		for first := true; first || time.Now().Before(end) && r.srv.running(); first = false {
 			r.burst(r.crowd())
 		}
 	})
@@ -436,11 +438,10 @@ func (r *run) killer(end time.Time) {
 	for i := range r.cfg.kills {
 		at := start.Add(slice*time.Duration(i) + time.Duration(rng.Int64N(int64(slice))))
 		time.Sleep(time.Until(at))
-		var pid int
-		for pid == 0 && time.Now().Before(end) {
-			if pid = r.pickChild(rng); pid == 0 {
-				time.Sleep(2 * time.Millisecond) // serv01: no client right now
-			}
+		pid := r.pickChild(rng)
+		for pid == 0 && time.Now().Before(end) { // serv01: no client right now
+			time.Sleep(2 * time.Millisecond)
+			pid = r.pickChild(rng)
 		}
 		if pid == 0 {
 			return

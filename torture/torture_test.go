@@ -1,0 +1,226 @@
+package main
+
+import (
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseStat(t *testing.T) {
+	for _, tt := range []struct {
+		stat string
+		want proc
+	}{
+		{"42 (serv02-prefork) S 7 42 42 0 -1", proc{42, 7, 42, 'S'}},
+		{"43 (a) b (c)) Z 42 40 40 0", proc{43, 42, 40, 'Z'}}, // a name with ") " in it
+		{"44 ( ) R 1 44 44", proc{44, 1, 44, 'R'}},
+	} {
+		got, err := parseStat([]byte(tt.stat))
+		if err != nil || got != tt.want {
+			t.Errorf("parseStat(%q) = %+v, %v; want %+v", tt.stat, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "42 serv00 S 1 1", "x (a) S 1 1", "42 (a) S 1", "42 (a) SS 1 1"} {
+		if p, err := parseStat([]byte(bad)); err == nil {
+			t.Errorf("parseStat(%q) = %+v, want an error", bad, p)
+		}
+	}
+}
+
+func TestParseThreads(t *testing.T) {
+	status := "Name:\tserv07\nState:\tS (sleeping)\nThreads:\t12\nSigQ:\t0/1\n"
+	if n := parseThreads([]byte(status)); n != 12 {
+		t.Errorf("parseThreads = %d, want 12", n)
+	}
+	if n := parseThreads(nil); n != 0 {
+		t.Errorf("parseThreads(nil) = %d, want 0", n)
+	}
+}
+
+// TestMeasureSelf checks the /proc readers on this very process and a
+// child of it.
+func TestMeasureSelf(t *testing.T) {
+	u := measure(os.Getpid())
+	if u.fds < 3 || u.threads < 1 {
+		t.Fatalf("measure(self) = %+v", u)
+	}
+	me := os.Getpid()
+	found := false
+	for _, p := range procs() {
+		if p.pid == me {
+			found = p.ppid == os.Getppid() && p.state != 'Z'
+		}
+	}
+	if !found {
+		t.Errorf("procs() does not list this process %d with parent %d", me, os.Getppid())
+	}
+}
+
+// TestTCPState finds both ends of a real loopback connection in
+// /proc/net/tcp, and sees the server's end leave ESTABLISHED when it
+// closes: the check on a client that never reads depends on it.
+func TestTCPState(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := dial(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !serverHolds(c) {
+		t.Fatal("serverHolds = false on an open connection")
+	}
+	s.Close()
+	deadline := time.Now().Add(2 * time.Second)
+	for serverHolds(c) {
+		if time.Now().After(deadline) {
+			t.Fatal("serverHolds still true 2 s after the server closed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestCheckReport(t *testing.T) {
+	cpu := "user time = 0.01, sys time = 0.02\n"
+	for _, tt := range []struct {
+		out, unit string
+		n         int
+		problem   string // substring; "" for none
+	}{
+		{"listening on 127.0.0.1:1\n" + cpu, "", 0, ""},
+		{"child 0, 5 connections\nchild 1, 7 connections\n" + cpu, "child", 2, ""},
+		{"thread 0, 5 connections\n" + cpu, "thread", 2, "1 lines"},
+		{"child 0, 5 connections\nchild 1, 7 connections\n" + cpu, "thread", 2, "0 lines"},
+		{"child 0, 5 connections\n", "child", 1, "last line"},
+		{"", "", 0, "last line"},
+	} {
+		got := checkReport(tt.out, tt.unit, tt.n)
+		if (tt.problem == "") != (got == "") || !strings.Contains(got, tt.problem) {
+			t.Errorf("checkReport(%q, %q, %d) = %q, want %q", tt.out, tt.unit, tt.n, got, tt.problem)
+		}
+	}
+}
+
+func TestExcused(t *testing.T) {
+	var k killLog
+	t0 := time.Now()
+	k.add(99)
+	t1 := time.Now()
+	if !k.killed(99) || k.killed(98) || k.count() != 1 {
+		t.Fatalf("killLog does not remember pid 99 alone")
+	}
+	for _, tt := range []struct {
+		end    ending
+		t0, t1 time.Time
+		want   bool
+	}{
+		{endEOF, t0, t1, true},
+		{endReset, t0, t1, true},
+		{endTimeout, t0, t1, false},                                       // a hung server is never the kill's fault
+		{endOther, t0, t1, false},                                         // nor a refused connection
+		{endEOF, t1.Add(time.Nanosecond), t1.Add(time.Second), false},     // opened after the kill
+		{endReset, t0.Add(-time.Second), t0.Add(-time.Nanosecond), false}, // over before it
+	} {
+		if got := k.excused(tt.end, tt.t0, tt.t1); got != tt.want {
+			t.Errorf("excused(%s, %v, %v) = %v, want %v", tt.end, tt.t0.Sub(t0), tt.t1.Sub(t0), got, tt.want)
+		}
+	}
+}
+
+func TestTallyKeepsFewPerCheck(t *testing.T) {
+	var ta tally
+	for i := range 5 {
+		ta.fail("good client", "failure %d", i)
+	}
+	ta.fail("refill", "once")
+	got := ta.failures()
+	want := []string{"good client: failure 0", "good client: failure 1", "good client: failure 2",
+		"refill: once", "good client: 2 more like this"}
+	if !slices.Equal(got, want) {
+		t.Errorf("failures() = %q, want %q", got, want)
+	}
+}
+
+func TestSelectDesigns(t *testing.T) {
+	all, _ := selectDesigns(nil)
+	if len(all) != 9 {
+		t.Fatalf("default is %d designs, want 9", len(all))
+	}
+	ds, err := selectDesigns([]string{"serv03", "serv0"})
+	if err != nil || len(ds) != 10 || ds[0].name != "serv03-flock" {
+		t.Errorf("selectDesigns(serv03, serv0) = %d designs, %v", len(ds), err)
+	}
+	if _, err := selectDesigns([]string{"serv9"}); err == nil {
+		t.Error("selectDesigns(serv9) did not fail")
+	}
+}
+
+func TestDesignShapes(t *testing.T) {
+	byName := map[string]design{}
+	for _, d := range designs {
+		byName[d.name] = d
+	}
+	cfg := &config{pool: 3, overload: 10, crowd: 300}
+	for _, tt := range []struct {
+		name          string
+		slots, crowd  int
+		children, arg int
+	}{
+		{"serv00-iterative", 1, 10, 0, 2},
+		{"serv01-fork", 0, 30, 0, 2},
+		{"serv02-prefork", 3, 30, 3, 3},
+		{"serv05-fdpass", 3, 30, 3, 3},
+		{"serv06-thread", 0, 300, 0, 2},
+		{"serv08-mainaccept", 3, 30, 0, 3},
+	} {
+		d := byName[tt.name]
+		r := &run{cfg: cfg, d: d}
+		if d.slots(3) != tt.slots || r.crowd() != tt.crowd || d.children(3) != tt.children || len(d.args(3)) != tt.arg {
+			t.Errorf("%s: slots %d, crowd %d, children %d, args %q", tt.name, d.slots(3), r.crowd(), d.children(3), d.args(3))
+		}
+	}
+}
+
+func TestRow(t *testing.T) {
+	res := &result{d: designs[2], served: 1234, hostile: 56, kills: 6, lost: 1,
+		before: usage{fds: 31, threads: 15}, after: usage{fds: 31, threads: 16},
+		stall: 510 * time.Millisecond, sigint: 20 * time.Millisecond}
+	want := "serv02-prefork       1234      56     6     1      0  31→31    15→16          0 0.51s  0.02s PASS"
+	if got := res.row(); got != want {
+		t.Errorf("row:\n got %q\nwant %q", got, want)
+	}
+	res.failures = []string{"refill: ..."}
+	if got := res.row(); !strings.HasSuffix(got, " FAIL") {
+		t.Errorf("a failed row ends %q", got)
+	}
+	skip := &result{d: designs[3], skip: "serv03-flock: not written yet"}
+	if got := skip.row(); got != "serv03-flock      SKIP (serv03-flock: not written yet)" {
+		t.Errorf("skipped row = %q", got)
+	}
+}
+
+func TestEndingOf(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err = dial(addr)
+	if end := endingOf(err); end != endOther {
+		t.Errorf("a refused connection ends %s, want error", end)
+	}
+	if end := endingOf(os.ErrDeadlineExceeded); end != endTimeout {
+		t.Errorf("a deadline ends %s, want timeout", end)
+	}
+}
