@@ -23,17 +23,39 @@ func init() {
 	commands["killpid"] = killpid
 	commands["fds"] = fds
 	commands["hold"] = hold
+	commands["sigterm"] = sigterm
 }
 
-// hold HOST:PORT opens a connection and keeps it open, saying nothing,
-// until the scenario ends: a client that keeps a child or thread busy.
-func hold(ts *testscript.TestScript, neg bool, args []string) {
+// sigterm PROGRAM sends SIGTERM to the process of this scenario running
+// PROGRAM whose parent does not run it too: the server, not its forked
+// children. testscript's kill knows only SIGINT and SIGKILL.
+func sigterm(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: hold HOST:PORT")
+		ts.Fatalf("usage: sigterm PROGRAM")
 	}
-	c, err := net.DialTimeout("tcp", args[0], 5*time.Second)
-	ts.Check(err)
-	ts.Defer(func() { c.Close() })
+	comm := args[0][:min(len(args[0]), 15)] // the kernel keeps 15 bytes of it
+	ppid := map[int]int{}                   // of each process running PROGRAM
+	for _, pid := range scriptProcs(ts, "") {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		i := bytes.LastIndexByte(stat, ')')
+		open := bytes.IndexByte(stat, '(')
+		if err != nil || i < 0 || open < 0 || string(stat[open+1:i]) != comm {
+			continue
+		}
+		if f := strings.Fields(string(stat[i+1:])); len(f) > 2 {
+			ppid[pid], _ = strconv.Atoi(f[1])
+		}
+	}
+	var parents []int
+	for pid, pp := range ppid {
+		if _, child := ppid[pp]; !child {
+			parents = append(parents, pid)
+		}
+	}
+	if len(parents) != 1 {
+		ts.Fatalf("processes running %s whose parent does not: %v, want one", args[0], parents)
+	}
+	ts.Check(syscall.Kill(parents[0], syscall.SIGTERM))
 }
 
 // counts KIND N SUM checks the SIGINT report in the last command's stdout
@@ -174,4 +196,15 @@ func fdCounts(ts *testscript.TestScript) string {
 	}
 	slices.Sort(lines)
 	return strings.Join(lines, "")
+}
+
+// hold HOST:PORT opens a connection and keeps it open, saying nothing,
+// until the scenario ends: a client that keeps a child or thread busy.
+func hold(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hold HOST:PORT")
+	}
+	c, err := net.DialTimeout("tcp", args[0], 5*time.Second)
+	ts.Check(err)
+	ts.Defer(func() { c.Close() })
 }
