@@ -21,10 +21,15 @@ func socketpair(t testing.TB) (int, int) {
 	return fds[0], fds[1]
 }
 
-// feed writes data to fd in the given chunks, then shuts down writing.
+// feed writes data to fd in the given chunks, then shuts down writing. The
+// test waits for it before its descriptors are closed: a writer still busy
+// afterwards would write into whatever socket the next test gets at fd.
 func feed(t testing.TB, fd int, chunks ...string) {
 	t.Helper()
+	done := make(chan struct{})
+	t.Cleanup(func() { <-done })
 	go func() {
+		defer close(done)
 		for _, c := range chunks {
 			Writen(fd, []byte(c))
 		}
