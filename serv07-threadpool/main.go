@@ -19,24 +19,24 @@
 // all 15 sleep in accept. Under load the process grows to one OS thread per
 // goroutine blocked in the kernel, as in the book.
 //
-// Why the mutex. Some kernels of the book's day (Solaris 2.5 among them)
-// returned EPROTO from accept when several threads of one process called it
-// on the same socket; the book's rule is that a thread calls accept only
-// with the mutex held. Linux does not need it: threads sleeping in accept
-// wait on the socket's queue as exclusive waiters, and each connection wakes
-// exactly one of them (no thundering herd since Linux 2.4), first in, first
-// out. Measured here with the book's load (`client 127.0.0.1 PORT 5 500
-// 4000`, 15 threads, medians of ten runs with the mutex and nine without,
-// on a 2-vCPU VM other work was loading): with the mutex 0.35 s of CPU and
-// 4200 connections/s; with -nolock 0.36 s and 4100/s, the spread between
-// runs (2400 to 7100/s) far wider than the difference, and no accept error
-// in either. The mutex costs
-// nothing measurable, because only its holder makes a system call. What it
-// changes is who gets the next connection. Go's sync.Mutex lets a goroutine
-// that arrives while the lock is free take it ahead of those waiting (until
-// one has waited 1 ms), so a thread back from a short connection often wins
-// again: the per-thread counts (167 on average) had a standard deviation of
-// about 17 with the mutex and 12 with -nolock, where the kernel takes turns.
+// Why the mutex. System V-derived kernels of the book's day implemented
+// accept as a library function over STREAMS, not as a system call, and there
+// several callers blocked on one listening socket could fail (on Solaris 2.5
+// accept returned EPROTO, section 30.7); hence the book's rule that only one
+// thread at a time calls accept. Linux does not need it: threads sleeping in
+// accept wait on the socket's queue as exclusive waiters, and each
+// connection wakes exactly one of them (no thundering herd since Linux 2.4),
+// first in, first out. Measured here with the book's load (`client 127.0.0.1
+// PORT 5 500 4000`, 15 threads, medians of ten runs with the mutex and nine
+// without, on a 2-vCPU VM other work was loading): with the mutex 0.35 s of
+// CPU and 4200 connections/s; with -nolock 0.36 s and 4100/s, the spread
+// between runs (2400 to 7100/s) far wider than the difference, and no accept
+// error in either. Next to accept, read and write, the mutex costs nothing
+// measurable. What it changes is who gets the next connection. Go's sync.Mutex lets a goroutine that arrives while the lock
+// is free take it ahead of those waiting (until one has waited 1 ms), so a
+// thread back from a short connection often wins again: the per-thread
+// counts (167 on average) had a standard deviation of about 17 with the
+// mutex and 12 with -nolock, where the kernel takes turns.
 //
 // Failure mode. #threads bounds the clients served at once; the rest wait in
 // the kernel's listen queue, and a client that sends nothing holds a thread
