@@ -31,13 +31,15 @@
 // Failure mode. The book's main thread calls err_quit when the ring fills
 // (iput catches up with iget): more than MAXNCLI-1 connections accepted and
 // not yet taken by a thread kill the server. That happens as soon as
-// #threads clients hold their connections open and 31 more arrive.
+// #threads clients hold their connections open and 32 more arrive: the C
+// serv08 with 2 threads, sent 64 requests on 64 connections at once, exits
+// at once with "iput = iget = 2".
 //
 // Departure: here the main goroutine waits on a second condition variable,
 // clifd_space, until a thread has taken a descriptor out; meanwhile it does
 // not accept, and the kernel's listen queue (LISTENQ) holds the clients
 // that come, as it does for every design. No connection is lost and the
-// server does not exit.
+// server does not exit (testdata/script/serv08_full.txtar: the same 64).
 //
 // A Go channel is this very structure: make(chan int, MAXNCLI) is a ring
 // with a lock and two queues of waiting goroutines, one for senders when it
