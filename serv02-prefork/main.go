@@ -18,7 +18,7 @@
 // accept, and a socket selected on by many processes makes the kernel wake
 // them all (a "select collision"), and all but one then block in accept.
 // Linux has woken exactly one process blocked in accept on a socket since
-// 2.6 (the wait queue entries are WQ_FLAG_EXCLUSIVE), so there is no herd
+// 2.4 (the wait queue entries are WQ_FLAG_EXCLUSIVE), so there is no herd
 // in plain accept, and this port drops the book's select: it would only
 // bring the herd back. The distribution of connections across the
 // children, printed by the meter at SIGINT, is still the kernel's choice:

@@ -67,6 +67,10 @@ func main() {
 	if err := unix.SetNonblock(listenfd, true); err != nil {
 		unp.Err_sys(err, "O_NONBLOCK")
 	}
+	if nchildren > unix.FD_SETSIZE-16 { // a pipe each, and select's fd_set ends at FD_SETSIZE
+		unp.Err_quit("at most %d children: select handles descriptors below %d",
+			unix.FD_SETSIZE-16, unix.FD_SETSIZE)
+	}
 	sigfd := unp.Sig_pipe() // before the first fork: no SIGCHLD is missed
 
 	cptr = make([]Child, nchildren)

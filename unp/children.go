@@ -99,11 +99,30 @@ func Reap(reaped func(pid int, ws unix.WaitStatus)) {
 // until no child of this process is left (ECHILD). Only then does
 // RUSAGE_CHILDREN hold the children's CPU time, so call it before
 // Pr_cpu_time.
+//
+// The children are stopped first (SIGSTOP, and waited for until they are),
+// then sent SIGTERM, then continued, so that they die together: killed one
+// by one, the child holding serv04's mutex could die while a sibling still
+// runs, and the sibling would wake, recover the mutex and say so on stderr
+// in the middle of a clean shutdown.
 func TerminateAll(pids []int) {
+	live := make([]int, 0, len(pids))
 	for _, pid := range pids {
-		if pid > 0 {
-			unix.Kill(pid, unix.SIGTERM)
+		if pid > 0 && unix.Kill(pid, unix.SIGSTOP) == nil {
+			live = append(live, pid)
 		}
+	}
+	for _, pid := range live {
+		for {
+			_, err := unix.Wait4(pid, nil, unix.WUNTRACED, nil)
+			if err != unix.EINTR {
+				break // stopped, or already dead and now reaped
+			}
+		}
+	}
+	for _, pid := range live {
+		unix.Kill(pid, unix.SIGTERM)
+		unix.Kill(pid, unix.SIGCONT)
 	}
 	for {
 		_, err := unix.Wait4(-1, nil, 0, nil)
