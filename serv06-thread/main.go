@@ -102,20 +102,15 @@ func main() {
 // doit serves one connection and closes it: the book's doit, the start
 // function of each per-client thread. It frees its slot when it returns.
 //
-// Departure: a panic while serving (there should be none) is recovered and
-// logged with the peer, so that one connection cannot end the process; the
+// Departure: a panic while serving (there should be none) comes back from
+// Web_child as an error, so that one connection cannot end the process; the
 // book's thread would have taken the process with it.
 func doit(connfd int, cliaddr unix.Sockaddr) {
 	defer func() { <-slots }()
-	defer unp.Close(connfd)
-	defer func() {
-		if r := recover(); r != nil {
-			unp.Err_msg("%s: panic: %v", unp.Sock_ntop(cliaddr), r)
-		}
-	}()
 	if err := unp.Web_child(connfd); err != nil {
 		unp.Err_msg("%s: %v", unp.Sock_ntop(cliaddr), err)
 	}
+	unp.Close(connfd)
 }
 
 // sig_int runs on SIGINT or SIGTERM: the book's sig_int, which prints the

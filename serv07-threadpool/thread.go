@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"golang.org/x/sys/unix"
 	"unp-go.dev/unp"
 )
 
@@ -51,22 +50,9 @@ func thread_main(i int) {
 		}
 		tptr[i].thread_count.Add(1)
 
-		serve(connfd, cliaddr) // process the request
-	}
-}
-
-// serve is the book's "web_child(connfd); Close(connfd);" on the thread.
-// Departure: a panic while serving (there should be none) is recovered and
-// logged with the peer, so that it ends one connection, not the process,
-// and the thread goes back to accept: the pool never shrinks.
-func serve(connfd int, cliaddr unix.Sockaddr) {
-	defer unp.Close(connfd)
-	defer func() {
-		if r := recover(); r != nil {
-			unp.Err_msg("%s: panic: %v", unp.Sock_ntop(cliaddr), r)
+		if err := unp.Web_child(connfd); err != nil { // process the request
+			unp.Err_msg("%s: %v", unp.Sock_ntop(cliaddr), err)
 		}
-	}()
-	if err := unp.Web_child(connfd); err != nil {
-		unp.Err_msg("%s: %v", unp.Sock_ntop(cliaddr), err)
+		unp.Close(connfd)
 	}
 }

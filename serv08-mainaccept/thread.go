@@ -32,25 +32,11 @@ func thread_main(i int) {
 		clifd_mutex.Unlock()
 		tptr[i].thread_count.Add(1)
 
-		serve(connfd) // process the request
-	}
-}
-
-// serve is the book's "web_child(connfd); Close(connfd);" on the thread.
-// The thread has only the descriptor, as in the book, so it asks the kernel
-// for the peer's address (getpeername) when it has an error to report.
-//
-// Departure: a panic while serving (there should be none) is recovered and
-// logged with the peer, so that it ends one connection, not the process,
-// and the thread goes back to the ring: the pool never shrinks.
-func serve(connfd int) {
-	defer unp.Close(connfd)
-	defer func() {
-		if r := recover(); r != nil {
-			unp.Err_msg("%s: panic: %v", unp.Peer(connfd), r)
+		// The thread has only the descriptor, as in the book, so it asks the
+		// kernel for the peer's address (getpeername) to report an error.
+		if err := unp.Web_child(connfd); err != nil { // process the request
+			unp.Err_msg("%s: %v", unp.Peer(connfd), err)
 		}
-	}()
-	if err := unp.Web_child(connfd); err != nil {
-		unp.Err_msg("%s: %v", unp.Peer(connfd), err)
+		unp.Close(connfd)
 	}
 }

@@ -25,7 +25,15 @@ var rlines = sync.Pool{New: func() any { return new(Rline) }}
 // Departure: the book's web_child calls err_quit on a bad request and so
 // kills the whole process. This one returns an error naming the problem; the
 // caller logs it with the peer address, closes the connection and goes on.
-func Web_child(sockfd int) error {
+// Even a panic while serving (there should be none) comes back as an error,
+// so that in the thread designs it ends one connection, not the process,
+// and the pool never shrinks.
+func Web_child(sockfd int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic while serving: %v", r)
+		}
+	}()
 	rl := rlines.Get().(*Rline)
 	defer rlines.Put(rl)
 	rl.Reset(sockfd)
