@@ -1,6 +1,7 @@
 package unp
 
 import (
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -47,7 +48,11 @@ func Sig_pipe() int {
 // Sig_read waits for the next signal on a Sig_pipe and returns it.
 func Sig_read(sigfd int) syscall.Signal {
 	var b [1]byte
-	if n, err := Read(sigfd, b[:]); err != nil || n != 1 {
+	n, err := Read(sigfd, b[:])
+	if err == nil && n != 1 {
+		err = io.ErrUnexpectedEOF // cannot happen: this process holds the write end
+	}
+	if err != nil {
 		Err_sys(err, "reading the signal pipe")
 	}
 	return syscall.Signal(b[0])
