@@ -28,22 +28,10 @@
 // Ctrl-C (SIGINT) or SIGTERM prints "user time = U, sys time = S" and exits.
 package main
 
-import (
-	"os"
-
-	"unp-go.dev/unp"
-)
+import "unp-go.dev/unp"
 
 func main() {
-	var listenfd int
-	switch len(os.Args) {
-	case 2:
-		listenfd = unp.Tcp_listen("", os.Args[1])
-	case 3:
-		listenfd = unp.Tcp_listen(os.Args[1], os.Args[2])
-	default:
-		unp.Usage("serv00-iterative [ <host> ] <port#>")
-	}
+	listenfd := unp.Tcp_listen_args("serv00-iterative [ <host> ] <port#>")
 
 	unp.Signal(sig_int)
 	unp.Ready(listenfd)

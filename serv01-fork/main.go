@@ -61,15 +61,7 @@ func main() {
 	if _, _, ok := unp.Child(); ok {
 		child_main() // never returns
 	}
-	var listenfd int
-	switch len(os.Args) {
-	case 2:
-		listenfd = unp.Tcp_listen("", os.Args[1])
-	case 3:
-		listenfd = unp.Tcp_listen(os.Args[1], os.Args[2])
-	default:
-		unp.Usage("serv01-fork [ <host> ] <port#>")
-	}
+	listenfd := unp.Tcp_listen_args("serv01-fork [ <host> ] <port#>")
 	// Departure: the listening socket is non-blocking, so that a client that
 	// resets between select and accept cannot leave the parent blocked in
 	// accept with signals waiting. Only the parent has it.

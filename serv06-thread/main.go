@@ -59,8 +59,6 @@
 package main
 
 import (
-	"os"
-
 	"golang.org/x/sys/unix"
 	"unp-go.dev/unp"
 )
@@ -74,15 +72,7 @@ const MAXTHREADS = 8000
 var slots = make(chan struct{}, MAXTHREADS)
 
 func main() {
-	var listenfd int
-	switch len(os.Args) {
-	case 2:
-		listenfd = unp.Tcp_listen("", os.Args[1])
-	case 3:
-		listenfd = unp.Tcp_listen(os.Args[1], os.Args[2])
-	default:
-		unp.Usage("serv06-thread [ <host> ] <port#>")
-	}
+	listenfd := unp.Tcp_listen_args("serv06-thread [ <host> ] <port#>")
 
 	unp.Signal(sig_int)
 	unp.Ready(listenfd)

@@ -5,6 +5,15 @@ import (
 	"strconv"
 )
 
+// Tcp_listen_args reads the command line of a server that takes
+// `[ <host> ] <port#>`, as every chapter-30 main does with its
+// "if (argc == 2) ... else if (argc == 3) ... else err_quit(usage)", and
+// returns the listening socket (see Tcp_listen). A wrong number of
+// arguments prints "usage: " + usage and exits 2.
+func Tcp_listen_args(usage string) int {
+	return listenArgs(os.Args[1:], usage)
+}
+
 // Tcp_listen_n reads the command line of a pooled server,
 // `[ <host> ] <port#> <#children>` (or #threads), and returns the listening
 // socket (see Tcp_listen) and the count. A wrong number of arguments, or a
@@ -21,8 +30,16 @@ func Tcp_listen_n(usage string) (listenfd, n int) {
 		Err_msg("bad count %q: want a number of at least 1", args[len(args)-1])
 		Usage(usage)
 	}
-	if len(args) == 2 {
-		return Tcp_listen("", args[0]), n
+	return listenArgs(args[:len(args)-1], usage), n
+}
+
+func listenArgs(args []string, usage string) int {
+	switch len(args) {
+	case 1:
+		return Tcp_listen("", args[0])
+	case 2:
+		return Tcp_listen(args[0], args[1])
 	}
-	return Tcp_listen(args[0], args[1]), n
+	Usage(usage)
+	return -1
 }

@@ -17,22 +17,13 @@
 package main
 
 import (
-	"os"
 	"time"
 
 	"unp-go.dev/unp"
 )
 
 func main() {
-	var listenfd int
-	switch len(os.Args) {
-	case 2:
-		listenfd = unp.Tcp_listen("", os.Args[1])
-	case 3:
-		listenfd = unp.Tcp_listen(os.Args[1], os.Args[2])
-	default:
-		unp.Usage("daytime [ <host> ] <port#>")
-	}
+	listenfd := unp.Tcp_listen_args("daytime [ <host> ] <port#>")
 	unp.Signal(unp.Pr_cpu_time)
 	unp.Ready(listenfd)
 
