@@ -48,6 +48,7 @@ var hostiles = []hostile{
 // then the server's close.
 func refused(payload string, want, served int) func(*run, *rand.Rand, time.Time) (int, string, ending) {
 	return func(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
+		t0 := time.Now()
 		c, err := dial(r.srv.addr)
 		if err != nil {
 			return 0, "connect: " + err.Error(), endOther
@@ -56,8 +57,12 @@ func refused(payload string, want, served int) func(*run, *rand.Rand, time.Time)
 		c.SetDeadline(deadline)
 		// A write may fail when the server has already closed on a long
 		// line: the close is what we wait for anyway.
+		w := time.Now()
 		io.WriteString(c, payload)
 		got, end := drain(c, -1)
+		if got != want && r.tooSlow(t0, w, got, end) {
+			return 0, "", end
+		}
 		if got != want || !end.closed() {
 			return 0, fmt.Sprintf("sent %.20q: read %d bytes, then %s; want %d bytes, then the server's close",
 				payload, got, end, want), end
@@ -67,34 +72,45 @@ func refused(payload string, want, served int) func(*run, *rand.Rand, time.Time)
 }
 
 // exchange writes chunks, half-closes, and expects exactly want bytes and
-// EOF.
-func exchange(r *run, deadline time.Time, want int, gap time.Duration, chunks ...string) (string, ending) {
+// EOF. It reports whether the requests were answered, and what went wrong
+// otherwise; a client too slow for the idle timeout (see tooSlow) is
+// neither answered nor a problem.
+func exchange(r *run, deadline time.Time, want int, gap time.Duration, chunks ...string) (bool, string, ending) {
+	t0 := time.Now()
 	c, err := dial(r.srv.addr)
 	if err != nil {
-		return "connect: " + err.Error(), endOther
+		return false, "connect: " + err.Error(), endOther
 	}
 	defer c.Close()
 	c.SetDeadline(deadline)
+	prev := t0
 	for _, chunk := range chunks {
-		if _, err := io.WriteString(c, chunk); err != nil {
-			return "send: " + err.Error(), endingOf(err)
+		w := time.Now()
+		_, err := io.WriteString(c, chunk)
+		if r.tooSlow(prev, w, 0, endingOf(err)) {
+			return false, "", endingOf(err)
 		}
+		if err != nil {
+			return false, "send: " + err.Error(), endingOf(err)
+		}
+		prev = w
 		time.Sleep(gap)
 	}
 	c.CloseWrite()
 	got, end := drain(c, -1)
 	if got != want || end != endEOF {
-		return fmt.Sprintf("read %d bytes, then %s; want %d bytes, then EOF", got, end, want), end
+		if r.tooSlow(t0, prev, got, end) {
+			return false, "", end
+		}
+		return false, fmt.Sprintf("read %d bytes, then %s; want %d bytes, then EOF", got, end, want), end
 	}
-	return "", end
+	return true, "", end
 }
 
 // tinyWrites sends one request a byte per write, 1 ms apart.
 func tinyWrites(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
-	req := "4000\r\n"
-	chunks := strings.Split(req, "")
-	problem, end := exchange(r, deadline, 4000, time.Millisecond, chunks...)
-	return count(problem, 1), problem, end
+	ok, problem, end := exchange(r, deadline, 4000, time.Millisecond, strings.Split("4000\r\n", "")...)
+	return count(ok, 1), problem, end
 }
 
 // pipelined sends 50 requests of random sizes in one write.
@@ -106,21 +122,21 @@ func pipelined(r *run, rng *rand.Rand, deadline time.Time) (int, string, ending)
 		want += n
 		fmt.Fprintf(&b, "%d\n", n)
 	}
-	problem, end := exchange(r, deadline, want, 0, b.String())
-	return count(problem, 50), problem, end
+	ok, problem, end := exchange(r, deadline, want, 0, b.String())
+	return count(ok, 50), problem, end
 }
 
 // halfClose sends one request and shuts down its sending side at once.
 func halfClose(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
-	problem, end := exchange(r, deadline, 100, 0, "100\n")
-	return count(problem, 1), problem, end
+	ok, problem, end := exchange(r, deadline, 100, 0, "100\n")
+	return count(ok, 1), problem, end
 }
 
-func count(problem string, n int) int {
-	if problem != "" {
-		return 0
+func count(ok bool, n int) int {
+	if ok {
+		return n
 	}
-	return n
+	return 0
 }
 
 // bigAsk is how many replies of MAXN bytes a client asks for when it wants
@@ -135,16 +151,21 @@ const bigAsk = 512
 // does.
 func midReply(rst bool) func(*run, *rand.Rand, time.Time) (int, string, ending) {
 	return func(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
+		t0 := time.Now()
 		c, err := dialSmall(r.srv.addr)
 		if err != nil {
 			return 0, "connect: " + err.Error(), endOther
 		}
 		defer c.Close()
 		c.SetDeadline(deadline)
+		w := time.Now()
 		if _, err := io.WriteString(c, strings.Repeat(strconv.Itoa(unp.MAXN)+"\n", bigAsk)); err != nil {
 			return 0, "send: " + err.Error(), endingOf(err)
 		}
 		if got, end := drain(c, 20000); end != endDone {
+			if r.tooSlow(t0, w, got, end) {
+				return 0, "", end
+			}
 			return 0, fmt.Sprintf("read %d bytes, then %s; want 20000", got, end), end
 		}
 		if rst {

@@ -146,6 +146,10 @@ func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
 		for _, f := range res.failures {
 			fmt.Printf("    %s: %s\n", res.d.name, f)
 		}
+		if res.slow > 0 {
+			fmt.Printf("    %s: note: %d requests sent an idle timeout late were cut off (not errors)\n",
+				res.d.name, res.slow)
+		}
 		count[res.verdict()]++
 	}
 	fmt.Printf("torture: %d passed, %d failed, %d skipped in %.1f s\n",

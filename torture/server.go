@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,6 +113,22 @@ func (s *server) waitReady(addrFile string, limit time.Duration) error {
 			return fmt.Errorf("no address in UNP_ADDR_FILE after %v", limit)
 		}
 	}
+}
+
+// said returns the line the server wrote on stderr about c, the last if
+// several: servers name the peer of a connection they give up on.
+func (s *server) said(c net.Conn) string {
+	if c == nil {
+		return ""
+	}
+	peer := c.LocalAddr().String() + ": "
+	text := s.stderr()
+	i := strings.LastIndex(text, peer)
+	if i < 0 {
+		return ""
+	}
+	line, _, _ := strings.Cut(text[i+len(peer):], "\n")
+	return line
 }
 
 func (s *server) stdout() string { return readFile(filepath.Join(s.dir, "stdout")) }

@@ -14,6 +14,7 @@ type tally struct {
 	hostile atomic.Int64 // hostile connections made
 	lost    atomic.Int64 // well-formed requests cut off with a child that torture killed
 	errors  atomic.Int64 // well-formed requests that failed otherwise
+	slow    atomic.Int64 // requests torture itself sent too late (see tooSlow)
 
 	mu     sync.Mutex
 	counts map[string]int // failures by check

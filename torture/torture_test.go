@@ -224,3 +224,27 @@ func TestEndingOf(t *testing.T) {
 		t.Errorf("a deadline ends %s, want timeout", end)
 	}
 }
+
+func TestTooSlow(t *testing.T) {
+	r := &run{cfg: &config{idle: 100 * time.Millisecond}}
+	t0 := time.Now()
+	for _, tt := range []struct {
+		w    time.Duration // when the request was sent, after t0
+		got  int
+		end  ending
+		want bool
+	}{
+		{100 * time.Millisecond, 0, endEOF, true}, // an idle timeout late: the server may close
+		{time.Second, 0, endReset, true},          // or reset
+		{99 * time.Millisecond, 0, endEOF, false}, // sooner: the server closed too early
+		{time.Second, 1, endEOF, false},           // it had begun to answer
+		{time.Second, 0, endTimeout, false},       // it hung: never torture's fault
+	} {
+		if got := r.tooSlow(t0, t0.Add(tt.w), tt.got, tt.end); got != tt.want {
+			t.Errorf("tooSlow(sent after %v, got %d, %s) = %v, want %v", tt.w, tt.got, tt.end, got, tt.want)
+		}
+	}
+	if n := r.t.slow.Load(); n != 2 {
+		t.Errorf("counted %d slow requests, want 2", n)
+	}
+}
