@@ -28,8 +28,9 @@ func thread_make(i int) {
 //
 // Departure: the book's thread dies with the process on any error; here an
 // accept error is logged and the thread goes on, and a connection's error
-// or panic ends only that connection (see serve). Once sig_int has shut the
-// listening socket down, accept fails and the thread ends quietly.
+// or panic (Web_child returns both) ends only that connection. Once sig_int
+// has shut the listening socket down, accept fails and the thread ends
+// quietly.
 func thread_main(i int) {
 	fmt.Printf("thread %d starting\n", i)
 	started.Done() // Departure: main announces the server once all have
