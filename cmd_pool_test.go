@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,9 +14,9 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// Commands for the pooled designs' scenarios (serv02-serv05).
+// Commands for the process designs' scenarios (serv01-serv05); the
+// SIGINT report's counts are checked with sumcounts.
 func init() {
-	commands["counts"] = counts
 	commands["killwait"] = killwait
 	commands["pidfile"] = pidfile
 	commands["killpid"] = killpid
@@ -56,37 +55,6 @@ func sigterm(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("processes running %s whose parent does not: %v, want one", args[0], parents)
 	}
 	ts.Check(syscall.Kill(parents[0], syscall.SIGTERM))
-}
-
-// counts KIND N SUM checks the SIGINT report in the last command's stdout
-// (normally a wait): exactly N lines "KIND I, C connections", one for each
-// I in 0..N-1, whose counts C add up to SUM.
-func counts(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 3 {
-		ts.Fatalf("usage: counts KIND N SUM")
-	}
-	n, err := strconv.Atoi(args[1])
-	ts.Check(err)
-	want, err := strconv.Atoi(args[2])
-	ts.Check(err)
-	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(args[0]) + ` (\d+), (\d+) connections$`)
-	var slots []int
-	sum := 0
-	for _, m := range re.FindAllStringSubmatch(ts.ReadFile("stdout"), -1) {
-		i, _ := strconv.Atoi(m[1])
-		c, _ := strconv.Atoi(m[2])
-		slots = append(slots, i)
-		sum += c
-	}
-	slices.Sort(slots)
-	for i, s := range slots {
-		if s != i {
-			ts.Fatalf("%s lines for slots %v, want 0..%d once each", args[0], slots, n-1)
-		}
-	}
-	if len(slots) != n || sum != want {
-		ts.Fatalf("%d %s lines summing to %d, want %d summing to %d", len(slots), args[0], sum, n, want)
-	}
 }
 
 // killwait ROLE N sends SIGKILL to one process of this scenario in ROLE (see
