@@ -56,7 +56,14 @@ func TestWebChildSyscalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if reads, writes := r1-r0-self, w1-w0; reads != nrequests+1 || writes != nrequests {
+	// A call interrupted by a signal counts too, and on a socket with
+	// SO_RCVTIMEO or SO_SNDTIMEO the kernel does not restart it but returns
+	// EINTR (signal(7)); the Go runtime's preemption signal can land on this
+	// thread. Allow a few such retries: a second call per request would
+	// still show as dozens.
+	const slack = 3
+	reads, writes := r1-r0-self, w1-w0
+	if reads < nrequests+1 || reads > nrequests+1+slack || writes < nrequests || writes > nrequests+slack {
 		t.Errorf("%d requests took %d reads and %d writes, want %d and %d",
 			nrequests, reads, writes, nrequests+1, nrequests)
 	}
