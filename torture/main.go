@@ -20,8 +20,10 @@
 //     close or SO_LINGER-0 reset in the middle of a reply, connect-and-close,
 //     half-close, idle, one byte at a time, a client that never reads);
 //     overload bursts of 10 × the pool (-crowd for serv06-thread) connected
-//     at once; and, for the process designs, SIGKILL of a random child at
-//     random moments (-kills), after which the pool must be full again;
+//     at once; and, for the process designs, SIGKILL of a child at random
+//     moments (-kills), every other one the child blocked in accept (in
+//     serv03 and serv04 the lock holder), after which the pool must be full
+//     again and the lock free;
 //   - the book's client, which must make every connection without error;
 //   - quiet: the descriptors and threads of the server and its children,
 //     and its zombies, must come back to what they were before the load;
@@ -31,11 +33,15 @@
 //
 // A request that failed on a connection that was open when torture killed
 // a child, and that the server closed or reset, is counted as lost to the
-// kill, not as an error. A design whose program exits before it is ready
-// saying "not written yet" (or has no binary) is skipped.
+// kill, not as an error. One the server closed unanswered because torture
+// itself sent it an idle timeout or more after the server began to wait
+// (a busy machine) is a note, not an error. A design whose program exits
+// before it is ready saying "not written yet" (or has no binary) is
+// skipped.
 //
 // Torture prints one line per design and, under it, every check that
-// failed, and exits 1 if any design failed. It builds the servers and the
+// failed (quoting the server's stderr about the connection, if it said
+// anything) and notes, and exits 1 if any design failed. It builds the servers and the
 // client with the go command, or takes them from -bin DIR (-bin PATH: look
 // each one up on $PATH). Every server runs in a process group of its own,
 // which torture kills on the way out, on failure or on Ctrl-C; and every
@@ -74,7 +80,8 @@ func main() {
 	flag.IntVar(&cfg.loops, "loops", 50, "loops per child of the client run after the load")
 	parallel := flag.Int("parallel", 1, "designs tortured at once")
 	seed := flag.Uint64("seed", 0, "random seed (0: from the clock)")
-	flag.BoolVar(&cfg.verbose, "v", false, "print each phase as it starts")
+	flag.BoolVar(&cfg.verbose, "v", false, "print each phase as it starts, and each kill")
+	keep := flag.Bool("keep", false, "keep the servers' output (stdout, stderr) and say where")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: torture [flags] [design...]\n")
 		flag.PrintDefaults()
@@ -106,13 +113,18 @@ func main() {
 		fmt.Fprintln(os.Stderr, "torture: interrupted")
 		os.Exit(130)
 	}()
+	cfg.keep = *keep
 	os.Exit(tortureAll(&cfg, *bin, chosen, *parallel))
 }
 
 // tortureAll runs the designs and prints the table; its result is the
 // exit status.
 func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
-	defer os.RemoveAll(cfg.dir)
+	if cfg.keep {
+		defer fmt.Printf("torture: the servers' output is in %s\n", cfg.dir)
+	} else {
+		defer os.RemoveAll(cfg.dir)
+	}
 	defer killAll()
 	start := time.Now()
 	names := []string{"client"}
@@ -145,6 +157,10 @@ func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
 		fmt.Println(res.row())
 		for _, f := range res.failures {
 			fmt.Printf("    %s: %s\n", res.d.name, f)
+		}
+		if res.inAccept > 0 {
+			fmt.Printf("    %s: note: %d of %d children killed while blocked in accept\n",
+				res.d.name, res.inAccept, res.kills)
 		}
 		if res.slow > 0 {
 			fmt.Printf("    %s: note: %d requests sent an idle timeout late were cut off (not errors)\n",

@@ -7,6 +7,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // What torture knows about a server's processes it reads from /proc, as ps
@@ -173,4 +175,20 @@ func tcpState(table []byte, local, remote *net.TCPAddr) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// inAccept reports whether a thread of pid is blocked in accept4(2), from
+// the system call number that /proc/PID/task/TID/syscall starts with. In
+// serv03-flock and serv04-mutex the child in accept is the one holding the
+// lock around it.
+func inAccept(pid int) bool {
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	accept := strconv.Itoa(unix.SYS_ACCEPT4)
+	for _, t := range tasks {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/syscall", pid, t.Name()))
+		if nr, _, _ := strings.Cut(string(b), " "); nr == accept {
+			return true
+		}
+	}
+	return false
 }

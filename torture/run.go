@@ -33,6 +33,7 @@ type config struct {
 	loops    int           // loops per child of the client run after the load
 	seed     uint64
 	dir      string
+	keep     bool
 	verbose  bool
 }
 
@@ -41,7 +42,7 @@ type result struct {
 	d                             design
 	skip                          string
 	served, hostile, lost, errors int64
-	slow                          int64
+	slow, inAccept                int64
 	kills                         int
 	before, after                 usage
 	stall, sigint                 time.Duration
@@ -94,7 +95,7 @@ func torture(cfg *config, d design) *result {
 		r.crashes()
 		res.served, res.hostile = r.t.served.Load(), r.t.hostile.Load()
 		res.lost, res.errors, res.kills = r.t.lost.Load(), r.t.errors.Load(), r.kills.count()
-		res.slow = r.t.slow.Load()
+		res.slow, res.inAccept = r.t.slow.Load(), r.t.inAccept.Load()
 		res.failures = r.t.failures()
 	}()
 
@@ -141,16 +142,26 @@ func (r *run) patience() time.Duration {
 	return 10*time.Second + time.Duration(2*(r.cfg.hostile+2))*r.cfg.idle
 }
 
-// failed handles a well-formed request on c (nil if it never connected)
-// that was not answered: a loss to a kill, or an error, quoting what the
-// server said about the connection, if anything.
-func (r *run) failed(c net.Conn, t0 time.Time, end ending, check, format string, a ...any) {
-	if r.kills.excused(end, t0, time.Now()) {
+// A try is one connection of torture's: when it began, and how much the
+// server had written on stderr by then, so that a failure quotes only what
+// the server said since (client ports are reused many times in a run).
+type try struct {
+	c    net.Conn // nil until connected
+	t0   time.Time
+	mark int64
+}
+
+func (r *run) begin() try { return try{t0: time.Now(), mark: r.srv.stderrSize()} }
+
+// failed handles a well-formed request that was not answered: a loss to a
+// kill, or an error, quoting what the server said about the connection.
+func (r *run) failed(t try, end ending, check, format string, a ...any) {
+	if r.kills.excused(end, t.t0, time.Now()) {
 		r.t.lost.Add(1)
 		return
 	}
 	r.t.errors.Add(1)
-	if said := r.srv.said(c); said != "" {
+	if said := r.srv.said(t.c, t.mark); said != "" {
 		format, a = format+"; the server said %q", append(a, said)
 	}
 	r.t.fail(check, format, a...)
@@ -173,12 +184,14 @@ func (r *run) tooSlow(prev, w time.Time, got int, end ending) bool {
 // sizes, each answered with exactly the bytes asked for, then a half-close
 // that must bring EOF and not a byte more.
 func (r *run) good(rng *rand.Rand, patience time.Duration) {
-	t0 := time.Now()
+	tr := r.begin()
+	t0 := tr.t0
 	c, err := dial(r.srv.addr)
 	if err != nil {
-		r.failed(nil, t0, endOther, "good client", "connect: %v", err)
+		r.failed(tr, endOther, "good client", "connect: %v", err)
 		return
 	}
+	tr.c = c
 	defer c.Close()
 	c.SetDeadline(t0.Add(patience))
 	nreq, prev := 1+rng.IntN(3), t0
@@ -192,7 +205,7 @@ func (r *run) good(rng *rand.Rand, patience time.Duration) {
 		}
 		if end != endDone {
 			if !r.tooSlow(prev, w, got, end) {
-				r.failed(c, t0, end, "good client", "request %d of %d, sent %v after the last: asked for %d bytes, read %d, then %s",
+				r.failed(tr, end, "good client", "request %d of %d, sent %v after the last: asked for %d bytes, read %d, then %s",
 					i+1, nreq, w.Sub(prev).Round(time.Millisecond), n, got, end)
 			}
 			return
@@ -202,7 +215,7 @@ func (r *run) good(rng *rand.Rand, patience time.Duration) {
 	}
 	c.CloseWrite()
 	if extra, end := drain(c, -1); extra > 0 || end != endEOF {
-		r.failed(c, t0, end, "good client", "after the last reply read %d more bytes, then %s; want EOF", extra, end)
+		r.failed(tr, end, "good client", "after the last reply read %d more bytes, then %s; want EOF", extra, end)
 	}
 }
 
@@ -212,20 +225,21 @@ func (r *run) good(rng *rand.Rand, patience time.Duration) {
 // Every one must be served, none refused or reset.
 func (r *run) burst(n int) {
 	conns, sent := make([]*net.TCPConn, n), make([]time.Time, n)
-	t0 := time.Now()
+	tr := r.begin()
+	t0 := tr.t0
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
 			c, err := dial(r.srv.addr)
 			if err != nil {
-				r.failed(nil, t0, endOther, "overload", "connection %d of %d: %v", i+1, n, err)
+				r.failed(tr, endOther, "overload", "connection %d of %d: %v", i+1, n, err)
 				return
 			}
 			c.SetDeadline(time.Now().Add(r.patience()))
 			w := time.Now()
 			if _, err := fmt.Fprintf(c, "%d\n", 1000+i); err != nil {
 				if !r.tooSlow(t0, w, 0, endingOf(err)) {
-					r.failed(c, t0, endingOf(err), "overload", "connection %d of %d: %v", i+1, n, err)
+					r.failed(try{c, t0, tr.mark}, endingOf(err), "overload", "connection %d of %d: %v", i+1, n, err)
 				}
 				c.Close()
 				return
@@ -245,7 +259,7 @@ func (r *run) burst(n int) {
 				if r.tooSlow(t0, sent[i], got, end) {
 					return
 				}
-				r.failed(c, t0, end, "overload", "connection %d of %d: read %d bytes, then %s; want %d, then EOF",
+				r.failed(try{c, t0, tr.mark}, end, "overload", "connection %d of %d: read %d bytes, then %s; want %d, then EOF",
 					i+1, n, got, end, 1000+i)
 				return
 			}
@@ -460,15 +474,16 @@ func (r *run) hostileOnce(h hostile, rng *rand.Rand) {
 	switch {
 	case problem == "":
 	case h.wellFormed:
-		r.failed(nil, t0, end, "hostile "+h.name, "%s", problem)
+		r.failed(try{t0: t0}, end, "hostile "+h.name, "%s", problem)
 	default:
 		r.t.fail("hostile "+h.name, "%s", problem)
 	}
 }
 
-// killer sends SIGKILL to a random child at a random moment in each of
-// cfg.kills equal slices of the load, and for a pool checks that the
-// parent starts a new child in its place.
+// killer sends SIGKILL to a child at a random moment in each of cfg.kills
+// equal slices of the load, and for a pool checks that the parent starts a
+// new child in its place. Every other victim is the child blocked in
+// accept, if there is one: the lock holder in serv03 and serv04.
 func (r *run) killer(end time.Time) {
 	rng := r.rng()
 	start := time.Now()
@@ -476,14 +491,31 @@ func (r *run) killer(end time.Time) {
 	for i := range r.cfg.kills {
 		at := start.Add(slice*time.Duration(i) + time.Duration(rng.Int64N(int64(slice))))
 		time.Sleep(time.Until(at))
-		pid := r.pickChild(rng)
-		for pid == 0 && time.Now().Before(end) { // serv01: no client right now
-			time.Sleep(2 * time.Millisecond)
-			pid = r.pickChild(rng)
+		var pid int
+		if i%2 == 1 { // wait a little for a child to be in accept
+			for wait := time.Now().Add(2 * r.cfg.idle); pid == 0 && time.Now().Before(wait); {
+				if pid = r.pickChild(rng, true); pid != 0 && !inAccept(pid) {
+					pid = 0
+					time.Sleep(2 * time.Millisecond)
+				}
+			}
 		}
 		if pid == 0 {
+			pid = r.pickChild(rng, false)
+		}
+		for pid == 0 && time.Now().Before(end) { // serv01: no client right now
+			time.Sleep(2 * time.Millisecond)
+			pid = r.pickChild(rng, false)
+		}
+		if pid == 0 {
+			r.logf("%s: no child to kill", r.d.name)
 			return
 		}
+		accepting := inAccept(pid)
+		if accepting {
+			r.t.inAccept.Add(1)
+		}
+		r.logf("%s: SIGKILL child %d (in accept: %v)", r.d.name, pid, accepting)
 		r.kills.add(pid)
 		syscall.Kill(pid, syscall.SIGKILL)
 		if r.d.pooled {
@@ -492,16 +524,30 @@ func (r *run) killer(end time.Time) {
 	}
 }
 
-// pickChild chooses a live child that the fork analog started as "child".
-func (r *run) pickChild(rng *rand.Rand) int {
+// pickChild chooses a live child that the fork analog started as "child",
+// if inAccept one blocked in accept(2) when there is one.
+func (r *run) pickChild(rng *rand.Rand, acceptor bool) int {
 	live, _ := children(r.srv.pid)
 	rng.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
+	if acceptor {
+		slices.SortStableFunc(live, func(a, b int) int { return boolCmp(inAccept(b), inAccept(a)) })
+	}
 	for _, pid := range live {
 		if role(pid) == "child" {
 			return pid
 		}
 	}
 	return 0
+}
+
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // waitRefill waits up to 3 s until victim is gone and the pool is full.

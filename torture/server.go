@@ -115,20 +115,33 @@ func (s *server) waitReady(addrFile string, limit time.Duration) error {
 	}
 }
 
-// said returns the line the server wrote on stderr about c, the last if
-// several: servers name the peer of a connection they give up on.
-func (s *server) said(c net.Conn) string {
+// said returns the last line the server wrote on stderr about c after
+// offset mark: servers name the peer of a connection they give up on.
+func (s *server) said(c net.Conn, mark int64) string {
 	if c == nil {
 		return ""
 	}
 	peer := c.LocalAddr().String() + ": "
 	text := s.stderr()
+	if int(mark) > len(text) {
+		return ""
+	}
+	text = text[mark:]
 	i := strings.LastIndex(text, peer)
 	if i < 0 {
 		return ""
 	}
 	line, _, _ := strings.Cut(text[i+len(peer):], "\n")
 	return line
+}
+
+// stderrSize is how much the server has written on stderr so far.
+func (s *server) stderrSize() int64 {
+	fi, err := os.Stat(filepath.Join(s.dir, "stderr"))
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }
 
 func (s *server) stdout() string { return readFile(filepath.Join(s.dir, "stdout")) }

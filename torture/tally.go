@@ -16,6 +16,8 @@ type tally struct {
 	errors  atomic.Int64 // well-formed requests that failed otherwise
 	slow    atomic.Int64 // requests torture itself sent too late (see tooSlow)
 
+	inAccept atomic.Int64 // children killed while blocked in accept
+
 	mu     sync.Mutex
 	counts map[string]int // failures by check
 	notes  []string       // the first few failures of each check
