@@ -38,9 +38,17 @@ var idle = sync.OnceValues(func() (time.Duration, error) {
 // outright.
 func IdleTimeout() (time.Duration, error) { return idle() }
 
-// setIdleTimeout sets SO_RCVTIMEO and SO_SNDTIMEO on a connected socket: a
-// blocked read or write then fails with EAGAIN after the idle timeout, with
-// no poll(2) and no extra system call on the request path.
+// setIdleTimeout sets SO_RCVTIMEO and SO_SNDTIMEO on a socket: a blocked
+// read or write then fails with EAGAIN after the idle timeout, with no
+// poll(2) and no extra system call on the request path.
+//
+// Tcp_listen sets them once, on the listening socket. Linux copies a
+// listener's socket options into every socket that accept(2) returns, so each
+// connection has its timeouts without two setsockopt calls of its own —
+// which would be a third more system calls than the book's five per
+// connection (accept, read, write, read for EOF, close). The price: on the
+// listener, SO_RCVTIMEO also bounds accept, which then fails with EAGAIN
+// after a quiet interval; Accept retries it.
 func setIdleTimeout(fd int) error {
 	d, err := IdleTimeout()
 	if err != nil {

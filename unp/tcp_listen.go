@@ -12,7 +12,8 @@ import (
 // section 11.13). host may be empty for the wildcard address, an IPv4 or
 // IPv6 literal, or a name; serv a port number (0 lets the kernel choose) or a
 // service name. The socket has SO_REUSEADDR, is blocking and close-on-exec,
-// and listens with backlog LISTENQ. Like the book's wrapper it exits through
+// carries the idle timeout for every connection accepted from it (see
+// setIdleTimeout), and listens with backlog LISTENQ. Like the book's wrapper it exits through
 // Err_sys when it cannot.
 func Tcp_listen(host, serv string) int {
 	if _, err := IdleTimeout(); err != nil {
@@ -58,6 +59,9 @@ func listenOn(ap netip.AddrPort) (int, error) {
 		if family == unix.AF_INET6 && ap.Addr().IsUnspecified() {
 			err = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 0)
 		}
+	}
+	if err == nil {
+		err = setIdleTimeout(fd)
 	}
 	if err == nil {
 		if err = unix.Bind(fd, sa); err != nil {

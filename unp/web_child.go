@@ -16,8 +16,9 @@ var rlines = sync.Pool{New: func() any { return new(Rline) }}
 
 // Web_child serves one connection: the book's web_child (server/web_child.c,
 // section 30.3). It reads request lines until EOF and answers each with
-// exactly the number of bytes asked for. The connection's idle timeout (see
-// IdleTimeout) bounds every read and write.
+// exactly the number of bytes asked for. The idle timeout that a connection
+// accepted from Tcp_listen's socket inherits (see IdleTimeout) bounds every
+// read and write.
 //
 // Each request costs one read(2) (fewer when the client pipelines) and one
 // write(2) of up to MAXN bytes, with no allocation.
@@ -37,9 +38,6 @@ func Web_child(sockfd int) (err error) {
 	rl := rlines.Get().(*Rline)
 	defer rlines.Put(rl)
 	rl.Reset(sockfd)
-	if err := setIdleTimeout(sockfd); err != nil {
-		return err
-	}
 	rl.limit, _ = IdleTimeout() // and a line begun must end within it too
 	for {
 		line, err := rl.Readline()
