@@ -34,8 +34,8 @@
 // A request that failed on a connection that was open when torture killed
 // a child, and that the server closed or reset, is counted as lost to the
 // kill, not as an error. One the server closed unanswered because torture
-// itself sent it an idle timeout or more after the server began to wait
-// (a busy machine) is a note, not an error. A design whose program exits
+// itself sent it half an idle timeout or more after the server may have
+// begun to wait (a busy machine) is a note, not an error. A design whose program exits
 // before it is ready saying "not written yet" (or has no binary) is
 // skipped.
 //
@@ -163,7 +163,7 @@ func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
 				res.d.name, res.inAccept, res.kills)
 		}
 		if res.slow > 0 {
-			fmt.Printf("    %s: note: %d requests sent an idle timeout late were cut off (not errors)\n",
+			fmt.Printf("    %s: note: %d requests that torture sent late were cut off (not errors)\n",
 				res.d.name, res.slow)
 		}
 		count[res.verdict()]++

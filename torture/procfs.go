@@ -141,7 +141,18 @@ func measure(pid int) usage {
 const (
 	tcpEstablished = 0x01
 	tcpCloseWait   = 0x08
+	tcpListen      = 0x0A
 )
+
+// listening reports whether a socket listens on addr. After SIGKILL of a
+// server's parent, that would be an orphan serving the port. (Binding the
+// port to find out is wrong: port 0 gave the server a port from the range
+// the kernel also hands to clients, and a client may have it by now.)
+func listening(addr *net.TCPAddr) bool {
+	table, _ := os.ReadFile("/proc/net/tcp")
+	st, ok := tcpState(table, addr, &net.TCPAddr{IP: net.IPv4zero, Port: 0})
+	return ok && st == tcpListen
+}
 
 // serverHolds reports whether the server still has its end of c open: the
 // socket whose local address is c's remote one is ESTABLISHED or

@@ -7,7 +7,7 @@ import (
 
 // The table: one line per design, the verdict last, so that a test can
 // match "^serv03-flock .* PASS$".
-const header = "design             served hostile kills  lost errors  fds      threads  zombies  stall sigint verdict"
+const header = "design             conns  served hostile kills  lost errors  fds      threads  zombies  stall sigint verdict"
 
 func (res *result) row() string {
 	if res.skip != "" {
@@ -17,8 +17,8 @@ func (res *result) row() string {
 	if res.d.forks {
 		kills, lost = fmt.Sprint(res.kills), fmt.Sprint(res.lost)
 	}
-	return fmt.Sprintf("%-17s %7d %7d %5s %5s %6d  %-7s  %-7s  %7d %5s %6s %s",
-		res.d.name, res.served, res.hostile, kills, lost, res.errors,
+	return fmt.Sprintf("%-17s %6d %7d %7d %5s %5s %6d  %-7s  %-7s  %7d %5s %6s %s",
+		res.d.name, res.conns, res.served, res.hostile, kills, lost, res.errors,
 		arrow(res.before.fds, res.after.fds), arrow(res.before.threads, res.after.threads),
 		res.after.zombies, seconds(res.stall), seconds(res.sigint), res.verdict())
 }

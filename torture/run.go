@@ -39,14 +39,15 @@ type config struct {
 
 // A result is what one design went through.
 type result struct {
-	d                             design
-	skip                          string
-	served, hostile, lost, errors int64
-	slow, inAccept                int64
-	kills                         int
-	before, after                 usage
-	stall, sigint                 time.Duration
-	failures                      []string
+	d                      design
+	skip                   string
+	conns, served, hostile int64
+	lost, errors           int64
+	slow, inAccept         int64
+	kills                  int
+	before, after          usage
+	stall, sigint          time.Duration
+	failures               []string
 }
 
 func (res *result) verdict() string {
@@ -93,7 +94,7 @@ func torture(cfg *config, d design) *result {
 			r.t.fail("clean-up", "%v", err)
 		}
 		r.crashes()
-		res.served, res.hostile = r.t.served.Load(), r.t.hostile.Load()
+		res.conns, res.served, res.hostile = r.t.conns.Load(), r.t.served.Load(), r.t.hostile.Load()
 		res.lost, res.errors, res.kills = r.t.lost.Load(), r.t.errors.Load(), r.kills.count()
 		res.slow, res.inAccept = r.t.slow.Load(), r.t.inAccept.Load()
 		res.failures = r.t.failures()
@@ -169,11 +170,13 @@ func (r *run) failed(t try, end ending, check, format string, a ...any) {
 
 // tooSlow reports (and counts) a request that the server closed or reset
 // unanswered, sent at w when the server's wait for it began after prev (our
-// previous request, or our connect): if w came an idle timeout or more
-// after prev, the server may have been right to give up, because torture
-// itself was slow (a busy machine). Only then is the failure torture's.
+// previous request, or our connect). If w came half an idle timeout or
+// more after prev, the server may have been right to give up: torture
+// itself was slow, and on a busy machine loopback delivery lags too, so
+// the server's wait can be longer than what the sender sees. Only then is
+// the failure torture's; a well-behaved client sends within milliseconds.
 func (r *run) tooSlow(prev, w time.Time, got int, end ending) bool {
-	if got > 0 || !end.closed() || w.Sub(prev) < r.cfg.idle {
+	if got > 0 || !end.closed() || w.Sub(prev) < r.cfg.idle/2 {
 		return false
 	}
 	r.t.slow.Add(1)
@@ -187,6 +190,7 @@ func (r *run) good(rng *rand.Rand, patience time.Duration) {
 	tr := r.begin()
 	t0 := tr.t0
 	c, err := dial(r.srv.addr)
+	r.t.conns.Add(1)
 	if err != nil {
 		r.failed(tr, endOther, "good client", "connect: %v", err)
 		return
@@ -231,6 +235,7 @@ func (r *run) burst(n int) {
 	for i := range n {
 		wg.Go(func() {
 			c, err := dial(r.srv.addr)
+			r.t.conns.Add(1)
 			if err != nil {
 				r.failed(tr, endOther, "overload", "connection %d of %d: %v", i+1, n, err)
 				return
@@ -319,6 +324,7 @@ func (r *run) stall(kind string, n int, perSlot time.Duration) time.Duration {
 	for range n {
 		wg.Go(func() {
 			c, err := dial(r.srv.addr)
+			r.t.conns.Add(1)
 			connected <- true
 			if err != nil {
 				r.t.fail("stall", "%s client: %v", kind, err)
@@ -345,6 +351,7 @@ func (r *run) stall(kind string, n int, perSlot time.Duration) time.Duration {
 	t0 := time.Now()
 	ok, problem, _ := exchange(r, t0.Add(bound), 100, 0, "100\n")
 	wait := time.Since(t0)
+	r.t.conns.Add(1)
 	if !ok && problem != "" {
 		r.t.fail("stall", "good client behind %d %s clients: %s after %v (bound %v)",
 			n, kind, problem, wait.Round(time.Millisecond), bound)
@@ -470,6 +477,7 @@ func (r *run) hostileOnce(h hostile, rng *rand.Rand) {
 	t0 := time.Now()
 	served, problem, end := h.run(r, rng, t0.Add(r.patience()))
 	r.t.hostile.Add(1)
+	r.t.conns.Add(1)
 	r.t.served.Add(int64(served))
 	switch {
 	case problem == "":
@@ -618,6 +626,7 @@ func (r *run) stillServes() {
 	}
 	n, _ := strconv.Atoi(string(m[1]))
 	r.t.served.Add(int64(n))
+	r.t.conns.Add(int64(n))
 }
 
 // interrupt sends SIGINT while well-behaved clients keep coming, and
@@ -703,7 +712,7 @@ func checkReport(stdout, unit string, n int) string {
 }
 
 // orphans starts the server again, kills its parent with SIGKILL, and
-// checks that no child keeps running or holds the port.
+// checks that no child keeps running or listening on the port.
 func (r *run) orphans() {
 	r.logf("%s: SIGKILL of the parent", r.d.name)
 	srv, err := startServer(r.cfg.bins[r.d.name], r.d.name, r.d.args(r.cfg.pool), r.cfg.idle,
@@ -730,12 +739,9 @@ func (r *run) orphans() {
 	if err := waitGone(srv.pid, 2*time.Second); err != nil {
 		r.t.fail("parent killed", "children %v: 2 s after SIGKILL of the parent: %v", kids, err)
 	}
-	ln, err := net.Listen("tcp", srv.addr)
-	if err != nil {
-		r.t.fail("parent killed", "port still held: %v", err)
-		return
+	if addr, err := net.ResolveTCPAddr("tcp4", srv.addr); err == nil && listening(addr) {
+		r.t.fail("parent killed", "a process still listens on %s", srv.addr)
 	}
-	ln.Close()
 }
 
 // crashes looks for a Go panic or fatal error in the server's stderr,

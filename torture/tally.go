@@ -10,6 +10,7 @@ import (
 
 // A tally counts what happened to one server and keeps the failures.
 type tally struct {
+	conns   atomic.Int64 // connections made
 	served  atomic.Int64 // well-formed requests answered with exactly the bytes asked for
 	hostile atomic.Int64 // hostile connections made
 	lost    atomic.Int64 // well-formed requests cut off with a child that torture killed

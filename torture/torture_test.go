@@ -59,9 +59,10 @@ func TestMeasureSelf(t *testing.T) {
 	}
 }
 
-// TestTCPState finds both ends of a real loopback connection in
-// /proc/net/tcp, and sees the server's end leave ESTABLISHED when it
-// closes: the check on a client that never reads depends on it.
+// TestTCPState finds both ends of a real loopback connection and its
+// listener in /proc/net/tcp, and sees the server's end leave ESTABLISHED
+// when it closes: the checks on a client that never reads and on orphans
+// depend on it.
 func TestTCPState(t *testing.T) {
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
@@ -80,7 +81,14 @@ func TestTCPState(t *testing.T) {
 	if !serverHolds(c) {
 		t.Fatal("serverHolds = false on an open connection")
 	}
+	if !listening(ln.Addr().(*net.TCPAddr)) {
+		t.Error("listening = false for a listening socket")
+	}
 	s.Close()
+	ln.Close()
+	if listening(ln.Addr().(*net.TCPAddr)) {
+		t.Error("listening = true after the listener closed")
+	}
 	deadline := time.Now().Add(2 * time.Second)
 	for serverHolds(c) {
 		if time.Now().After(deadline) {
@@ -192,10 +200,10 @@ func TestDesignShapes(t *testing.T) {
 }
 
 func TestRow(t *testing.T) {
-	res := &result{d: designs[2], served: 1234, hostile: 56, kills: 6, lost: 1,
+	res := &result{d: designs[2], conns: 789, served: 1234, hostile: 56, kills: 6, lost: 1,
 		before: usage{fds: 31, threads: 15}, after: usage{fds: 31, threads: 16},
 		stall: 510 * time.Millisecond, sigint: 20 * time.Millisecond}
-	want := "serv02-prefork       1234      56     6     1      0  31→31    15→16          0 0.51s  0.02s PASS"
+	want := "serv02-prefork       789    1234      56     6     1      0  31→31    15→16          0 0.51s  0.02s PASS"
 	if got := res.row(); got != want {
 		t.Errorf("row:\n got %q\nwant %q", got, want)
 	}
@@ -234,9 +242,9 @@ func TestTooSlow(t *testing.T) {
 		end  ending
 		want bool
 	}{
-		{100 * time.Millisecond, 0, endEOF, true}, // an idle timeout late: the server may close
+		{50 * time.Millisecond, 0, endEOF, true},  // half an idle timeout late: the server may close
 		{time.Second, 0, endReset, true},          // or reset
-		{99 * time.Millisecond, 0, endEOF, false}, // sooner: the server closed too early
+		{49 * time.Millisecond, 0, endEOF, false}, // sooner: the server closed too early
 		{time.Second, 1, endEOF, false},           // it had begun to answer
 		{time.Second, 0, endTimeout, false},       // it hung: never torture's fault
 	} {
