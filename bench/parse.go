@@ -68,12 +68,13 @@ func parseReport(out string) (report, error) {
 
 // clientResult is what one client run printed.
 type clientResult struct {
-	Done     int     // "child I done" lines
-	Summary  bool    // our client's summary line was there
-	Conns    int     // connections from the summary line
-	Errors   int     // errors from the summary line
-	Elapsed  float64 // seconds, the client's own clock
-	P50, P99 float64 // latency, milliseconds
+	Done    int     `json:"done"`                     // "child I done" lines
+	Summary bool    `json:"summary"`                  // our client's summary line was there
+	Conns   int     `json:"connections,omitempty"`    // from the summary line
+	Errors  int     `json:"errors,omitempty"`         // from the summary line
+	Elapsed float64 `json:"elapsed_s,omitempty"`      // the client's own clock
+	P50     float64 `json:"latency_p50_ms,omitempty"` // connect to last byte of reply
+	P99     float64 `json:"latency_p99_ms,omitempty"`
 }
 
 var (
