@@ -21,7 +21,7 @@ const (
 	barH   = 13
 	barGap = 2
 	groupG = 10
-	top    = 70
+	top    = 80
 	bottom = 40
 )
 
