@@ -13,7 +13,13 @@
 // line and, for the pooled designs, the connections each child or thread
 // served. The rounds interleave the designs (round 1 of every design, then
 // round 2, ...) so that a burst of load from elsewhere on the machine hits
-// all of them alike; the table gives medians.
+// all of them alike; the table gives medians. Each round also starts and
+// interrupts every design with no client (its idle CPU), and measures how
+// busy other work kept the machine while the client ran.
+//
+// Departure: the book's table has CPU time only; this one adds wall time,
+// connections/s, CPU per connection and the per-child spread of Figure
+// 30.13, because on one shared machine the rate is what a reader notices.
 //
 // Any program that speaks the protocol and prints the book's report can
 // stand beside the Go designs, the C originals in particular:
@@ -29,9 +35,9 @@
 //
 // Usage:
 //
-//	bench [-rounds N] [-n N] [-children N] [-loops N] [-bytes N]
+//	bench [-rounds N] [-budget D] [-n N] [-children N] [-loops N] [-bytes N]
 //	      [-designs LIST] [-server 'NAME=PROG ARGS'] ... [-client PROG]
-//	      [-bin DIR] [-json FILE] [-svg FILE]
+//	      [-bin DIR] [-json FILE] [-svg FILE] [-timeout D]
 package main
 
 import (
