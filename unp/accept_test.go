@@ -34,11 +34,14 @@ func TestAcceptedSocketHasIdleTimeout(t *testing.T) {
 	if err := unix.Connect(c, sa); err != nil {
 		t.Fatal(err)
 	}
-	a, _, err := Accept(l)
+	a, peer, err := Accept(l)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unix.Close(a)
+	if local, _ := unix.Getsockname(c); Sock_ntop(peer) != Sock_ntop(local) {
+		t.Errorf("Accept's peer is %s, the client is %s", Sock_ntop(peer), Sock_ntop(local))
+	}
 	want, _ := IdleTimeout()
 	for _, opt := range []int{unix.SO_RCVTIMEO, unix.SO_SNDTIMEO} {
 		tv, err := unix.GetsockoptTimeval(a, unix.SOL_SOCKET, opt)
@@ -76,4 +79,30 @@ func TestAcceptOutlivesListenerTimeout(t *testing.T) {
 		t.Fatalf("Accept = %v, want the connection made after the listener's timeout", err)
 	}
 	unix.Close(a)
+}
+
+// TestAcceptIPv6Peer: Accept decodes an IPv6 peer's address and port.
+func TestAcceptIPv6Peer(t *testing.T) {
+	l, err := tcp_listen("::1", "0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	defer unix.Close(l)
+	sa, _ := unix.Getsockname(l)
+	c, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(c)
+	if err := unix.Connect(c, sa); err != nil {
+		t.Fatal(err)
+	}
+	a, peer, err := Accept(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(a)
+	if local, _ := unix.Getsockname(c); Sock_ntop(peer) != Sock_ntop(local) || Sock_ntop(peer)[:5] != "[::1]" {
+		t.Errorf("Accept's peer is %s, the client is %s", Sock_ntop(peer), Sock_ntop(local))
+	}
 }
