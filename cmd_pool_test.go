@@ -3,7 +3,6 @@ package unpgo
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -21,7 +20,6 @@ func init() {
 	commands["pidfile"] = pidfile
 	commands["killpid"] = killpid
 	commands["fds"] = fds
-	commands["hold"] = hold
 	commands["sigterm"] = sigterm
 }
 
@@ -164,15 +162,4 @@ func fdCounts(ts *testscript.TestScript) string {
 	}
 	slices.Sort(lines)
 	return strings.Join(lines, "")
-}
-
-// hold HOST:PORT opens a connection and keeps it open, saying nothing,
-// until the scenario ends: a client that keeps a child or thread busy.
-func hold(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: hold HOST:PORT")
-	}
-	c, err := net.DialTimeout("tcp", args[0], 5*time.Second)
-	ts.Check(err)
-	ts.Defer(func() { c.Close() })
 }
