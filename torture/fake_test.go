@@ -41,6 +41,8 @@ func TestTortureFindsFaults(t *testing.T) {
 		{"book", []string{"stall: good client behind 2 idle clients", "stall: idle client", "exited: during load"}},
 		// A careful server that loses a descriptor every 20 connections.
 		{"leaky", []string{"descriptors: "}},
+		// One whose idle timeout is a quarter of UNP_IDLE_TIMEOUT.
+		{"early", []string{"stall: idle client: the server closed after"}},
 	} {
 		t.Run(tt.mode, func(t *testing.T) {
 			t.Parallel()
@@ -110,7 +112,10 @@ func fakeServer(mode string) {
 func serveFake(mode string, c net.Conn) {
 	r := bufio.NewReader(c)
 	for {
-		if mode != "book" { // a deadline for the whole line
+		switch mode { // a deadline for the whole line
+		case "early":
+			c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		case "leaky":
 			c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 		}
 		line, err := r.ReadString('\n')

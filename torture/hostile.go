@@ -48,11 +48,12 @@ var hostiles = []hostile{
 // then the server's close.
 func refused(payload string, want, served int) func(*run, *rand.Rand, time.Time) (int, string, ending) {
 	return func(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
-		t0 := time.Now()
+		tr := r.begin()
 		c, err := dial(r.srv.addr)
 		if err != nil {
 			return 0, "connect: " + err.Error(), endOther
 		}
+		tr.c = c
 		defer c.Close()
 		c.SetDeadline(deadline)
 		// A write may fail when the server has already closed on a long
@@ -60,7 +61,7 @@ func refused(payload string, want, served int) func(*run, *rand.Rand, time.Time)
 		w := time.Now()
 		io.WriteString(c, payload)
 		got, end := drain(c, -1)
-		if got != want && r.tooSlow(t0, w, got, end) {
+		if got != want && r.tooSlow(tr, tr.t0, w, got, end) {
 			return 0, "", end
 		}
 		if got != want || !end.closed() {
@@ -73,21 +74,22 @@ func refused(payload string, want, served int) func(*run, *rand.Rand, time.Time)
 
 // exchange writes chunks, half-closes, and expects exactly want bytes and
 // EOF. It reports whether the requests were answered, and what went wrong
-// otherwise; a client too slow for the idle timeout (see tooSlow) is
+// otherwise; a request cut off by the idle timeout (see tooSlow) is
 // neither answered nor a problem.
 func exchange(r *run, deadline time.Time, want int, gap time.Duration, chunks ...string) (bool, string, ending) {
-	t0 := time.Now()
+	tr := r.begin()
 	c, err := dial(r.srv.addr)
 	if err != nil {
 		return false, "connect: " + err.Error(), endOther
 	}
+	tr.c = c
 	defer c.Close()
 	c.SetDeadline(deadline)
-	prev := t0
+	prev := tr.t0
 	for _, chunk := range chunks {
 		w := time.Now()
 		_, err := io.WriteString(c, chunk)
-		if r.tooSlow(prev, w, 0, endingOf(err)) {
+		if r.tooSlow(tr, prev, w, 0, endingOf(err)) {
 			return false, "", endingOf(err)
 		}
 		if err != nil {
@@ -99,7 +101,7 @@ func exchange(r *run, deadline time.Time, want int, gap time.Duration, chunks ..
 	c.CloseWrite()
 	got, end := drain(c, -1)
 	if got != want || end != endEOF {
-		if r.tooSlow(t0, prev, got, end) {
+		if r.tooSlow(tr, tr.t0, prev, got, end) {
 			return false, "", end
 		}
 		return false, fmt.Sprintf("read %d bytes, then %s; want %d bytes, then EOF", got, end, want), end
@@ -151,11 +153,12 @@ const bigAsk = 512
 // does.
 func midReply(rst bool) func(*run, *rand.Rand, time.Time) (int, string, ending) {
 	return func(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
-		t0 := time.Now()
+		tr := r.begin()
 		c, err := dialSmall(r.srv.addr)
 		if err != nil {
 			return 0, "connect: " + err.Error(), endOther
 		}
+		tr.c = c
 		defer c.Close()
 		c.SetDeadline(deadline)
 		w := time.Now()
@@ -163,7 +166,7 @@ func midReply(rst bool) func(*run, *rand.Rand, time.Time) (int, string, ending) 
 			return 0, "send: " + err.Error(), endingOf(err)
 		}
 		if got, end := drain(c, 20000); end != endDone {
-			if r.tooSlow(t0, w, got, end) {
+			if r.tooSlow(tr, tr.t0, w, got, end) {
 				return 0, "", end
 			}
 			return 0, fmt.Sprintf("read %d bytes, then %s; want 20000", got, end), end

@@ -24,7 +24,9 @@
 //     moments (-kills), every other one the child blocked in accept (in
 //     serv03 and serv04 the lock holder), after which the pool must be full
 //     again and the lock free;
-//   - the book's client, which must make every connection without error;
+//   - the book's client, two processes of -loops connections (10,000 by
+//     default; a tenth for serv01, which pays a fork and exec for each),
+//     which must make every connection without error;
 //   - quiet: the descriptors and threads of the server and its children,
 //     and its zombies, must come back to what they were before the load;
 //   - SIGINT under load: exit 0 within 2 s, the report, no process left;
@@ -71,13 +73,13 @@ func main() {
 	bin := flag.String("bin", "", "take the programs from `DIR` (PATH: look them up on $PATH) instead of building them")
 	flag.IntVar(&cfg.pool, "pool", 2, "#children or #threads of the pooled designs")
 	flag.DurationVar(&cfg.idle, "idle", time.Second, "the servers' idle timeout (UNP_IDLE_TIMEOUT)")
-	flag.DurationVar(&cfg.dur, "dur", 5*time.Second, "how long the load runs, per design")
-	flag.IntVar(&cfg.kills, "kills", 6, "children killed during the load, per process design")
+	flag.DurationVar(&cfg.dur, "dur", 10*time.Second, "how long the load runs, per design")
+	flag.IntVar(&cfg.kills, "kills", 10, "children killed during the load, per process design")
 	flag.IntVar(&cfg.good, "good", 4, "well-behaved clients at once")
 	flag.IntVar(&cfg.hostile, "hostile", 3, "hostile clients at once")
 	flag.IntVar(&cfg.overload, "overload", 10, "an overload burst is this many times the pool")
 	flag.IntVar(&cfg.crowd, "crowd", 300, "connections of an overload burst against serv06-thread")
-	flag.IntVar(&cfg.loops, "loops", 50, "loops per child of the client run after the load")
+	flag.IntVar(&cfg.loops, "loops", 5000, "loops per child of the client run after the load (a tenth for serv01)")
 	parallel := flag.Int("parallel", 1, "designs tortured at once")
 	seed := flag.Uint64("seed", 0, "random seed (0: from the clock)")
 	flag.BoolVar(&cfg.verbose, "v", false, "print each phase as it starts, and each kill")

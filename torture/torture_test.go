@@ -248,7 +248,7 @@ func TestTooSlow(t *testing.T) {
 		{time.Second, 1, endEOF, false},           // it had begun to answer
 		{time.Second, 0, endTimeout, false},       // it hung: never torture's fault
 	} {
-		if got := r.tooSlow(t0, t0.Add(tt.w), tt.got, tt.end); got != tt.want {
+		if got := r.tooSlow(try{}, t0, t0.Add(tt.w), tt.got, tt.end); got != tt.want {
 			t.Errorf("tooSlow(sent after %v, got %d, %s) = %v, want %v", tt.w, tt.got, tt.end, got, tt.want)
 		}
 	}
