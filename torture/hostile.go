@@ -43,19 +43,29 @@ var hostiles = []hostile{
 	{"never reads", false, nonReader},
 }
 
+// open connects with dial (dial or dialSmall), with deadline for the whole
+// connection.
+func (r *run) open(dial func(string) (*net.TCPConn, error), deadline time.Time) (*net.TCPConn, try, error) {
+	tr := r.begin()
+	c, err := dial(r.srv.addr)
+	if err != nil {
+		return nil, tr, err
+	}
+	tr.c = c
+	c.SetDeadline(deadline)
+	return c, tr, nil
+}
+
 // refused sends payload, which ends in a bad request, and expects exactly
 // want bytes (the answers to the good requests before it, served of them),
 // then the server's close.
 func refused(payload string, want, served int) func(*run, *rand.Rand, time.Time) (int, string, ending) {
 	return func(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
-		tr := r.begin()
-		c, err := dial(r.srv.addr)
+		c, tr, err := r.open(dial, deadline)
 		if err != nil {
 			return 0, "connect: " + err.Error(), endOther
 		}
-		tr.c = c
 		defer c.Close()
-		c.SetDeadline(deadline)
 		// A write may fail when the server has already closed on a long
 		// line: the close is what we wait for anyway.
 		w := time.Now()
@@ -77,14 +87,11 @@ func refused(payload string, want, served int) func(*run, *rand.Rand, time.Time)
 // otherwise; a request cut off by the idle timeout (see tooSlow) is
 // neither answered nor a problem.
 func exchange(r *run, deadline time.Time, want int, gap time.Duration, chunks ...string) (bool, string, ending) {
-	tr := r.begin()
-	c, err := dial(r.srv.addr)
+	c, tr, err := r.open(dial, deadline)
 	if err != nil {
 		return false, "connect: " + err.Error(), endOther
 	}
-	tr.c = c
 	defer c.Close()
-	c.SetDeadline(deadline)
 	prev := tr.t0
 	for _, chunk := range chunks {
 		w := time.Now()
@@ -153,14 +160,11 @@ const bigAsk = 512
 // does.
 func midReply(rst bool) func(*run, *rand.Rand, time.Time) (int, string, ending) {
 	return func(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
-		tr := r.begin()
-		c, err := dialSmall(r.srv.addr)
+		c, tr, err := r.open(dialSmall, deadline)
 		if err != nil {
 			return 0, "connect: " + err.Error(), endOther
 		}
-		tr.c = c
 		defer c.Close()
-		c.SetDeadline(deadline)
 		w := time.Now()
 		if _, err := io.WriteString(c, strings.Repeat(strconv.Itoa(unp.MAXN)+"\n", bigAsk)); err != nil {
 			return 0, "send: " + err.Error(), endingOf(err)
@@ -189,12 +193,11 @@ func connectClose(r *run, _ *rand.Rand, _ time.Time) (int, string, ending) {
 
 // idleClient connects and says nothing: the server must close it.
 func idleClient(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
-	c, err := dial(r.srv.addr)
+	c, _, err := r.open(dial, deadline)
 	if err != nil {
 		return 0, "connect: " + err.Error(), endOther
 	}
 	defer c.Close()
-	c.SetDeadline(deadline)
 	got, end := drain(c, -1)
 	if got != 0 || !end.closed() {
 		return 0, fmt.Sprintf("read %d bytes, then %s; want the server to close an idle connection", got, end), end

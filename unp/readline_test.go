@@ -40,14 +40,7 @@ func feed(t testing.TB, fd int, chunks ...string) {
 func readAll(fd int) ([]string, error) {
 	var rl Rline
 	rl.Reset(fd)
-	var lines []string
-	for {
-		line, err := rl.Readline()
-		if err != nil {
-			return lines, err
-		}
-		lines = append(lines, string(line))
-	}
+	return readAllWith(&rl)
 }
 
 func TestReadline(t *testing.T) {
