@@ -1,46 +1,55 @@
 package unp
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// listenLocal is Tcp_listen on 127.0.0.1 and a free port, closed when t ends.
-func listenLocal(t *testing.T) (int, unix.Sockaddr) {
+// listenLocal is tcp_listen on host and a free port, closed when t ends. It
+// skips the test if host cannot be bound (no IPv6 loopback, say).
+func listenLocal(t *testing.T, host string) (listenfd int, port string) {
 	t.Helper()
-	l, err := tcp_listen("127.0.0.1", "0")
+	l, err := tcp_listen(host, "0")
 	if err != nil {
-		t.Fatal(err)
+		t.Skipf("cannot listen on %s: %v", host, err)
 	}
 	t.Cleanup(func() { unix.Close(l) })
 	sa, err := unix.Getsockname(l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return l, sa
+	return l, Sock_ntop(sa)[strings.LastIndexByte(Sock_ntop(sa), ':')+1:]
+}
+
+// acceptOne connects to the listener with Tcp_connect and accepts the
+// connection. It returns the accepted socket (closed when t ends), the peer
+// Accept reported and the client's own address, which should be the same.
+func acceptOne(t *testing.T, l int, host, port string) (connfd int, peer, client string) {
+	t.Helper()
+	c, err := Tcp_connect(host, port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(c) })
+	a, sa, err := Accept(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(a) })
+	local, _ := unix.Getsockname(c)
+	return a, Sock_ntop(sa), Sock_ntop(local)
 }
 
 // TestAcceptedSocketHasIdleTimeout: the timeouts set once on the listener
 // reach every accepted socket, which is why Web_child sets none.
 func TestAcceptedSocketHasIdleTimeout(t *testing.T) {
-	l, sa := listenLocal(t)
-	c, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(c)
-	if err := unix.Connect(c, sa); err != nil {
-		t.Fatal(err)
-	}
-	a, peer, err := Accept(l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(a)
-	if local, _ := unix.Getsockname(c); Sock_ntop(peer) != Sock_ntop(local) {
-		t.Errorf("Accept's peer is %s, the client is %s", Sock_ntop(peer), Sock_ntop(local))
+	l, port := listenLocal(t, "127.0.0.1")
+	a, peer, client := acceptOne(t, l, "127.0.0.1", port)
+	if peer != client {
+		t.Errorf("Accept's peer is %s, the client is %s", peer, client)
 	}
 	want, _ := IdleTimeout()
 	for _, opt := range []int{unix.SO_RCVTIMEO, unix.SO_SNDTIMEO} {
@@ -55,11 +64,20 @@ func TestAcceptedSocketHasIdleTimeout(t *testing.T) {
 	}
 }
 
+// TestAcceptIPv6Peer: Accept decodes an IPv6 peer's address and port.
+func TestAcceptIPv6Peer(t *testing.T) {
+	l, port := listenLocal(t, "::1")
+	_, peer, client := acceptOne(t, l, "::1", port)
+	if peer != client || !strings.HasPrefix(peer, "[::1]:") {
+		t.Errorf("Accept's peer is %s, the client is %s", peer, client)
+	}
+}
+
 // TestAcceptOutlivesListenerTimeout: on a blocking listener SO_RCVTIMEO
 // makes accept fail with EAGAIN after a quiet interval; Accept must wait on
 // for the connection instead of returning that.
 func TestAcceptOutlivesListenerTimeout(t *testing.T) {
-	l, sa := listenLocal(t)
+	l, port := listenLocal(t, "127.0.0.1")
 	tv := unix.NsecToTimeval((20 * time.Millisecond).Nanoseconds())
 	if err := unix.SetsockoptTimeval(l, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
 		t.Fatal(err)
@@ -67,10 +85,7 @@ func TestAcceptOutlivesListenerTimeout(t *testing.T) {
 	client := make(chan int, 1)
 	go func() {
 		time.Sleep(150 * time.Millisecond) // several listener timeouts
-		c, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err == nil {
-			unix.Connect(c, sa)
-		}
+		c, _ := Tcp_connect("127.0.0.1", port)
 		client <- c
 	}()
 	a, _, err := Accept(l)
@@ -81,28 +96,3 @@ func TestAcceptOutlivesListenerTimeout(t *testing.T) {
 	unix.Close(a)
 }
 
-// TestAcceptIPv6Peer: Accept decodes an IPv6 peer's address and port.
-func TestAcceptIPv6Peer(t *testing.T) {
-	l, err := tcp_listen("::1", "0")
-	if err != nil {
-		t.Skipf("no IPv6 loopback: %v", err)
-	}
-	defer unix.Close(l)
-	sa, _ := unix.Getsockname(l)
-	c, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(c)
-	if err := unix.Connect(c, sa); err != nil {
-		t.Fatal(err)
-	}
-	a, peer, err := Accept(l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	unix.Close(a)
-	if local, _ := unix.Getsockname(c); Sock_ntop(peer) != Sock_ntop(local) || Sock_ntop(peer)[:5] != "[::1]" {
-		t.Errorf("Accept's peer is %s, the client is %s", Sock_ntop(peer), Sock_ntop(local))
-	}
-}
