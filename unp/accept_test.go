@@ -95,4 +95,3 @@ func TestAcceptOutlivesListenerTimeout(t *testing.T) {
 	}
 	unix.Close(a)
 }
-
