@@ -110,8 +110,7 @@ func main() {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
 		<-sigs
-		killAll()
-		os.RemoveAll(cfg.dir)
+		interrupt(cfg.dir)
 		fmt.Fprintln(os.Stderr, "torture: interrupted")
 		os.Exit(130)
 	}()
@@ -156,6 +155,9 @@ func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
 	count := map[string]int{}
 	for _, ch := range results {
 		res := <-ch
+		if stopping.Load() {
+			select {} // Ctrl-C: the signal handler ends the process
+		}
 		fmt.Println(res.row())
 		for _, f := range res.failures {
 			fmt.Printf("    %s: %s\n", res.d.name, f)

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -36,11 +37,18 @@ func (e *errSkip) Error() string { return e.reason }
 // the clean-up on failure, timeout or Ctrl-C.
 var live sync.Map // pid → *server
 
+// stopping is set on Ctrl-C: no server starts after it, and no result is
+// printed, since failures are then torture's doing.
+var stopping atomic.Bool
+
 // startServer starts bin with args on 127.0.0.1 port 0 and waits until it
 // has written its address file. idle is its UNP_IDLE_TIMEOUT.
 func startServer(bin, name string, args []string, idle time.Duration, dir string) (*server, error) {
 	if bin == "" {
 		return nil, &errSkip{"no binary"}
+	}
+	if stopping.Load() {
+		return nil, errors.New("interrupted")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -216,6 +224,25 @@ func init() {
 
 func startOnLockedThread(cmd *exec.Cmd) error {
 	done := make(chan error)
-	starts <- func() { done <- cmd.Start() }
+	starts <- func() {
+		if stopping.Load() {
+			done <- errors.New("interrupted")
+			return
+		}
+		done <- cmd.Start()
+	}
 	return <-done
+}
+
+// interrupt is torture's own Ctrl-C: stop starting servers, kill those
+// running, remove dir. On the starter thread, no server can start meanwhile.
+func interrupt(dir string) {
+	done := make(chan bool)
+	starts <- func() {
+		stopping.Store(true)
+		done <- true
+	}
+	<-done
+	killAll()
+	os.RemoveAll(dir)
 }
