@@ -17,8 +17,14 @@ import (
 type hostile struct {
 	name       string
 	wellFormed bool // its requests are good and must be answered
-	run        func(r *run, rng *rand.Rand, deadline time.Time) (served int, problem string, end ending)
+	run        hostileFunc
 }
+
+// A hostileFunc makes one connection, which must end by deadline, and
+// returns how many requests were answered, what went wrong, and how it
+// ended.
+type hostileFunc func(r *run, rng *rand.Rand, deadline time.Time) (
+	served int, problem string, end ending)
 
 // hostiles is every hostile client of the issue, each run at least once
 // per server.
@@ -45,7 +51,8 @@ var hostiles = []hostile{
 
 // open connects with dial (dial or dialSmall), with deadline for the whole
 // connection.
-func (r *run) open(dial func(string) (*net.TCPConn, error), deadline time.Time) (*net.TCPConn, try, error) {
+func (r *run) open(dial func(string) (*net.TCPConn, error), deadline time.Time) (
+	*net.TCPConn, try, error) {
 	tr := r.begin()
 	c, err := dial(r.srv.addr)
 	if err != nil {
@@ -59,7 +66,7 @@ func (r *run) open(dial func(string) (*net.TCPConn, error), deadline time.Time) 
 // refused sends payload, which ends in a bad request, and expects exactly
 // want bytes (the answers to the good requests before it, served of them),
 // then the server's close.
-func refused(payload string, want, served int) func(*run, *rand.Rand, time.Time) (int, string, ending) {
+func refused(payload string, want, served int) hostileFunc {
 	return func(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
 		c, tr, err := r.open(dial, deadline)
 		if err != nil {
@@ -75,8 +82,8 @@ func refused(payload string, want, served int) func(*run, *rand.Rand, time.Time)
 			return 0, "", end
 		}
 		if got != want || !end.closed() {
-			return 0, fmt.Sprintf("sent %.20q: read %d bytes, then %s; want %d bytes, then the server's close",
-				payload, got, end, want), end
+			return 0, fmt.Sprintf("sent %.20q: read %d bytes, then %s; "+
+				"want %d bytes, then the server's close", payload, got, end, want), end
 		}
 		return served, "", end
 	}
@@ -86,7 +93,8 @@ func refused(payload string, want, served int) func(*run, *rand.Rand, time.Time)
 // EOF. It reports whether the requests were answered, and what went wrong
 // otherwise; a request cut off by the idle timeout (see tooSlow) is
 // neither answered nor a problem.
-func exchange(r *run, deadline time.Time, want int, gap time.Duration, chunks ...string) (bool, string, ending) {
+func exchange(r *run, deadline time.Time, want int, gap time.Duration, chunks ...string) (
+	bool, string, ending) {
 	c, tr, err := r.open(dial, deadline)
 	if err != nil {
 		return false, "connect: " + err.Error(), endOther
@@ -158,7 +166,7 @@ const bigAsk = 512
 // goes away, closing with (rst) or without SO_LINGER 0. Its small receive
 // buffer makes sure the server is blocked in the middle of writing when it
 // does.
-func midReply(rst bool) func(*run, *rand.Rand, time.Time) (int, string, ending) {
+func midReply(rst bool) hostileFunc {
 	return func(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
 		c, tr, err := r.open(dialSmall, deadline)
 		if err != nil {
@@ -200,7 +208,8 @@ func idleClient(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) 
 	defer c.Close()
 	got, end := drain(c, -1)
 	if got != 0 || !end.closed() {
-		return 0, fmt.Sprintf("read %d bytes, then %s; want the server to close an idle connection", got, end), end
+		return 0, fmt.Sprintf("read %d bytes, then %s; want the server to close an idle connection",
+			got, end), end
 	}
 	return 0, "", end
 }

@@ -11,7 +11,7 @@
 //   - stall: every slot held by clients that send nothing, then by clients
 //     that send a byte every half idle timeout: a good client behind them
 //     must be served as soon as the idle timeout frees a slot, and the
-//     stallers must be cut off;
+//     stallers must be cut off, not before the idle timeout nor long after;
 //   - load, for -dur: well-behaved clients (1 to 3 requests per connection,
 //     each reply counted to the byte, then a half-close that must bring EOF);
 //     every hostile client at least once (non-numbers, 0, negative, above
@@ -35,19 +35,19 @@
 //
 // A request that failed on a connection that was open when torture killed
 // a child, and that the server closed or reset, is counted as lost to the
-// kill, not as an error. One the server closed unanswered because torture
-// itself sent it half an idle timeout or more after the server may have
-// begun to wait (a busy machine) is a note, not an error. A design whose program exits
-// before it is ready saying "not written yet" (or has no binary) is
-// skipped.
+// kill, not as an error. One that the server cut off unanswered because
+// its idle timeout ran out (it says so on stderr, or torture itself sent
+// the request late: a busy machine) is a note, not an error; the stall
+// phase judges the timeout. A design whose program exits before it is
+// ready saying "not written yet" (or has no binary) is skipped.
 //
 // Torture prints one line per design and, under it, every check that
-// failed (quoting the server's stderr about the connection, if it said
-// anything) and notes, and exits 1 if any design failed. It builds the servers and the
-// client with the go command, or takes them from -bin DIR (-bin PATH: look
-// each one up on $PATH). Every server runs in a process group of its own,
-// which torture kills on the way out, on failure or on Ctrl-C; and every
-// server dies with torture (PR_SET_PDEATHSIG).
+// failed (quoting what the server said about the connection on stderr)
+// and its notes, and exits 1 if any design failed. It builds the servers
+// and the client with the go command, or takes them from -bin DIR (-bin
+// PATH: look each one up on $PATH). Every server runs in a process group
+// of its own, which torture kills on the way out, on failure or on
+// Ctrl-C; and every server dies with torture (PR_SET_PDEATHSIG).
 //
 // Usage:
 //
@@ -70,7 +70,8 @@ import (
 
 func main() {
 	var cfg config
-	bin := flag.String("bin", "", "take the programs from `DIR` (PATH: look them up on $PATH) instead of building them")
+	bin := flag.String("bin", "",
+		"take the programs from `DIR` (PATH: look them up on $PATH) instead of building them")
 	flag.IntVar(&cfg.pool, "pool", 2, "#children or #threads of the pooled designs")
 	flag.DurationVar(&cfg.idle, "idle", time.Second, "the servers' idle timeout (UNP_IDLE_TIMEOUT)")
 	flag.DurationVar(&cfg.dur, "dur", 10*time.Second, "how long the load runs, per design")
@@ -79,7 +80,8 @@ func main() {
 	flag.IntVar(&cfg.hostile, "hostile", 3, "hostile clients at once")
 	flag.IntVar(&cfg.overload, "overload", 10, "an overload burst is this many times the pool")
 	flag.IntVar(&cfg.crowd, "crowd", 300, "connections of an overload burst against serv06-thread")
-	flag.IntVar(&cfg.loops, "loops", 5000, "loops per child of the client run after the load (a tenth for serv01)")
+	flag.IntVar(&cfg.loops, "loops", 5000,
+		"loops per child of the client run after the load (a tenth for serv01)")
 	parallel := flag.Int("parallel", 1, "designs tortured at once")
 	seed := flag.Uint64("seed", 0, "random seed (0: from the clock)")
 	flag.BoolVar(&cfg.verbose, "v", false, "print each phase as it starts, and each kill")
@@ -110,7 +112,7 @@ func main() {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
 		<-sigs
-		interrupt(cfg.dir)
+		stopAll(cfg.dir)
 		fmt.Fprintln(os.Stderr, "torture: interrupted")
 		os.Exit(130)
 	}()
@@ -137,8 +139,8 @@ func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
 		fmt.Fprintf(os.Stderr, "torture: %v\n", err)
 		return 1
 	}
-	fmt.Printf("torture: pool %d, idle timeout %v, load %v per design, %d kills per process design, seed %d\n",
-		cfg.pool, cfg.idle, cfg.dur, cfg.kills, cfg.seed)
+	fmt.Printf("torture: pool %d, idle timeout %v, load %v per design, "+
+		"%d kills per process design, seed %d\n", cfg.pool, cfg.idle, cfg.dur, cfg.kills, cfg.seed)
 	fmt.Println(header)
 
 	// Designs run in parallel (-parallel) but print in order.
@@ -221,7 +223,8 @@ func build(names []string, dir string, skips map[string]string) error {
 	out, err := exec.Command("go", "env", "GOWORK").Output()
 	gowork := strings.TrimSpace(string(out))
 	if err != nil || gowork == "" || gowork == "off" {
-		return fmt.Errorf("not in the unp-go workspace (go env GOWORK = %q): run from it, or use -bin", gowork)
+		return fmt.Errorf("not in the unp-go workspace (go env GOWORK = %q): "+
+			"run from it, or use -bin", gowork)
 	}
 	root := filepath.Dir(gowork)
 	gobuild := func(names ...string) ([]byte, error) {

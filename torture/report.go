@@ -7,7 +7,8 @@ import (
 
 // The table: one line per design, the verdict last, so that a test can
 // match "^serv03-flock .* PASS$".
-const header = "design             conns  served hostile kills  lost errors  fds      threads  zombies  stall sigint verdict"
+const header = "design             conns  served hostile kills  lost errors  " +
+	"fds      threads  zombies  stall sigint verdict"
 
 func (res *result) row() string {
 	if res.skip != "" {

@@ -78,7 +78,8 @@ func torture(cfg *config, d design) *result {
 		return res
 	}
 	r := &run{cfg: cfg, d: d}
-	srv, err := startServer(cfg.bins[d.name], d.name, d.args(cfg.pool), cfg.idle, filepath.Join(cfg.dir, d.name))
+	srv, err := startServer(cfg.bins[d.name], d.name, d.args(cfg.pool), cfg.idle,
+		filepath.Join(cfg.dir, d.name))
 	var skip *errSkip
 	if errors.As(err, &skip) {
 		res.skip = skip.reason
@@ -215,7 +216,8 @@ func (r *run) good(rng *rand.Rand, patience time.Duration) {
 		}
 		if end != endDone {
 			if !r.tooSlow(tr, prev, w, got, end) {
-				r.failed(tr, end, "good client", "request %d of %d, sent %v after the last: asked for %d bytes, read %d, then %s",
+				r.failed(tr, end, "good client", "request %d of %d, sent %v after the last: "+
+					"asked for %d bytes, read %d, then %s",
 					i+1, nreq, w.Sub(prev).Round(time.Millisecond), n, got, end)
 			}
 			return
@@ -225,7 +227,8 @@ func (r *run) good(rng *rand.Rand, patience time.Duration) {
 	}
 	c.CloseWrite()
 	if extra, end := drain(c, -1); extra > 0 || end != endEOF {
-		r.failed(tr, end, "good client", "after the last reply read %d more bytes, then %s; want EOF", extra, end)
+		r.failed(tr, end, "good client", "after the last reply read %d more bytes, then %s; want EOF",
+			extra, end)
 	}
 }
 
@@ -250,7 +253,8 @@ func (r *run) burst(n int) {
 			w := time.Now()
 			if _, err := fmt.Fprintf(c, "%d\n", 1000+i); err != nil {
 				if !r.tooSlow(try{c, t0, tr.mark}, t0, w, 0, endingOf(err)) {
-					r.failed(try{c, t0, tr.mark}, endingOf(err), "overload", "connection %d of %d: %v", i+1, n, err)
+					r.failed(try{c, t0, tr.mark}, endingOf(err), "overload",
+						"connection %d of %d: %v", i+1, n, err)
 				}
 				c.Close()
 				return
@@ -270,7 +274,8 @@ func (r *run) burst(n int) {
 				if r.tooSlow(try{c, t0, tr.mark}, t0, sent[i], got, end) {
 					return
 				}
-				r.failed(try{c, t0, tr.mark}, end, "overload", "connection %d of %d: read %d bytes, then %s; want %d, then EOF",
+				r.failed(try{c, t0, tr.mark}, end, "overload",
+					"connection %d of %d: read %d bytes, then %s; want %d, then EOF",
 					i+1, n, got, end, 1000+i)
 				return
 			}
@@ -403,7 +408,8 @@ func (r *run) quietAfter(before usage) usage {
 		r.t.fail("descriptors", "%d open before the load, %d after", before.fds, u.fds)
 	}
 	if u.threads > threads {
-		r.t.fail("threads", "%d before the load, %d after, want at most %d", before.threads, u.threads, threads)
+		r.t.fail("threads", "%d before the load, %d after, want at most %d",
+			before.threads, u.threads, threads)
 	}
 	if want := r.d.children(r.cfg.pool); u.children != want {
 		r.t.fail("children", "%d after the load, want %d", u.children, want)
@@ -509,21 +515,12 @@ func (r *run) killer(end time.Time) {
 	for i := range r.cfg.kills {
 		at := start.Add(slice*time.Duration(i) + time.Duration(rng.Int64N(int64(slice))))
 		time.Sleep(time.Until(at))
-		var pid int
-		if i%2 == 1 { // wait a little for a child to be in accept
-			for wait := time.Now().Add(2 * r.cfg.idle); pid == 0 && time.Now().Before(wait); {
-				if pid = r.pickChild(rng, true); pid != 0 && !inAccept(pid) {
-					pid = 0
-					time.Sleep(2 * time.Millisecond)
-				}
-			}
+		pid := 0
+		if i%2 == 1 {
+			pid = r.waitChild(rng, true, time.Now().Add(2*r.cfg.idle))
 		}
 		if pid == 0 {
-			pid = r.pickChild(rng, false)
-		}
-		for pid == 0 && time.Now().Before(end) { // serv01: no client right now
-			time.Sleep(2 * time.Millisecond)
-			pid = r.pickChild(rng, false)
+			pid = r.waitChild(rng, false, end) // serv01 may have no client right now
 		}
 		if pid == 0 {
 			r.logf("%s: no child to kill", r.d.name)
@@ -542,30 +539,27 @@ func (r *run) killer(end time.Time) {
 	}
 }
 
-// pickChild chooses a live child that the fork analog started as "child",
-// if inAccept one blocked in accept(2) when there is one.
+// pickChild chooses a live child that the fork analog started as "child"
+// (if acceptor, one blocked in accept(2)), or returns 0.
 func (r *run) pickChild(rng *rand.Rand, acceptor bool) int {
 	live, _ := children(r.srv.pid)
 	rng.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
-	if acceptor {
-		slices.SortStableFunc(live, func(a, b int) int { return boolCmp(inAccept(b), inAccept(a)) })
-	}
 	for _, pid := range live {
-		if role(pid) == "child" {
+		if role(pid) == "child" && (!acceptor || inAccept(pid)) {
 			return pid
 		}
 	}
 	return 0
 }
 
-func boolCmp(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
+// waitChild tries pickChild until it finds one or deadline passes.
+func (r *run) waitChild(rng *rand.Rand, acceptor bool, deadline time.Time) int {
+	for {
+		if pid := r.pickChild(rng, acceptor); pid != 0 || !time.Now().Before(deadline) {
+			return pid
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
-	return -1
 }
 
 // waitRefill waits up to 3 s until victim is gone and the pool is full.
@@ -577,7 +571,8 @@ func (r *run) waitRefill(victim int) {
 			return
 		}
 		if time.Now().After(deadline) {
-			r.t.fail("refill", "3 s after SIGKILL of child %d: children %v, want %d", victim, live, r.cfg.pool)
+			r.t.fail("refill", "3 s after SIGKILL of child %d: children %v, want %d",
+				victim, live, r.cfg.pool)
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -627,7 +622,8 @@ func (r *run) stillServes() {
 		loops = max(1, loops/10) // a fork and exec per connection: 14 ms of CPU each here
 	}
 	host, port, _ := net.SplitHostPort(r.srv.addr)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute+time.Duration(2*loops)*20*time.Millisecond)
+	limit := time.Minute + time.Duration(2*loops)*20*time.Millisecond // 20 ms a connection is slow
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, host, port, "2", strconv.Itoa(loops), "4000")
 	var stderr strings.Builder

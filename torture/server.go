@@ -234,9 +234,10 @@ func startOnLockedThread(cmd *exec.Cmd) error {
 	return <-done
 }
 
-// interrupt is torture's own Ctrl-C: stop starting servers, kill those
-// running, remove dir. On the starter thread, no server can start meanwhile.
-func interrupt(dir string) {
+// stopAll is torture's own Ctrl-C: stop starting servers (on the starter
+// thread, so that none is starting meanwhile), kill those running, remove
+// dir.
+func stopAll(dir string) {
 	done := make(chan bool)
 	starts <- func() {
 		stopping.Store(true)
