@@ -121,12 +121,19 @@ func TestReadIdleTimeout(t *testing.T) {
 // longer than the line limit; a line that comes whole is never timed.
 func TestReadlineSlowLine(t *testing.T) {
 	a, b := socketpair(t)
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { close(stop); <-stopped }) // before the sockets close
 	go func() {
+		defer close(stopped)
 		for range 100 { // a 100-byte line over 2 s
 			if Writen(a, []byte("0")) != nil {
 				return
 			}
-			time.Sleep(20 * time.Millisecond)
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
 		}
 	}()
 	var rl Rline
