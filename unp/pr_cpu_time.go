@@ -8,7 +8,7 @@ import (
 
 // Pr_cpu_time prints the CPU time used by this process and by every child
 // it has reaped: "user time = U, sys time = S" in seconds, as the book's
-// pr_cpu_time (server/pr_cpu_time.c, section 30.2). RUSAGE_CHILDREN counts
+// pr_cpu_time (server/pr_cpu_time.c, section 30.5). RUSAGE_CHILDREN counts
 // only children that have been waited for, so reap them first.
 func Pr_cpu_time() {
 	var self, children unix.Rusage

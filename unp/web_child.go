@@ -15,7 +15,7 @@ var result [MAXN]byte
 var rlines = sync.Pool{New: func() any { return new(Rline) }}
 
 // Web_child serves one connection: the book's web_child (server/web_child.c,
-// section 30.3). It reads request lines until EOF and answers each with
+// section 30.5). It reads request lines until EOF and answers each with
 // exactly the number of bytes asked for. The idle timeout that a connection
 // accepted from Tcp_listen's socket inherits (see IdleTimeout) bounds every
 // read and write.
