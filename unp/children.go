@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -137,14 +138,23 @@ func TerminateAll(pids []int) {
 }
 
 // ChildDied logs, in one line, that the child in slot i has died and is
-// being replaced.
+// being replaced. A child that dies within a second of its start is
+// probably failing at start-up and will again: its replacement waits
+// respawnPause first, so a broken child costs a few lines a second rather
+// than a parent spinning through fork after fork.
 func ChildDied(i, pid int, ws unix.WaitStatus) {
 	how := fmt.Sprintf("exited with status %d", ws.ExitStatus())
 	if ws.Signaled() {
 		how = "killed by " + unix.SignalName(ws.Signal())
 	}
 	Err_msg("child %d (pid %d) %s; starting a new one", i, pid, how)
+	if lived, ok := forgetChild(pid); ok && lived < time.Second {
+		time.Sleep(respawnPause)
+	}
 }
+
+// respawnPause is how long a child that died young waits to be replaced.
+const respawnPause = 200 * time.Millisecond
 
 // Child_slot returns the slot number a pooled server's child_make passes
 // as the child's first argument.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // Go cannot fork(2) without exec: a Go program is many threads, and a child
@@ -44,7 +45,27 @@ func Fork(role string, args []string, fds ...int) (int, error) {
 	req := forkReq{role, args, fds, make(chan forkResult)}
 	forker <- req
 	res := <-req.reply
+	if res.err == nil {
+		birthsMu.Lock()
+		births[res.pid] = time.Now()
+		birthsMu.Unlock()
+	}
 	return res.pid, res.err
+}
+
+// births records when each child was started, for ChildDied.
+var (
+	birthsMu sync.Mutex
+	births   = map[int]time.Time{}
+)
+
+// forgetChild returns how long the child pid lived, and forgets it.
+func forgetChild(pid int) (time.Duration, bool) {
+	birthsMu.Lock()
+	defer birthsMu.Unlock()
+	born, ok := births[pid]
+	delete(births, pid)
+	return time.Since(born), ok
 }
 
 // ChildFd returns the descriptor at which a child finds fds[i] of its Fork.

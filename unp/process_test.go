@@ -30,6 +30,8 @@ func init() {
 	case "sleep":
 		time.Sleep(time.Minute)
 		os.Exit(0)
+	case "die":
+		os.Exit(1)
 	}
 }
 
@@ -129,6 +131,29 @@ func TestChildrenRespawn(t *testing.T) {
 	c.Terminate()
 	if _, err := unix.Wait4(-1, nil, unix.WNOHANG, nil); err != unix.ECHILD {
 		t.Fatalf("after Terminate: wait4 %v, want ECHILD", err)
+	}
+}
+
+// A child that dies at start-up is replaced at most every respawnPause,
+// not as fast as the parent can fork.
+func TestChildrenRespawnPause(t *testing.T) {
+	sigfd := Sig_pipe()
+	c := Prefork(1, func(i int) (int, error) {
+		return Fork("die", []string{"-test.run=^$", strconv.Itoa(i)})
+	})
+	const watch = time.Second
+	deaths := 0
+	deadline := time.Now().Add(watch)
+	for time.Now().Before(deadline) {
+		pfd := []unix.PollFd{{Fd: int32(sigfd), Events: unix.POLLIN}}
+		if n, _ := unix.Poll(pfd, int(time.Until(deadline).Milliseconds())+1); n > 0 &&
+			Sig_read(sigfd) == syscall.SIGCHLD {
+			Reap(func(pid int, ws unix.WaitStatus) { deaths++; c.reaped(pid, ws) })
+		}
+	}
+	c.Terminate()
+	if max := int(watch/respawnPause) + 1; deaths < 2 || deaths > max {
+		t.Fatalf("%d deaths of a failing child in %v; want 2 to %d", deaths, watch, max)
 	}
 }
 
