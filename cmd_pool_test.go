@@ -18,7 +18,6 @@ import (
 func init() {
 	commands["killwait"] = killwait
 	commands["pidfile"] = pidfile
-	commands["killpid"] = killpid
 	commands["fds"] = fds
 	commands["sigterm"] = sigterm
 }
@@ -55,13 +54,13 @@ func sigterm(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(syscall.Kill(parents[0], syscall.SIGTERM))
 }
 
-// killwait ROLE N sends SIGKILL to one process of this scenario in ROLE (see
-// killchild), prints "killed PID", and waits (at most 10 s) until that
-// process is gone and N processes run in ROLE again: the parent has reaped
-// the dead child and started its replacement.
+// killwait ROLE N [PID] sends SIGKILL to one process of this scenario in
+// ROLE (see killchild), or to PID, prints "killed PID", and waits (at most
+// 10 s) until that process is gone and N processes run in ROLE again: the
+// parent has reaped the dead child and started its replacement.
 func killwait(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: killwait ROLE N")
+	if neg || len(args) != 2 && len(args) != 3 {
+		ts.Fatalf("usage: killwait ROLE N [PID]")
 	}
 	n, err := strconv.Atoi(args[1])
 	ts.Check(err)
@@ -70,6 +69,10 @@ func killwait(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("no process in role %q", args[0])
 	}
 	victim := pids[0]
+	if len(args) == 3 {
+		victim, err = strconv.Atoi(args[2])
+		ts.Check(err)
+	}
 	ts.Check(syscall.Kill(victim, syscall.SIGKILL))
 	fmt.Fprintf(ts.Stdout(), "killed %d\n", victim)
 	deadline := time.Now().Add(10 * time.Second)
@@ -103,16 +106,6 @@ func pidfile(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// killpid PID sends SIGKILL to process PID.
-func killpid(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: killpid PID")
-	}
-	pid, err := strconv.Atoi(args[0])
-	ts.Check(err)
-	ts.Check(syscall.Kill(pid, syscall.SIGKILL))
 }
 
 // fds save FILE writes the open-descriptor count of every process of this
