@@ -72,8 +72,8 @@ func (c *Children) reaped(pid int, ws unix.WaitStatus) {
 	}
 }
 
-// Terminate sends SIGTERM to every child and reaps them all: the first half
-// of the book's sig_int.
+// Terminate ends every child and reaps them all (see TerminateAll): the
+// first half of the book's sig_int.
 func (c *Children) Terminate() { TerminateAll(c.Pids) }
 
 // Reap reaps every child that has exited, without blocking, and calls
@@ -96,16 +96,21 @@ func Reap(reaped func(pid int, ws unix.WaitStatus)) {
 	}
 }
 
-// TerminateAll sends SIGTERM to every PID of pids that is not 0 and waits
-// until no child of this process is left (ECHILD). Only then does
-// RUSAGE_CHILDREN hold the children's CPU time, so call it before
+// TerminateAll ends every child whose PID is in pids (0 and -1 are
+// skipped) and waits until no child of this process is left (ECHILD). Only
+// then does RUSAGE_CHILDREN hold the children's CPU time, so call it before
 // Pr_cpu_time.
 //
-// The children are stopped first (SIGSTOP, and waited for until they are),
-// then sent SIGTERM, then continued, so that they die together: killed one
-// by one, the child holding serv04's mutex could die while a sibling still
-// runs, and the sibling would wake, recover the mutex and say so on stderr
-// in the middle of a clean shutdown.
+// The children are first stopped (SIGSTOP, and waited for until they are),
+// so that they die together: killed one by one, the child holding serv04's
+// mutex could die while a sibling still runs, and the sibling would wake,
+// recover the mutex and say so on stderr in the middle of a clean shutdown.
+//
+// Departure: the book sends SIGTERM. A Go program catches SIGTERM in the
+// runtime's handler, which runs Go code before the process dies, while the
+// child's other threads go on: a sibling woken by the dead holder's mutex
+// could still take it. SIGKILL ends a stopped child in the kernel, and no
+// code of it runs again.
 func TerminateAll(pids []int) {
 	live := make([]int, 0, len(pids))
 	for _, pid := range pids {
@@ -122,8 +127,7 @@ func TerminateAll(pids []int) {
 		}
 	}
 	for _, pid := range live {
-		unix.Kill(pid, unix.SIGTERM)
-		unix.Kill(pid, unix.SIGCONT)
+		unix.Kill(pid, unix.SIGKILL)
 	}
 	for {
 		_, err := unix.Wait4(-1, nil, 0, nil)
