@@ -136,7 +136,8 @@ func TestExcused(t *testing.T) {
 		{endReset, t0, t1, true},
 		{endTimeout, t0, t1, false},                                       // a hung server is never the kill's fault
 		{endOther, t0, t1, false},                                         // nor a refused connection
-		{endEOF, t1.Add(time.Nanosecond), t1.Add(time.Second), false},     // opened after the kill
+		{endEOF, t0.Add(killGrace / 2), t1.Add(time.Second), true},        // opened as the kill landed
+		{endEOF, t1.Add(killGrace), t1.Add(time.Second), false},           // opened after the kill
 		{endReset, t0.Add(-time.Second), t0.Add(-time.Nanosecond), false}, // over before it
 	} {
 		if got := k.excused(tt.end, tt.t0, tt.t1); got != tt.want {
