@@ -41,11 +41,7 @@
 // unp.HoldLockForTest). Never set it otherwise.
 package main
 
-import (
-	"fmt"
-
-	"unp-go.dev/unp"
-)
+import "unp-go.dev/unp"
 
 var (
 	listenfd int
@@ -74,8 +70,6 @@ func main() {
 // connections each slot served and the CPU time of parent and children.
 func sig_int() {
 	pids.Terminate()
-	for i := range meter.Len() {
-		fmt.Printf("child %d, %d connections\n", i, meter.Count(i))
-	}
+	meter.Print()
 	unp.Pr_cpu_time()
 }
