@@ -93,6 +93,7 @@ func Reap(reaped func(pid int, ws unix.WaitStatus)) {
 			Err_sys(err, "waitpid error")
 		}
 		reaped(pid, ws)
+		forgetChild(pid)
 	}
 }
 
@@ -135,6 +136,7 @@ func TerminateAll(pids []int) {
 		case nil, unix.EINTR:
 			continue
 		case unix.ECHILD:
+			forgetChildren() // every child is gone
 			return
 		}
 		Err_sys(err, "wait error")
@@ -152,7 +154,7 @@ func ChildDied(i, pid int, ws unix.WaitStatus) {
 		how = "killed by " + unix.SignalName(ws.Signal())
 	}
 	Err_msg("child %d (pid %d) %s; starting a new one", i, pid, how)
-	if lived, ok := forgetChild(pid); ok && lived < time.Second {
+	if lived, ok := childAge(pid); ok && lived < time.Second {
 		time.Sleep(respawnPause)
 	}
 }

@@ -53,19 +53,34 @@ func Fork(role string, args []string, fds ...int) (int, error) {
 	return res.pid, res.err
 }
 
-// births records when each child was started, for ChildDied.
+// births records when each child was started, for ChildDied; Reap and
+// TerminateAll forget the children they reap, so that a server forking a
+// child per connection (serv01) does not grow it.
 var (
 	birthsMu sync.Mutex
 	births   = map[int]time.Time{}
 )
 
-// forgetChild returns how long the child pid lived, and forgets it.
-func forgetChild(pid int) (time.Duration, bool) {
+// childAge returns how long ago Fork started the child pid.
+func childAge(pid int) (time.Duration, bool) {
 	birthsMu.Lock()
 	defer birthsMu.Unlock()
 	born, ok := births[pid]
-	delete(births, pid)
 	return time.Since(born), ok
+}
+
+// forgetChild drops a reaped child from births.
+func forgetChild(pid int) {
+	birthsMu.Lock()
+	delete(births, pid)
+	birthsMu.Unlock()
+}
+
+// forgetChildren empties births, once no child is left.
+func forgetChildren() {
+	birthsMu.Lock()
+	clear(births)
+	birthsMu.Unlock()
 }
 
 // ChildFd returns the descriptor at which a child finds fds[i] of its Fork.

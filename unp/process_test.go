@@ -178,3 +178,23 @@ func waitFor(t *testing.T, pid int) {
 		return
 	}
 }
+
+// Reap forgets a child's start time, so that serv01, which forks a child
+// per connection, does not keep one per connection.
+func TestReapForgetsChild(t *testing.T) {
+	pid, err := Fork("die", []string{"-test.run=^$", "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := childAge(pid); !ok {
+		t.Fatalf("Fork did not record child %d", pid)
+	}
+	reaped := false
+	for deadline := time.Now().Add(5 * time.Second); !reaped && time.Now().Before(deadline); {
+		Reap(func(p int, _ unix.WaitStatus) { reaped = reaped || p == pid })
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, ok := childAge(pid); !reaped || ok {
+		t.Fatalf("child %d: reaped %v, still recorded %v", pid, reaped, ok)
+	}
+}
