@@ -17,7 +17,6 @@ import (
 // SIGINT report's counts are checked with sumcounts.
 func init() {
 	commands["killwait"] = killwait
-	commands["pidfile"] = pidfile
 	commands["fds"] = fds
 	commands["sigterm"] = sigterm
 }
@@ -83,26 +82,6 @@ func killwait(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		if time.Now().After(deadline) {
 			ts.Fatalf("%d processes in role %q after killing %d: %v", len(pids), args[0], victim, pids)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// pidfile FILE waits (at most 10 s) until FILE holds a PID, as the
-// servers' test-only UNP_TEST_HOLD_LOCK hook writes, and sets $PID to it.
-func pidfile(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: pidfile FILE")
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		data, _ := os.ReadFile(ts.MkAbs(args[0]))
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid > 0 {
-			ts.Setenv("PID", strconv.Itoa(pid))
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("no PID in %s after 10 s", args[0])
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -31,7 +31,7 @@ package main
 import "unp-go.dev/unp"
 
 func main() {
-	listenfd := unp.Tcp_listen_args("serv00-iterative [ <host> ] <port#>")
+	listenfd := unp.ListenArgs("serv00-iterative [ <host> ] <port#>")
 
 	unp.Signal(sig_int)
 	unp.Ready(listenfd)

@@ -27,7 +27,7 @@
 // restarts the accept the signal interrupted (the EINTR test below). Go runs
 // no code in a signal handler and restarts interrupted system calls itself,
 // so here the parent selects on the listening socket and on a self-pipe that
-// carries SIGCHLD and SIGINT (unp.Sig_pipe), and reaps in its own loop.
+// carries SIGCHLD and SIGINT (unp.SignalPipe), and reaps in its own loop.
 // Reaping matters twice: no zombie is left, and the children's CPU time only
 // reaches RUSAGE_CHILDREN, and so the SIGINT report, once they are reaped.
 //
@@ -61,14 +61,14 @@ func main() {
 	if _, _, ok := unp.Child(); ok {
 		child_main() // never returns
 	}
-	listenfd := unp.Tcp_listen_args("serv01-fork [ <host> ] <port#>")
+	listenfd := unp.ListenArgs("serv01-fork [ <host> ] <port#>")
 	// Departure: the listening socket is non-blocking, so that a client that
 	// resets between select and accept cannot leave the parent blocked in
 	// accept with signals waiting. Only the parent has it.
 	if err := unix.SetNonblock(listenfd, true); err != nil {
 		unp.Err_sys(err, "O_NONBLOCK")
 	}
-	sigfd := unp.Sig_pipe()
+	sigfd := unp.SignalPipe()
 	unp.Ready(listenfd)
 
 	for {
@@ -77,7 +77,7 @@ func main() {
 		rset.Set(sigfd)
 		unp.Select(max(listenfd, sigfd)+1, &rset)
 		if rset.IsSet(sigfd) {
-			switch unp.Sig_read(sigfd) {
+			switch unp.ReadSignal(sigfd) {
 			case syscall.SIGCHLD:
 				unp.Reap(sig_chld)
 			case syscall.SIGINT, syscall.SIGTERM:

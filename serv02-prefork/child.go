@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"strconv"
 
 	"unp-go.dev/unp"
@@ -17,8 +19,35 @@ func child_make(i int) (int, error) {
 	return unp.Fork("child", []string{strconv.Itoa(i)}, listenfd, meter.Fd())
 }
 
-// child_main is the life of a child: accept, count, serve, forever, with
-// no lock (unp.Prefork_child_main).
+// child_main is the life of a child: accept, count, serve, close, forever.
+// Every idle child sleeps in accept(2) on the one listening socket, and the
+// kernel wakes one of them per connection.
+//
+// The listening descriptor is raw and blocking, and shared by every child:
+// an O_NONBLOCK set by any of them (as Go's net package would set it) is set
+// on the one open file description, and would make its siblings' accept
+// fail with EAGAIN.
+//
+// Departure: the book's child selects on the listening socket before accept.
+// On Linux that only brings back the thundering herd that plain accept
+// avoids (see the package comment), so the select is gone.
 func child_main(args []string) {
-	unp.Prefork_child_main(unp.Child_slot(args), unp.ChildFd(0), unp.Meter_open(unp.ChildFd(1)), nil)
+	i := unp.ChildSlot(args)
+	listenfd := unp.ChildFd(0)
+	meter := unp.OpenMeter(unp.ChildFd(1))
+
+	fmt.Printf("child %d starting\n", os.Getpid())
+	for {
+		connfd, cliaddr, err := unp.Accept(listenfd)
+		if err != nil {
+			unp.Err_msg("accept: %v", err) // e.g. EMFILE: log, go on
+			continue
+		}
+		meter.Add(i)
+
+		if err := unp.Web_child(connfd); err != nil { // process the request
+			unp.Err_msg("%s: %v", unp.Sock_ntop(cliaddr), err)
+		}
+		unp.Close(connfd)
+	}
 }

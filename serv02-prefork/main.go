@@ -53,10 +53,10 @@ func main() {
 		child_main(args) // never returns
 	}
 	var nchildren int
-	listenfd, nchildren = unp.Tcp_listen_n("serv02-prefork [ <host> ] <port#> <#children>")
+	listenfd, nchildren = unp.ListenPoolArgs("serv02-prefork [ <host> ] <port#> <#children>")
 
 	meter = unp.NewMeter(nchildren)
-	sigfd := unp.Sig_pipe() // before the first fork: no SIGCHLD is missed
+	sigfd := unp.SignalPipe() // before the first fork: no SIGCHLD is missed
 	pids = unp.Prefork(nchildren, child_make)
 	unp.Ready(listenfd)
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"strconv"
 
 	"unp-go.dev/unp"
@@ -14,8 +16,33 @@ func child_make(i int) (int, error) {
 }
 
 // child_main is the life of a child: take the file lock, accept, release
-// it, count and serve the connection, forever (unp.Prefork_child_main).
+// it, count and serve the connection, forever (Figure 30.14). The one child
+// holding the lock sleeps in accept(2); the others sleep in fcntl(F_SETLKW).
+// Serv02-prefork's child_main is this loop without the two lock calls.
+//
+// Departure: the book's child selects on the listening socket before it
+// takes the lock; on Linux that only wakes every child for each connection
+// (see serv02-prefork), so the select is gone.
 func child_main(args []string) {
-	lock := unp.My_lock_open(unp.ChildFd(2))
-	unp.Prefork_child_main(unp.Child_slot(args), unp.ChildFd(0), unp.Meter_open(unp.ChildFd(1)), lock)
+	i := unp.ChildSlot(args)
+	listenfd := unp.ChildFd(0)
+	meter := unp.OpenMeter(unp.ChildFd(1))
+	lock := unp.OpenFileLock(unp.ChildFd(2)) // this process's handle on the parent's lock
+
+	fmt.Printf("child %d starting\n", os.Getpid())
+	for {
+		lock.My_lock_wait()
+		connfd, cliaddr, err := unp.Accept(listenfd)
+		lock.My_lock_release()
+		if err != nil {
+			unp.Err_msg("accept: %v", err) // e.g. EMFILE: log, go on
+			continue
+		}
+		meter.Add(i)
+
+		if err := unp.Web_child(connfd); err != nil { // process the request
+			unp.Err_msg("%s: %v", unp.Sock_ntop(cliaddr), err)
+		}
+		unp.Close(connfd)
+	}
 }

@@ -35,10 +35,6 @@
 // terminates and reaps every child, prints "child I, N connections" for
 // each slot, then "user time = U, sys time = S" for the parent and all
 // its children, and exits.
-//
-// Test only: UNP_TEST_HOLD_LOCK=FILE makes the first child to take the lock
-// write its PID to FILE and keep the lock until it is killed (see
-// unp.HoldLockForTest). Never set it otherwise.
 package main
 
 import "unp-go.dev/unp"
@@ -55,11 +51,11 @@ func main() {
 		child_main(args) // never returns
 	}
 	var nchildren int
-	listenfd, nchildren = unp.Tcp_listen_n("serv03-flock [ <host> ] <port#> <#children>")
+	listenfd, nchildren = unp.ListenPoolArgs("serv03-flock [ <host> ] <port#> <#children>")
 
 	meter = unp.NewMeter(nchildren)
 	lock = unp.My_lock_init("/tmp/lock.XXXXXX") // one lock file for all children
-	sigfd := unp.Sig_pipe()                     // before the first fork: no SIGCHLD is missed
+	sigfd := unp.SignalPipe()                   // before the first fork: no SIGCHLD is missed
 	pids = unp.Prefork(nchildren, child_make)
 	unp.Ready(listenfd)
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"strconv"
 
 	"unp-go.dev/unp"
@@ -13,9 +15,34 @@ func child_make(i int) (int, error) {
 	return unp.Fork("child", []string{strconv.Itoa(i)}, listenfd, meter.Fd(), lock.Fd())
 }
 
-// child_main is the life of a child: take the mutex, accept, release
-// it, count and serve the connection, forever (unp.Prefork_child_main).
+// child_main is the life of a child: take the mutex, accept, release it,
+// count and serve the connection, forever. It is serv03-flock's child_main
+// with the other lock: the one child holding the mutex sleeps in accept(2),
+// the others on the futex word in the shared page.
+//
+// Departure: the book's child selects on the listening socket before it
+// takes the lock; on Linux that only wakes every child for each connection
+// (see serv02-prefork), so the select is gone.
 func child_main(args []string) {
-	lock := unp.My_mutex_open(unp.ChildFd(2))
-	unp.Prefork_child_main(unp.Child_slot(args), unp.ChildFd(0), unp.Meter_open(unp.ChildFd(1)), lock)
+	i := unp.ChildSlot(args)
+	listenfd := unp.ChildFd(0)
+	meter := unp.OpenMeter(unp.ChildFd(1))
+	lock := unp.OpenSharedMutex(unp.ChildFd(2)) // maps the parent's page
+
+	fmt.Printf("child %d starting\n", os.Getpid())
+	for {
+		lock.My_lock_wait()
+		connfd, cliaddr, err := unp.Accept(listenfd)
+		lock.My_lock_release()
+		if err != nil {
+			unp.Err_msg("accept: %v", err) // e.g. EMFILE: log, go on
+			continue
+		}
+		meter.Add(i)
+
+		if err := unp.Web_child(connfd); err != nil { // process the request
+			unp.Err_msg("%s: %v", unp.Sock_ntop(cliaddr), err)
+		}
+		unp.Close(connfd)
+	}
 }

@@ -3,10 +3,10 @@
 
 // Serv04-mutex is serv03-flock with the book's other lock around accept: a
 // mutex in memory shared by all the children instead of a record lock on a
-// file. The two servers differ only in the lock they create (My_mutex_init
+// file. The two servers differ only in the lock they create (NewSharedMutex
 // here, My_lock_init there) and open in the child.
 //
-// The mutex (unp.My_mutex_init). The book puts a pthread mutex with the
+// The mutex (unp.NewSharedMutex). The book puts a pthread mutex with the
 // PTHREAD_PROCESS_SHARED attribute in a page of /dev/zero mapped MAP_SHARED
 // before fork. Go has no fork and no process-shared mutex, so unp writes out
 // what glibc builds underneath: a 32-bit futex word in a memfd page that the
@@ -38,10 +38,6 @@
 // terminates and reaps every child, prints "child I, N connections" for
 // each slot, then "user time = U, sys time = S" for the parent and all
 // its children, and exits.
-//
-// Test only: UNP_TEST_HOLD_LOCK=FILE makes the first child to take the lock
-// write its PID to FILE and keep the lock until it is killed (see
-// unp.HoldLockForTest). Never set it otherwise.
 package main
 
 import "unp-go.dev/unp"
@@ -58,11 +54,11 @@ func main() {
 		child_main(args) // never returns
 	}
 	var nchildren int
-	listenfd, nchildren = unp.Tcp_listen_n("serv04-mutex [ <host> ] <port#> <#children>")
+	listenfd, nchildren = unp.ListenPoolArgs("serv04-mutex [ <host> ] <port#> <#children>")
 
 	meter = unp.NewMeter(nchildren)
-	lock = unp.My_mutex_init() // one mutex in shared memory for all children
-	sigfd := unp.Sig_pipe()    // before the first fork: no SIGCHLD is missed
+	lock = unp.NewSharedMutex() // one mutex in shared memory for all children
+	sigfd := unp.SignalPipe()   // before the first fork: no SIGCHLD is missed
 	pids = unp.Prefork(nchildren, child_make)
 	unp.Ready(listenfd)
 

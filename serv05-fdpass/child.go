@@ -47,7 +47,7 @@ func child_make(i int) {
 // the parent, serve it, close it, and write one byte back to say it is
 // ready for the next. EOF on the pipe means the parent has gone.
 func child_main(args []string) {
-	unp.Child_slot(args)
+	unp.ChildSlot(args)
 	pipefd := unp.ChildFd(0)
 
 	fmt.Printf("child %d starting\n", os.Getpid())

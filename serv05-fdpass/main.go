@@ -31,7 +31,7 @@
 // idle one. Only the connection the dead child was serving is lost.
 //
 // Signals. The parent's select also watches the read end of a self-pipe
-// (unp.Sig_pipe) that carries SIGCHLD, SIGINT and SIGTERM, so reaping,
+// (unp.SignalPipe) that carries SIGCHLD, SIGINT and SIGTERM, so reaping,
 // respawning and shutdown all run in the select loop, in order, with no
 // handler racing it.
 //
@@ -60,7 +60,7 @@ func main() {
 	if _, args, ok := unp.Child(); ok {
 		child_main(args) // never returns
 	}
-	listenfd, nchildren := unp.Tcp_listen_n("serv05-fdpass [ <host> ] <port#> <#children>")
+	listenfd, nchildren := unp.ListenPoolArgs("serv05-fdpass [ <host> ] <port#> <#children>")
 	// Departure: the listening socket is non-blocking. Only the parent has
 	// it, and a client that resets between select and accept must not leave
 	// the parent blocked in accept while its children wait for work.
@@ -71,7 +71,7 @@ func main() {
 		unp.Err_quit("at most %d children: select handles descriptors below %d",
 			unix.FD_SETSIZE-16, unix.FD_SETSIZE)
 	}
-	sigfd := unp.Sig_pipe() // before the first fork: no SIGCHLD is missed
+	sigfd := unp.SignalPipe() // before the first fork: no SIGCHLD is missed
 
 	cptr = make([]Child, nchildren)
 	for i := range cptr { // prefork all the children
@@ -96,7 +96,7 @@ func main() {
 		unp.Select(maxfd+1, &rset)
 
 		if rset.IsSet(sigfd) {
-			sig_handler(unp.Sig_read(sigfd))
+			sig_handler(unp.ReadSignal(sigfd))
 			continue // a respawn may have reused a descriptor number in rset
 		}
 		if rset.IsSet(listenfd) { // check for new connections

@@ -72,7 +72,7 @@ const MAXTHREADS = 8000
 var slots = make(chan struct{}, MAXTHREADS)
 
 func main() {
-	listenfd := unp.Tcp_listen_args("serv06-thread [ <host> ] <port#>")
+	listenfd := unp.ListenArgs("serv06-thread [ <host> ] <port#>")
 
 	unp.Signal(sig_int)
 	unp.Ready(listenfd)

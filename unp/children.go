@@ -3,7 +3,6 @@ package unp
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -41,12 +40,12 @@ func Prefork(nchildren int, child_make func(i int) (int, error)) *Children {
 
 // Pause is the parent's life after the prefork, the book's
 // `for ( ; ; ) pause();` with its handlers: it waits on sigfd (see
-// Sig_pipe); on SIGCHLD it reaps and replaces every dead child; on SIGINT or
+// SignalPipe); on SIGCHLD it reaps and replaces every dead child; on SIGINT or
 // SIGTERM it runs sig_int and exits 0. Because both run on this one
 // goroutine, no child is ever started after sig_int has begun.
 func (c *Children) Pause(sigfd int, sig_int func()) {
 	for {
-		switch Sig_read(sigfd) {
+		switch ReadSignal(sigfd) {
 		case syscall.SIGCHLD:
 			Reap(c.reaped)
 		case syscall.SIGINT, syscall.SIGTERM:
@@ -161,15 +160,3 @@ func ChildDied(i, pid int, ws unix.WaitStatus) {
 
 // respawnPause is how long a child that died young waits to be replaced.
 const respawnPause = 200 * time.Millisecond
-
-// Child_slot returns the slot number a pooled server's child_make passes
-// as the child's first argument.
-func Child_slot(args []string) int {
-	if len(args) > 0 {
-		if i, err := strconv.Atoi(args[0]); err == nil && i >= 0 {
-			return i
-		}
-	}
-	Err_quit("child: no slot number in %q", args)
-	return 0
-}

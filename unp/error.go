@@ -28,12 +28,4 @@ func Err_sys(err error, format string, a ...any) {
 	os.Exit(1)
 }
 
-// Usage prints the usage line and exits with status 2.
-// Departure: the book's err_quit("usage: ...") exits 1; 2 is the Unix
-// convention for a bad command line, and what our tests expect.
-func Usage(line string) {
-	os.Stderr.WriteString("usage: " + line + "\n")
-	os.Exit(2)
-}
-
 func progname() string { return filepath.Base(os.Args[0]) }

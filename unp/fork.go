@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,8 +35,7 @@ const roleEnv = "UNP_CHILD"
 // A child runs with GOMAXPROCS=1 unless the environment sets GOMAXPROCS:
 // like the book's child it does one thing at a time on one goroutine, and a
 // second processor only gives the runtime someone to hand it to each time
-// that goroutine blocks in accept or read. It saved 8-9% of the CPU per
-// connection of serv01-fork and serv02-prefork on our 2-core test machine.
+// that goroutine blocks in accept or read.
 //
 // Departure: the book's Fork returns twice; a child here starts from main.
 // What it costs over fork(2) is an exec and a Go runtime start-up, which
@@ -81,6 +81,19 @@ func forgetChildren() {
 	birthsMu.Lock()
 	clear(births)
 	birthsMu.Unlock()
+}
+
+// ChildSlot returns the slot number a pooled server's child_make passes
+// as the child's first argument, and quits if there is none: a child
+// started by hand, without its parent, has nothing to do.
+func ChildSlot(args []string) int {
+	if len(args) > 0 {
+		if i, err := strconv.Atoi(args[0]); err == nil && i >= 0 {
+			return i
+		}
+	}
+	Err_quit("child: no slot number in %q", args)
+	return 0
 }
 
 // ChildFd returns the descriptor at which a child finds fds[i] of its Fork.

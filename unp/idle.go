@@ -1,6 +1,7 @@
 package unp
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -8,6 +9,10 @@ import (
 
 	"golang.org/x/sys/unix"
 )
+
+// ErrIdle is returned when a read or write on a connection waited longer
+// than the idle timeout (see IdleTimeout).
+var ErrIdle = errors.New("idle timeout")
 
 // DefaultIdleTimeout bounds how long a server waits on one read or write of
 // a connection when UNP_IDLE_TIMEOUT is not set.

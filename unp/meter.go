@@ -16,7 +16,7 @@ import (
 // Departure: the book maps /dev/zero MAP_SHARED before fork, and the children
 // inherit the mapping. A mapping does not survive exec, so here the counters
 // live in a memfd (memfd_create(2)): the parent passes its descriptor to each
-// child with Fork, and the child maps the same pages with Meter_open.
+// child with Fork, and the child maps the same pages with OpenMeter.
 type Meter struct {
 	fd     int
 	counts []int64
@@ -32,12 +32,12 @@ func NewMeter(nchildren int) *Meter {
 	if err := unix.Ftruncate(fd, int64(nchildren)*8); err != nil {
 		Err_sys(err, "ftruncate meter")
 	}
-	return Meter_open(fd)
+	return OpenMeter(fd)
 }
 
-// Meter_open maps the counters whose descriptor a child inherited. Their
+// OpenMeter maps the counters whose descriptor a child inherited. Their
 // number is the size of the memfd.
-func Meter_open(fd int) *Meter {
+func OpenMeter(fd int) *Meter {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		Err_sys(err, "meter: fstat")

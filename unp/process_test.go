@@ -20,7 +20,7 @@ func init() {
 	}
 	switch role {
 	case "meter":
-		m := Meter_open(ChildFd(0))
+		m := OpenMeter(ChildFd(0))
 		n, _ := strconv.Atoi(args[1])
 		i, _ := strconv.Atoi(args[2])
 		for range n {
@@ -114,14 +114,14 @@ func TestReadFdTooMany(t *testing.T) {
 
 // A dead child is reaped and replaced in its slot; TerminateAll leaves none.
 func TestChildrenRespawn(t *testing.T) {
-	sigfd := Sig_pipe()
+	sigfd := SignalPipe()
 	c := Prefork(2, func(i int) (int, error) {
 		return Fork("sleep", []string{"-test.run=^$", strconv.Itoa(i)})
 	})
 	old := c.Pids[1]
 	unix.Kill(old, unix.SIGKILL)
 	for c.Pids[1] == old { // a SIGCHLD may be an earlier test's child
-		if Sig_read(sigfd) == syscall.SIGCHLD {
+		if ReadSignal(sigfd) == syscall.SIGCHLD {
 			Reap(c.reaped)
 		}
 	}
@@ -137,7 +137,7 @@ func TestChildrenRespawn(t *testing.T) {
 // A child that dies at start-up is replaced at most every respawnPause,
 // not as fast as the parent can fork.
 func TestChildrenRespawnPause(t *testing.T) {
-	sigfd := Sig_pipe()
+	sigfd := SignalPipe()
 	c := Prefork(1, func(i int) (int, error) {
 		return Fork("die", []string{"-test.run=^$", strconv.Itoa(i)})
 	})
@@ -147,7 +147,7 @@ func TestChildrenRespawnPause(t *testing.T) {
 	for time.Now().Before(deadline) {
 		pfd := []unix.PollFd{{Fd: int32(sigfd), Events: unix.POLLIN}}
 		if n, _ := unix.Poll(pfd, int(time.Until(deadline).Milliseconds())+1); n > 0 &&
-			Sig_read(sigfd) == syscall.SIGCHLD {
+			ReadSignal(sigfd) == syscall.SIGCHLD {
 			Reap(func(pid int, ws unix.WaitStatus) { deaths++; c.reaped(pid, ws) })
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Sig_pipe returns the read end of a pipe on which one byte, the signal
+// SignalPipe returns the read end of a pipe on which one byte, the signal
 // number, arrives for each SIGCHLD, SIGINT and SIGTERM: the self-pipe trick.
 // A parent that waits in select or read can then see signals and descriptors
 // in the same loop, and do what the book does in its handlers (reap a child,
@@ -17,9 +17,9 @@ import (
 //
 // Departure: the book's handlers interrupt the parent (sig_chld, sig_int).
 // Go runs no code in a signal handler; it queues the signal for a channel,
-// and a goroutine copies it into the pipe. Call Sig_pipe before the first
+// and a goroutine copies it into the pipe. Call SignalPipe before the first
 // Fork, so that no SIGCHLD is missed, and before Ready.
-func Sig_pipe() int {
+func SignalPipe() int {
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
 		Err_sys(err, "pipe")
@@ -45,8 +45,8 @@ func Sig_pipe() int {
 	return p[0]
 }
 
-// Sig_read waits for the next signal on a Sig_pipe and returns it.
-func Sig_read(sigfd int) syscall.Signal {
+// ReadSignal waits for the next signal on a SignalPipe and returns it.
+func ReadSignal(sigfd int) syscall.Signal {
 	var b [1]byte
 	n, err := Read(sigfd, b[:])
 	if err == nil && n != 1 {
@@ -56,22 +56,4 @@ func Sig_read(sigfd int) syscall.Signal {
 		Err_sys(err, "reading the signal pipe")
 	}
 	return syscall.Signal(b[0])
-}
-
-// Select waits until a descriptor of rset is ready to read, as the book's
-// Select wrapper (lib/wrapsock.c) with no write or exception sets and no
-// timeout, and returns how many are. It retries EINTR (the Go runtime's
-// preemption signal) and exits through Err_sys on any other error.
-func Select(nfds int, rset *unix.FdSet) int {
-	for {
-		set := *rset
-		n, err := unix.Select(nfds, &set, nil, nil, nil)
-		if err == nil {
-			*rset = set
-			return n
-		}
-		if err != unix.EINTR {
-			Err_sys(err, "select error")
-		}
-	}
 }

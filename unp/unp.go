@@ -3,11 +3,53 @@
 // lib/, ported to Go under the book's names so that a reader holding the C
 // listing finds the same word here.
 //
-// The book's convention is kept where it teaches something: a capitalised
-// wrapper such as Tcp_listen calls the system and exits through Err_sys when
-// set-up fails. Departure: every function used on a request path (Readn,
-// Writen, Readline, Web_child, Accept) returns an error instead of exiting,
-// because one bad client must not take a server down.
+// # Naming
+//
+// A name in the book's casing (Tcp_listen, Readn, Write_fd, Err_sys,
+// My_lock_wait) is one the book or its library has, and does what the book's
+// does, with the departures marked. Everything the port had to add is
+// ordinary Go (Fork, ChildFd, SignalPipe, NewSharedMutex, Reap). The book's
+// convention is kept where it teaches something: a capitalised wrapper such as
+// Tcp_listen calls the system and exits through Err_sys when set-up fails.
+// Departure: every function used on a request path (Readn, Writen, Readline,
+// Web_child, Accept) returns an error instead of exiting, because one bad
+// client must not take a server down.
+//
+// # Files
+//
+// Ports of the book's files, one for one:
+//
+//	unp.go          unp.h (MAXLINE, MAXN, LISTENQ)
+//	error.go        lib/error.c: Err_msg, Err_quit, Err_sys
+//	readn.go        lib/readn.c: Readn
+//	writen.go       lib/writen.c: Writen
+//	readline.go     lib/readline.c: Rline.Readline, the buffered version
+//	wrapunix.go     lib/wrapunix.c: Read, Close
+//	wrapsock.go     lib/wrapsock.c: Accept, Select
+//	signal.go       lib/signal.c: Signal
+//	sock_ntop.go    lib/sock_ntop.c: Sock_ntop (and Peer)
+//	tcp_listen.go   lib/tcp_listen.c: Tcp_listen
+//	tcp_connect.go  lib/tcp_connect.c: Tcp_connect
+//	read_fd.go      lib/read_fd.c: Read_fd
+//	write_fd.go     lib/write_fd.c: Write_fd
+//	web_child.go    server/web_child.c: Web_child
+//	pr_cpu_time.go  server/pr_cpu_time.c: Pr_cpu_time
+//	meter.go        server/meter.c: Meter, the shared per-child counters
+//	lock_fcntl.go   server/lock_fcntl.c: My_lock_init, My_lock_wait, My_lock_release
+//	lock_pthread.go server/lock_pthread.c: the process-shared mutex (NewSharedMutex)
+//
+// Port-only plumbing, which the C gets from fork(2) and its signal handlers:
+//
+//	fork.go      the fork analog: Fork, Child, ChildFd, ChildSlot
+//	children.go  the preforked parent's table: Prefork, Reap, respawn, TerminateAll
+//	sig_pipe.go  signals as bytes on a pipe, for a parent's select loop
+//	args.go      the servers' command lines: ListenArgs, ListenPoolArgs, Usage
+//	ready.go     the readiness line and UNP_ADDR_FILE
+//	idle.go      the idle timeout on every connection
+//	request.go   ParseRequest, the request line's strict grammar
+//	hosts.go     /etc/hosts and /etc/services look-ups, no resolver
+//
+// # Raw descriptors
 //
 // Everything here works on raw descriptors and golang.org/x/sys/unix. The
 // process designs share one listening socket between processes, and Go's net

@@ -23,7 +23,7 @@ import (
 )
 
 func main() {
-	listenfd := unp.Tcp_listen_args("daytime [ <host> ] <port#>")
+	listenfd := unp.ListenArgs("daytime [ <host> ] <port#>")
 	unp.Signal(unp.Pr_cpu_time)
 	unp.Ready(listenfd)
 

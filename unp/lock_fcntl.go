@@ -11,9 +11,9 @@ import (
 // A Lock is what serv03 and serv04 hold around accept: the book's
 // my_lock_wait and my_lock_release (server/lock_fcntl.c,
 // server/lock_pthread.c, sections 30.7 and 30.8). The parent creates it
-// with My_lock_init or My_mutex_init and passes Fd to each child with Fork;
-// the child opens its own handle on the same lock with My_lock_open or
-// My_mutex_open. The two servers differ only in those two calls.
+// with My_lock_init or NewSharedMutex and passes Fd to each child with Fork;
+// the child opens its own handle on the same lock with OpenFileLock or
+// OpenSharedMutex. The two servers differ only in those two calls.
 type Lock interface {
 	// My_lock_wait blocks until this process holds the lock.
 	My_lock_wait()
@@ -54,11 +54,11 @@ func My_lock_init(pathname string) Lock {
 	if err != nil {
 		Err_sys(err, "my_lock_init: dup")
 	}
-	return My_lock_open(fd)
+	return OpenFileLock(fd)
 }
 
-// My_lock_open returns the file lock whose descriptor a child inherited.
-func My_lock_open(fd int) Lock {
+// OpenFileLock returns the file lock whose descriptor a child inherited.
+func OpenFileLock(fd int) Lock {
 	l := &fcntlLock{fd: fd}
 	l.lockIt = unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 0, Len: 0} // whole file
 	l.unlockIt = unix.Flock_t{Type: unix.F_UNLCK, Whence: 0, Start: 0, Len: 0}

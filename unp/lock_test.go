@@ -37,14 +37,14 @@ func init() {
 
 func openLock(kind string, fd int) Lock {
 	if kind == "mutex" {
-		return My_mutex_open(fd)
+		return OpenSharedMutex(fd)
 	}
-	return My_lock_open(fd)
+	return OpenFileLock(fd)
 }
 
 func newLock(kind string) Lock {
 	if kind == "mutex" {
-		return My_mutex_init()
+		return NewSharedMutex()
 	}
 	return My_lock_init("/tmp/lock.XXXXXX")
 }

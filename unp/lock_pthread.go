@@ -89,11 +89,11 @@ type mutexLock struct {
 	head  *robustHead
 }
 
-// My_mutex_init creates the book's process-shared mutex (lock_pthread.c,
+// NewSharedMutex creates the book's process-shared mutex (lock_pthread.c,
 // section 30.8): a futex word in a fresh memfd page, unlocked. Pass Fd to
-// the children; each opens it with My_mutex_open. It exits through Err_sys
+// the children; each opens it with OpenSharedMutex. It exits through Err_sys
 // if it cannot.
-func My_mutex_init() Lock {
+func NewSharedMutex() Lock {
 	fd, err := unix.MemfdCreate("unp-mutex", unix.MFD_CLOEXEC)
 	if err != nil {
 		Err_sys(err, "memfd_create")
@@ -101,11 +101,11 @@ func My_mutex_init() Lock {
 	if err := unix.Ftruncate(fd, int64(unix.Getpagesize())); err != nil {
 		Err_sys(err, "ftruncate")
 	}
-	return My_mutex_open(fd)
+	return OpenSharedMutex(fd)
 }
 
-// My_mutex_open maps the mutex whose memfd a child inherited at fd.
-func My_mutex_open(fd int) Lock {
+// OpenSharedMutex maps the mutex whose memfd a child inherited at fd.
+func OpenSharedMutex(fd int) Lock {
 	mem, err := unix.Mmap(fd, 0, unix.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
 		Err_sys(err, "mmap")

@@ -5,22 +5,22 @@ import (
 	"strconv"
 )
 
-// Tcp_listen_args reads the command line of a server that takes
+// ListenArgs reads the command line of a server that takes
 // `[ <host> ] <port#>`, as every chapter-30 main does with its
 // "if (argc == 2) ... else if (argc == 3) ... else err_quit(usage)", and
 // returns the listening socket (see Tcp_listen). A wrong number of
 // arguments prints "usage: " + usage and exits 2.
-func Tcp_listen_args(usage string) int {
+func ListenArgs(usage string) int {
 	return listenArgs(os.Args[1:], usage)
 }
 
-// Tcp_listen_n reads the command line of a pooled server,
+// ListenPoolArgs reads the command line of a pooled server,
 // `[ <host> ] <port#> <#children>` (or #threads), and returns the listening
 // socket (see Tcp_listen) and the count. A wrong number of arguments, or a
 // count that is not a number of at least 1, prints "usage: " + usage and
 // exits 2, before anything is bound. The book's servers take the count
 // with atoi and so start zero children for "abc".
-func Tcp_listen_n(usage string) (listenfd, n int) {
+func ListenPoolArgs(usage string) (listenfd, n int) {
 	args := os.Args[1:]
 	if len(args) != 2 && len(args) != 3 {
 		Usage(usage)
@@ -42,4 +42,12 @@ func listenArgs(args []string, usage string) int {
 	}
 	Usage(usage)
 	return -1
+}
+
+// Usage prints the usage line and exits with status 2.
+// Departure: the book's err_quit("usage: ...") exits 1; 2 is the Unix
+// convention for a bad command line, and what our tests expect.
+func Usage(line string) {
+	os.Stderr.WriteString("usage: " + line + "\n")
+	os.Exit(2)
 }

@@ -6,6 +6,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// Accept and Select are two of the book's socket wrappers (lib/wrapsock.c):
+// the capitalised name calls the system and deals with the errors a caller
+// should never see.
+
 // Accept takes the next connection from a listening socket and returns its
 // close-on-exec descriptor and the peer's address. It retries EINTR (the Go
 // runtime's preemption signal lands on blocked threads) and ECONNABORTED (a
@@ -32,10 +36,10 @@ func Accept(listenfd int) (int, unix.Sockaddr, error) {
 	}
 }
 
-// accept4 is accept4(2) with SOCK_CLOEXEC. Departure from x/sys/unix's
-// Accept4, which asks getsockopt(SO_PROTOCOL) of every IPv4 or IPv6
-// connection it returns, to tell an L2TP socket from a TCP one: a system
-// call per connection that a TCP server does not need.
+// accept4 is accept4(2) with SOCK_CLOEXEC, called directly rather than
+// through x/sys/unix's Accept4, which asks getsockopt(SO_PROTOCOL) of every
+// IPv4 or IPv6 connection it returns, to tell an L2TP socket from a TCP one:
+// a system call per connection that a TCP server does not need.
 func accept4(listenfd int) (int, unix.Sockaddr, error) {
 	var rsa unix.RawSockaddrAny
 	salen := uint32(unix.SizeofSockaddrAny)
@@ -56,4 +60,22 @@ func accept4(listenfd int) (int, unix.Sockaddr, error) {
 			Addr: p.Addr}, nil
 	}
 	return int(fd), nil, nil // another family: Sock_ntop prints "(unknown peer)"
+}
+
+// Select waits until a descriptor of rset is ready to read, as the book's
+// Select wrapper (lib/wrapsock.c) with no write or exception sets and no
+// timeout, and returns how many are. It retries EINTR (the Go runtime's
+// preemption signal) and exits through Err_sys on any other error.
+func Select(nfds int, rset *unix.FdSet) int {
+	for {
+		set := *rset
+		n, err := unix.Select(nfds, &set, nil, nil, nil)
+		if err == nil {
+			*rset = set
+			return n
+		}
+		if err != unix.EINTR {
+			Err_sys(err, "select error")
+		}
+	}
 }

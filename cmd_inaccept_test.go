@@ -1,0 +1,83 @@
+package unpgo
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func init() {
+	commands["inaccept"] = inaccept
+	commands["signal"] = signalCmd
+}
+
+// inaccept ROLE waits (at most 10 s) until exactly one process of this
+// scenario in ROLE (see killchild) has a thread asleep in accept(2), sets
+// $PID to it and prints "PID is in accept". In serv03 and serv04 that child
+// is the lock holder: the lock is taken before accept and released after
+// it, so its siblings sleep on the lock. The kernel says where a thread
+// sleeps in /proc/PID/task/TID/wchan (inet_csk_accept for a TCP accept):
+// the programs are watched from outside, with no hook of their own.
+func inaccept(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: inaccept ROLE")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var in []int
+		for _, pid := range scriptProcs(ts, args[0]) {
+			if sleepsIn(pid, "accept") {
+				in = append(in, pid)
+			}
+		}
+		if len(in) == 1 {
+			ts.Setenv("PID", strconv.Itoa(in[0]))
+			fmt.Fprintf(ts.Stdout(), "%d is in accept\n", in[0])
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("processes in role %q asleep in accept: %v, want one", args[0], in)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// sleepsIn reports whether a thread of pid sleeps in a kernel function
+// whose name contains fn.
+func sleepsIn(pid int, fn string) bool {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", pid))
+	for _, t := range tasks {
+		if w, err := os.ReadFile(t); err == nil && strings.Contains(string(w), fn) {
+			return true
+		}
+	}
+	return false
+}
+
+// signal SIG PID sends SIG (STOP, CONT, TERM, KILL, INT, HUP) to PID, any
+// process, where testscript's kill signals only its own background
+// commands.
+func signalCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: signal SIG PID")
+	}
+	sig, ok := signals[strings.TrimPrefix(args[0], "SIG")]
+	if !ok {
+		ts.Fatalf("signal: unknown signal %q", args[0])
+	}
+	pid, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	ts.Check(syscall.Kill(pid, sig))
+}
+
+// signals are the signals a scenario may send by name.
+var signals = map[string]syscall.Signal{
+	"STOP": syscall.SIGSTOP, "CONT": syscall.SIGCONT, "TERM": syscall.SIGTERM,
+	"KILL": syscall.SIGKILL, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP,
+}
