@@ -28,7 +28,11 @@
 // Ctrl-C (SIGINT) or SIGTERM prints "user time = U, sys time = S" and exits.
 package main
 
-import "unp-go.dev/unp"
+import (
+	"time"
+
+	"unp-go.dev/unp"
+)
 
 func main() {
 	listenfd := unp.ListenArgs("serv00-iterative [ <host> ] <port#>")
@@ -36,12 +40,14 @@ func main() {
 	unp.Signal(sig_int)
 	unp.Ready(listenfd)
 
+	accepts := unp.Backoff{What: "accept"}
 	for {
 		connfd, cliaddr, err := unp.Accept(listenfd)
 		if err != nil {
-			unp.Err_msg("accept: %v", err) // e.g. EMFILE: log, go on
+			time.Sleep(accepts.Failed(err)) // e.g. EMFILE: say so, wait, try again
 			continue
 		}
+		accepts.Succeeded()
 		if err := unp.Web_child(connfd); err != nil { // process the request
 			unp.Err_msg("%s: %v", unp.Sock_ntop(cliaddr), err)
 		}

@@ -12,15 +12,9 @@
 //
 // Cost. A process per connection, and here also an exec and a Go runtime
 // start-up. The book's Figure 30.1 already shows fork-per-client as the most
-// expensive design by far; exec makes it worse. Measured on this machine
-// (2 vCPU VM, Linux 6.18, shared and busy: take the ratio, not the figures),
-// with the client 127.0.0.1 PORT 2 200 4000, three runs each: the book's C
-// serv01, whose child is a plain fork(2), used 3.4 to 3.9 ms of CPU
-// (user+sys, parent and children) per connection; this server used 12 to
-// 15 ms, three and a half to four times as much. The extra 9 to 11 ms is the
-// exec of a 3 MB static binary and the Go runtime's start-up in every child
-// (BenchmarkFork in unp times one Fork and wait of a child that does
-// nothing; its child is the larger unp test binary, 15 ms of CPU here).
+// expensive design by far; exec makes it dearer still, and the bench shows by
+// how much, beside the C serv01 and beside the floor: the exec, exit and
+// wait of this binary doing nothing.
 //
 // Zombies. Every child that exits stays a zombie until its parent waits for
 // it. The book catches SIGCHLD and reaps in the handler (sig_chld), and
@@ -31,10 +25,21 @@
 // Reaping matters twice: no zombie is left, and the children's CPU time only
 // reaches RUSAGE_CHILDREN, and so the SIGINT report, once they are reaped.
 //
-// Failure mode. One process per client and no limit: a burst of clients
-// creates a burst of processes, and the server's cost grows with the load
-// until fork fails (EAGAIN) or memory runs out; each connection that cannot
-// get a child is closed with one line on stderr, and the server goes on.
+// Failure mode. One process per client, and the book puts no limit on
+// them: a burst of clients is a burst of processes, until fork fails
+// (EAGAIN) and the book's server exits ("fork error"). Every process and
+// thread of a user counts against RLIMIT_NPROC, and one Go child is several
+// threads (its main thread, the runtime's monitor, one it starts when the
+// main one blocks in a system call), each with its own stack and a couple of
+// megabytes resident. Worse, a Go parent that cannot get a thread when its
+// runtime wants one is ended by the runtime (fatal error: newosproc).
+// Departure: so the parent serves at most maxchildren clients at once, a
+// bound it works out at start-up from the limit and says on stdout; while
+// that many children run it does not accept, and the kernel's listen queue
+// holds the rest. Should fork fail anyway, the connection is closed with one
+// line, and accept waits out a pause that doubles to half a second
+// (unp.Backoff), one line a second at most; so does an accept that fails for
+// want of descriptors.
 //
 // Usage:
 //
@@ -46,10 +51,12 @@
 package main
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"slices"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 	"unp-go.dev/unp"
@@ -57,9 +64,25 @@ import (
 
 var children = map[int]bool{} // PIDs of the children still serving
 
+// Threads one Go child may use, counted against RLIMIT_NPROC: its main
+// thread, the runtime's monitor (sysmon), and up to two more that the
+// runtime starts to run its scheduler while the main thread is blocked in
+// the kernel; and the threads kept back for the parent's own runtime.
+const (
+	childThreads  = 4
+	parentThreads = 16
+)
+
+var (
+	maxchildren int                           // Departure: children serving at once, at most
+	accepts     = unp.Backoff{What: "accept"} // out of descriptors
+	forks       = unp.Backoff{What: "fork"}   // out of processes
+	acceptAt    time.Time                     // not before: a back-off's pause
+)
+
 func main() {
-	if _, _, ok := unp.Child(); ok {
-		child_main() // never returns
+	if _, args, ok := unp.Child(); ok {
+		child_main(args) // never returns
 	}
 	listenfd := unp.ListenArgs("serv01-fork [ <host> ] <port#>")
 	// Departure: the listening socket is non-blocking, so that a client that
@@ -69,13 +92,22 @@ func main() {
 		unp.Err_sys(err, "O_NONBLOCK")
 	}
 	sigfd := unp.SignalPipe()
+	var why string
+	maxchildren, why = child_limit()
+	fmt.Printf("at most %d clients at once: %s\n", maxchildren, why)
 	unp.Ready(listenfd)
 
 	for {
 		var rset unix.FdSet
-		rset.Set(listenfd)
 		rset.Set(sigfd)
-		unp.Select(max(listenfd, sigfd)+1, &rset)
+		var tv *unix.Timeval
+		if d := time.Until(acceptAt); d > 0 {
+			t := unix.NsecToTimeval(d.Nanoseconds()) // backing off: listener off till then
+			tv = &t
+		} else if len(children) < maxchildren {
+			rset.Set(listenfd)
+		}
+		unp.Select(max(listenfd, sigfd)+1, &rset, tv)
 		if rset.IsSet(sigfd) {
 			switch unp.ReadSignal(sigfd) {
 			case syscall.SIGCHLD:
@@ -88,17 +120,20 @@ func main() {
 		if !rset.IsSet(listenfd) {
 			continue
 		}
-		connfd, _, err := unix.Accept4(listenfd, unix.SOCK_CLOEXEC)
+		connfd, cliaddr, err := unix.Accept4(listenfd, unix.SOCK_CLOEXEC)
 		if err != nil {
 			if err != unix.EINTR && err != unix.EAGAIN && err != unix.ECONNABORTED {
-				unp.Err_msg("accept error: %v", err) // e.g. EMFILE: log, go on
+				acceptAt = time.Now().Add(accepts.Failed(err)) // e.g. EMFILE
 			}
 			continue // back to for()
 		}
-		pid, err := unp.Fork("child", nil, connfd)
+		accepts.Succeeded()
+		peer := unp.Sock_ntop(cliaddr)
+		pid, err := unp.Fork("child", []string{peer}, connfd)
 		if err != nil {
-			unp.Err_msg("%s: %v", unp.Peer(connfd), err)
+			acceptAt = time.Now().Add(forks.Failed(fmt.Errorf("%s: %w", peer, err)))
 		} else {
+			forks.Succeeded()
 			children[pid] = true
 		}
 		unp.Close(connfd) // parent closes connected socket
@@ -106,19 +141,46 @@ func main() {
 }
 
 // child_main serves the one connection the child was started for and exits.
-func child_main() {
-	connfd := unp.ChildFd(0)
-	peer := unp.Peer(connfd) // now: after a reset there is no peer to name
+// The parent passes the client's address, which accept gave it, as the
+// child's argument: by the time the exec is done a client that reset has no
+// address left for getpeername to find.
+func child_main(args []string) {
+	connfd, peer := unp.ChildFd(0), "(unknown peer)"
+	if len(args) == 1 {
+		peer = args[0]
+	}
 	if err := unp.Web_child(connfd); err != nil {
 		unp.Err_msg("%s: %v", peer, err)
 	}
 	os.Exit(0)
 }
 
+// child_limit works out maxchildren: as many children as RLIMIT_NPROC
+// leaves room for, childThreads each, after the parentThreads kept for the
+// parent; where that limit does not bind (root, or no limit), as many as
+// the kernel's threads-max allows, leaving it half, and at most 8192.
+func child_limit() (int, string) {
+	left, limit := unp.ThreadBudget()
+	if limit >= 0 {
+		n := max((left-parentThreads)/childThreads, 1)
+		return n, fmt.Sprintf("RLIMIT_NPROC %d, %d tasks in use, %d threads a child",
+			limit, limit-left, childThreads)
+	}
+	tmax := 8192 * childThreads * 2
+	if b, err := os.ReadFile("/proc/sys/kernel/threads-max"); err == nil {
+		fmt.Sscan(string(b), &tmax)
+	}
+	return min(tmax/2/childThreads, 8192), fmt.Sprintf("kernel.threads-max %d, %d threads a child",
+		tmax, childThreads)
+}
+
 // sig_chld is called for each child reaped. A child that did not exit by
 // itself (killed by a signal) is worth a line; its client's connection is
 // lost.
 func sig_chld(pid int, ws unix.WaitStatus) {
+	if ws.Stopped() || ws.Continued() {
+		return // a stopped child stops only its own client
+	}
 	delete(children, pid)
 	if ws.Signaled() {
 		unp.Err_msg("child (pid %d) killed by %s", pid, unix.SignalName(ws.Signal()))

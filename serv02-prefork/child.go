@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"unp-go.dev/unp"
 )
@@ -36,13 +37,15 @@ func child_main(args []string) {
 	listenfd := unp.ChildFd(0)
 	meter := unp.OpenMeter(unp.ChildFd(1))
 
+	accepts := unp.Backoff{What: "accept"}
 	fmt.Printf("child %d starting\n", os.Getpid())
 	for {
 		connfd, cliaddr, err := unp.Accept(listenfd)
 		if err != nil {
-			unp.Err_msg("accept: %v", err) // e.g. EMFILE: log, go on
+			time.Sleep(accepts.Failed(err)) // e.g. EMFILE: say so, wait, try again
 			continue
 		}
+		accepts.Succeeded()
 		meter.Add(i)
 
 		if err := unp.Web_child(connfd); err != nil { // process the request

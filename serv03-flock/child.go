@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"unp-go.dev/unp"
 )
@@ -29,15 +30,17 @@ func child_main(args []string) {
 	meter := unp.OpenMeter(unp.ChildFd(1))
 	lock := unp.OpenFileLock(unp.ChildFd(2)) // this process's handle on the parent's lock
 
+	accepts := unp.Backoff{What: "accept"}
 	fmt.Printf("child %d starting\n", os.Getpid())
 	for {
 		lock.My_lock_wait()
 		connfd, cliaddr, err := unp.Accept(listenfd)
 		lock.My_lock_release()
 		if err != nil {
-			unp.Err_msg("accept: %v", err) // e.g. EMFILE: log, go on
+			time.Sleep(accepts.Failed(err)) // e.g. EMFILE: say so, wait, try again
 			continue
 		}
+		accepts.Succeeded()
 		meter.Add(i)
 
 		if err := unp.Web_child(connfd); err != nil { // process the request

@@ -12,48 +12,75 @@ import (
 // Child is one row of the parent's table (the book's Child, child.h).
 type Child struct {
 	child_pid    int   // process ID; 0 while the slot is empty
-	child_pipefd int   // parent's stream pipe to/from child; -1 once it has hung up
-	child_status int   // 0 = ready
+	child_pipefd int   // parent's stream pipe to/from child; -1 while there is none
+	child_status int   // ready or busy
 	child_count  int64 // # connections handled
+	stopped      bool  // Departure: stopped by a signal, so passed nothing
 }
+
+// The values of child_status.
+const (
+	ready = 0 // waiting in read_fd for a descriptor
+	busy  = 1 // serving one, or no child at all in the slot
+)
 
 var cptr []Child // array of Child structures, one per slot
 
+// available reports whether child i can take a connection now.
+//
+// Departure: the book keeps a count of them, navail, adjusted wherever a
+// status changes; here main counts them afresh from the table each time
+// round its loop, so the count cannot drift from the table. The book has no
+// stopped children: its parent never asks.
+func available(i int) bool {
+	return cptr[i].child_status == ready && !cptr[i].stopped && cptr[i].child_pipefd >= 0
+}
+
 // child_make creates the stream pipe for slot i and the child on its other
 // end, and fills in the slot: the book's child_make. The child finds its end
-// of the pipe at ChildFd(0).
+// of the pipe at ChildFd(0). The slot must be empty (see hung_up).
 //
 // Departure: the book's child dup2s its end onto standard error and closes
 // the listening socket it inherited. Here the child inherits nothing but its
 // end of the pipe, and keeps stderr for its error lines.
-func child_make(i int) {
+func child_make(i int) error {
 	sockfd, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		unp.Err_sys(err, "socketpair")
+		return fmt.Errorf("socketpair: %w", err)
 	}
 	pid, err := unp.Fork("child", []string{strconv.Itoa(i)}, sockfd[1])
 	unp.Close(sockfd[1]) // the child has its own copy
 	if err != nil {
-		unp.Err_msg("child_make %d: %v", i, err) // the slot stays empty
 		unp.Close(sockfd[0])
-		cptr[i] = Child{0, -1, 1, cptr[i].child_count}
-		return
+		return err // the slot stays empty and busy
 	}
-	cptr[i] = Child{pid, sockfd[0], 0, cptr[i].child_count}
-	navail++
+	cptr[i].child_pid = pid
+	cptr[i].child_pipefd = sockfd[0]
+	cptr[i].child_status = ready
+	cptr[i].stopped = false
+	return nil
 }
 
 // child_main is the life of a child: receive a connected descriptor from
 // the parent, serve it, close it, and write one byte back to say it is
-// ready for the next. EOF on the pipe means the parent has gone.
-func child_main(args []string) {
-	unp.ChildSlot(args)
+// ready for the next.
+//
+// Departure: the book's parent sends one byte of nothing with the
+// descriptor; this one sends the client's address, which its accept
+// returned, so that the child can name the client in an error line. Asking
+// getpeername here instead would be too late for a client that has already
+// reset: a reset connection has no peer.
+//
+// Departure: EOF on the pipe means the parent has gone, and the child exits
+// 0 in silence, where the book's calls err_quit ("read_fd returned 0"): the
+// parent closes the pipe of a child it is done with, and that is no error.
+func child_main() {
 	pipefd := unp.ChildFd(0)
 
 	fmt.Printf("child %d starting\n", os.Getpid())
-	c := make([]byte, 1)
+	var c [64]byte // the peer's address, HOST:PORT
 	for {
-		n, connfd, err := unp.Read_fd(pipefd, c)
+		n, connfd, err := unp.Read_fd(pipefd, c[:])
 		if err != nil {
 			unp.Err_sys(err, "read_fd")
 		}
@@ -63,9 +90,8 @@ func child_main(args []string) {
 		if connfd < 0 {
 			unp.Err_quit("no descriptor from read_fd")
 		}
+		peer := string(c[:n])
 
-		// Name the peer now: after a reset, getpeername has no one to name.
-		peer := unp.Peer(connfd)
 		if err := unp.Web_child(connfd); err != nil { // process request
 			unp.Err_msg("%s: %v", peer, err)
 		}

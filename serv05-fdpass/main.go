@@ -11,7 +11,7 @@
 //
 // Cost. Every connection costs the parent a select, an accept and a sendmsg,
 // and the child a recvmsg and a write, on top of what serv02 does: the book
-// measured it slower than the locking designs, and so it is here. In
+// measured it slower than the locking designs (the bench shows it here). In
 // exchange the parent knows, at every moment, which child is busy, which
 // none of serv02-serv04 can.
 //
@@ -29,6 +29,16 @@
 // reaped (SIGCHLD), logged in one line and replaced in the same slot, and a
 // descriptor that cannot be passed to a child that just died goes to the next
 // idle one. Only the connection the dead child was serving is lost.
+//
+// A stopped child (SIGSTOP, a debugger) is the one failure the parent can
+// route around, because it alone chooses who serves: it asks to hear of
+// stops (unp.Reap), logs them, and passes nothing to a stopped child until it
+// continues. Only the client the child was serving when it stopped waits.
+// Out of descriptors (EMFILE from accept, the connection left queued), the
+// parent stops selecting the listener for a pause that doubles up to half a
+// second (unp.Backoff), logging once a second, and goes on reading its
+// children's pipes meanwhile; out of processes, an empty slot is retried
+// the same way.
 //
 // Signals. The parent's select also watches the read end of a self-pipe
 // (unp.SignalPipe) that carries SIGCHLD, SIGINT and SIGTERM, so reaping,
@@ -49,16 +59,22 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 	"unp-go.dev/unp"
 )
 
-var navail int // # children ready for a connection
+var (
+	accepts = unp.Backoff{What: "accept"} // EMFILE and the like
+	forks   = unp.Backoff{What: "fork"}   // EAGAIN: out of processes
+	// Until when the listener, or the empty slots, are left alone.
+	acceptAt, forkAt time.Time
+)
 
 func main() {
-	if _, args, ok := unp.Child(); ok {
-		child_main(args) // never returns
+	if _, _, ok := unp.Child(); ok {
+		child_main() // never returns
 	}
 	listenfd, nchildren := unp.ListenPoolArgs("serv05-fdpass [ <host> ] <port#> <#children>")
 	// Departure: the listening socket is non-blocking. Only the parent has
@@ -75,29 +91,48 @@ func main() {
 
 	cptr = make([]Child, nchildren)
 	for i := range cptr { // prefork all the children
-		child_make(i)
+		cptr[i] = Child{child_pipefd: -1, child_status: busy}
+		if err := child_make(i); err != nil {
+			unp.Err_sys(err, "child_make %d", i)
+		}
 	}
 	unp.Ready(listenfd)
 
 	for {
 		var rset unix.FdSet
 		rset.Set(sigfd)
-		maxfd := sigfd
-		if navail > 0 { // turn off the listener if no available children
-			rset.Set(listenfd)
-			maxfd = max(maxfd, listenfd)
-		}
+		maxfd, navail, empty := sigfd, 0, false
 		for i := range cptr {
+			if available(i) {
+				navail++
+			}
 			if fd := cptr[i].child_pipefd; fd >= 0 {
 				rset.Set(fd)
 				maxfd = max(maxfd, fd)
 			}
+			empty = empty || cptr[i].child_pid == 0
 		}
-		unp.Select(maxfd+1, &rset)
+		now := time.Now()
+		if navail > 0 && !now.Before(acceptAt) { // turn off the listener if no available children
+			rset.Set(listenfd)
+			maxfd = max(maxfd, listenfd)
+		}
+		var wake []time.Time // Departure: when to look again without a descriptor ready
+		if now.Before(acceptAt) {
+			wake = append(wake, acceptAt)
+		}
+		if empty {
+			wake = append(wake, forkAt)
+		}
+		unp.Select(maxfd+1, &rset, timeout(now, wake))
 
 		if rset.IsSet(sigfd) {
 			sig_handler(unp.ReadSignal(sigfd))
 			continue // a respawn may have reused a descriptor number in rset
+		}
+		if empty && !time.Now().Before(forkAt) {
+			fill()
+			continue
 		}
 		if rset.IsSet(listenfd) { // check for new connections
 			pass_connection(listenfd)
@@ -110,56 +145,67 @@ func main() {
 	}
 }
 
-// pass_connection accepts a connection and passes it to the first
-// available child.
+// timeout is select's timeout for the earliest of wake: nil if wake is
+// empty (wait for a descriptor), zero if the time has come.
+func timeout(now time.Time, wake []time.Time) *unix.Timeval {
+	if len(wake) == 0 {
+		return nil
+	}
+	d := max(wake[0].Sub(now), 0)
+	for _, t := range wake[1:] {
+		d = min(d, max(t.Sub(now), 0))
+	}
+	tv := unix.NsecToTimeval(d.Nanoseconds())
+	return &tv
+}
+
+// pass_connection accepts a connection and passes it, with the client's
+// address, to the first available child.
 func pass_connection(listenfd int) {
 	connfd, cliaddr, err := unp.Accept(listenfd)
 	if err == unix.EAGAIN {
 		return // the client went away after select saw it
 	}
 	if err != nil {
-		unp.Err_msg("accept: %v", err) // e.g. EMFILE: log, go on
+		acceptAt = time.Now().Add(accepts.Failed(err)) // e.g. EMFILE: say so, leave the listener alone a while
 		return
 	}
+	accepts.Succeeded()
 	defer unp.Close(connfd) // the child has its own copy
+	peer := []byte(unp.Sock_ntop(cliaddr))
 	for i := range cptr {
-		if cptr[i].child_status != 0 {
+		if !available(i) {
 			continue
 		}
-		cptr[i].child_status = 1 // mark child as busy
-		navail--
-		if _, err := unp.Write_fd(cptr[i].child_pipefd, []byte{0}, connfd); err != nil {
+		cptr[i].child_status = busy // mark child as busy
+		if _, err := unp.Write_fd(cptr[i].child_pipefd, peer, connfd); err != nil {
 			hung_up(i) // it died after saying it was ready: try the next
 			continue
 		}
 		cptr[i].child_count++
 		return
 	}
-	unp.Err_msg("%s: no child left to serve it", unp.Sock_ntop(cliaddr))
+	unp.Err_msg("%s: no child left to serve it", peer)
 }
 
 // child_ready reads the byte a child writes when it is ready again.
 func child_ready(i int) {
 	var rc [1]byte
 	if n, err := unp.Read(cptr[i].child_pipefd, rc[:]); n == 0 || err != nil {
-		if cptr[i].child_status == 0 {
-			navail--
-		}
-		cptr[i].child_status = 1
 		hung_up(i) // the child died; SIGCHLD will replace it
 		return
 	}
-	if cptr[i].child_status != 0 {
-		cptr[i].child_status = 0
-		navail++
-	}
+	cptr[i].child_status = ready
 }
 
-// hung_up closes the pipe of a child that died while marked busy. Its slot
-// stays busy until the child is reaped and replaced.
+// hung_up closes the pipe of a child that has died, and leaves its slot busy
+// until the child is reaped and replaced.
 func hung_up(i int) {
-	unp.Close(cptr[i].child_pipefd)
-	cptr[i].child_pipefd = -1
+	cptr[i].child_status = busy
+	if cptr[i].child_pipefd >= 0 {
+		unp.Close(cptr[i].child_pipefd)
+		cptr[i].child_pipefd = -1
+	}
 }
 
 // sig_handler does, in the select loop, what the book's signal handlers do.
@@ -167,27 +213,44 @@ func sig_handler(sig syscall.Signal) {
 	switch sig {
 	case syscall.SIGCHLD:
 		unp.Reap(reaped)
+		fill()
 	case syscall.SIGINT, syscall.SIGTERM:
 		sig_int()
 		os.Exit(0)
 	}
 }
 
-// reaped replaces the dead child pid in its slot, keeping the slot's count.
+// reaped empties the slot of the dead child pid, keeping its count, or
+// marks it stopped or continued.
 func reaped(pid int, ws unix.WaitStatus) {
 	for i := range cptr {
 		if cptr[i].child_pid != pid {
 			continue
 		}
-		unp.ChildDied(i, pid, ws)
-		if cptr[i].child_pipefd >= 0 {
-			if cptr[i].child_status == 0 {
-				navail--
-			}
-			hung_up(i)
+		if ws.Stopped() || ws.Continued() {
+			unp.ChildStopped(i, pid, ws)
+			cptr[i].stopped = ws.Stopped()
+			return
 		}
-		child_make(i)
+		unp.ChildDied(i, pid, ws)
+		hung_up(i)
+		cptr[i].child_pid = 0
 		return
+	}
+}
+
+// fill starts a child in every empty slot; if fork fails, the slots are
+// tried again after a pause.
+func fill() {
+	for i := range cptr {
+		if cptr[i].child_pid != 0 {
+			continue
+		}
+		if err := child_make(i); err != nil {
+			forkAt = time.Now().Add(forks.Failed(fmt.Errorf("child_make %d: %w", i, err)))
+			return
+		}
+		forks.Succeeded()
 	}
 }
 

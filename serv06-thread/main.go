@@ -17,39 +17,36 @@
 // goroutine's "go doit" only queues a 2 KB stack; the OS thread is created
 // (or an idle one reused) later, when the goroutine blocks in the kernel.
 //
-// Cost. Pthread_create is the price the book pays per connection; a
-// goroutine start is about a hundred times cheaper. Measured on this machine
-// (2 vCPU VM shared with other work, Linux 6.18, Go 1.26, gcc 12 -O2):
-// pthread_create + pthread_join of an empty thread, 62 µs; go + wait for an
-// empty goroutine, 0.48 µs. With the book's client (`client 127.0.0.1 PORT
-// 2 200 4000`, median of three runs) the C serv06 used 0.15 s of CPU and
-// served 1800 connections/s; this one used 0.08 s and served 3100/s. The
-// runtime keeps the threads it has made and reuses them, so under the
-// client's few concurrent connections no thread is created after warm-up:
-// the process stays at about ten threads whatever the connection count.
+// Cost. Pthread_create is the price the book pays per connection: a
+// clone(2), a stack to map (and, when glibc hands an exited thread's stack
+// back, to fault in again), and an exit. "go doit" allocates a goroutine of
+// a few kilobytes from the Go heap, and the runtime keeps the OS threads its
+// blocking calls needed and reuses them, so under a client with a few
+// connections in flight no thread is created after warm-up. The bench
+// measures both beside each other.
 //
 // Failure mode: a flood of slow clients. Each connected client that sends
-// nothing parks a goroutine in read(2), and with it an OS thread. Because
-// package net links the C resolver, this binary is a cgo program and the
-// runtime makes its threads with pthread_create: they are the book's
-// threads, 8 MB of stack address space each. Measured with 1000 idle
-// connections: the C serv06 had 1001 threads and grew by 12 MB resident;
-// this one had 1006 and grew by 24 MB (23 KB each). When the clients left,
-// the C threads exited; the Go runtime never ends an idle thread, so the
-// 1006 threads and their memory stay for the life of the process. The idle
-// timeout (UNP_IDLE_TIMEOUT, 10 s by default) frees each connection
-// eventually, but a flood faster than that accumulates threads, and the
-// runtime allows at most 10000 (runtime/debug.SetMaxThreads). Past that it
-// does not fail one call: it kills the whole process ("fatal error: thread
-// exhaustion"). The book's serv06 dies the same way when Pthread_create
-// fails with EAGAIN (RLIMIT_NPROC, kernel.threads-max) and the wrapper calls
-// err_sys.
+// nothing parks a goroutine in read(2), and with it an OS thread: a kernel
+// task (the binary is static, without cgo, so the runtime makes its
+// threads itself with clone(2), each with a small system stack of its own;
+// the goroutine's stack stays on the Go heap). When the clients leave, the
+// runtime keeps those threads for the life of the process. The idle timeout (UNP_IDLE_TIMEOUT,
+// 10 s by default) frees each connection eventually, but a flood faster than
+// that accumulates threads, and two limits end a Go process outright rather
+// than failing one call: the runtime's own, 10000 threads
+// (runtime/debug.SetMaxThreads: "fatal error: thread exhaustion"), and the
+// kernel's RLIMIT_NPROC, which counts every task of the user ("fatal error:
+// newosproc"). The book's serv06 dies the same way when Pthread_create fails
+// with EAGAIN and the wrapper calls err_sys.
 //
-// Departure: so serv06 bounds its concurrency. At most MAXTHREADS
-// connections are served at once; the main goroutine waits for a free slot
-// before it calls accept, and the kernel's listen queue holds the clients
-// that come meanwhile, as it does for the pooled designs. Under the book's
-// load the bound is never reached.
+// Departure: so serv06 bounds its concurrency. At most maxthreads
+// connections are served at once — MAXTHREADS, or fewer if RLIMIT_NPROC
+// leaves room for fewer, worked out at start-up and said on stdout; the main
+// goroutine waits for a free slot before it calls accept, and the kernel's
+// listen queue holds the clients that come meanwhile, as it does for the
+// pooled designs. An accept that fails for want of descriptors (EMFILE)
+// waits out a pause that doubles up to half a second (unp.Backoff) and logs
+// one line a second at most, instead of retrying at once.
 //
 // Usage:
 //
@@ -59,34 +56,59 @@
 package main
 
 import (
+	"fmt"
+	"time"
+
 	"golang.org/x/sys/unix"
 	"unp-go.dev/unp"
 )
 
 // MAXTHREADS bounds the connections served at once, each of which may hold
 // an OS thread: well under the runtime's limit of 10000 threads, leaving
-// room for the runtime's own.
-const MAXTHREADS = 8000
+// room for the runtime's own (runtimeThreads, kept back from RLIMIT_NPROC
+// too).
+const (
+	MAXTHREADS     = 8000
+	runtimeThreads = 16
+)
 
-// slots counts the connections being served: a semaphore of MAXTHREADS.
-var slots = make(chan struct{}, MAXTHREADS)
+// slots counts the connections being served: a semaphore of maxthreads.
+var slots chan struct{}
 
 func main() {
 	listenfd := unp.ListenArgs("serv06-thread [ <host> ] <port#>")
 
+	maxthreads, why := thread_limit()
+	slots = make(chan struct{}, maxthreads)
+	fmt.Printf("at most %d clients at once: %s\n", maxthreads, why)
+
 	unp.Signal(sig_int)
 	unp.Ready(listenfd)
 
+	accepts := unp.Backoff{What: "accept"}
 	for {
 		slots <- struct{}{} // Departure: wait for a free slot first
 		connfd, cliaddr, err := unp.Accept(listenfd)
 		if err != nil {
 			<-slots
-			unp.Err_msg("accept: %v", err) // e.g. EMFILE: log, go on
+			time.Sleep(accepts.Failed(err)) // e.g. EMFILE: say so, wait, try again
 			continue
 		}
+		accepts.Succeeded()
 		go doit(connfd, cliaddr) // Pthread_create; goroutines are always detached
 	}
+}
+
+// thread_limit works out how many connections may hold a thread at once:
+// MAXTHREADS, or what RLIMIT_NPROC leaves after the threads already in use
+// by this user and runtimeThreads for the runtime.
+func thread_limit() (int, string) {
+	left, limit := unp.ThreadBudget()
+	if limit < 0 || left-runtimeThreads >= MAXTHREADS {
+		return MAXTHREADS, "MAXTHREADS, under the Go runtime's 10000 threads"
+	}
+	return max(left-runtimeThreads, 1), fmt.Sprintf("RLIMIT_NPROC %d, %d tasks in use",
+		limit, limit-left)
 }
 
 // doit serves one connection and closes it: the book's doit, the start

@@ -14,10 +14,10 @@
 // goroutine waiting for the mutex, however, is parked inside the Go runtime
 // and holds no thread at all, where the book's waiter sleeps in the kernel
 // on a futex. So an idle pool of 15 is one OS thread in accept plus 14
-// parked goroutines: measured here, serv07 with 15 threads runs 7 OS
-// threads when idle (the rest are the runtime's), and 22 with -nolock, where
-// all 15 sleep in accept. Under load the process grows to one OS thread per
-// goroutine blocked in the kernel, as in the book.
+// parked goroutines and the runtime's own threads, where -nolock has all 15
+// asleep in accept, each on a thread of its own (procstat in the scenarios
+// counts them). Under load the process grows to one OS thread per goroutine
+// blocked in the kernel, as in the book.
 //
 // Why the mutex. System V-derived kernels of the book's day implemented
 // accept as a library function over STREAMS, not as a system call, and there
@@ -26,21 +26,19 @@
 // thread at a time calls accept. Linux does not need it: threads sleeping in
 // accept wait on the socket's queue as exclusive waiters, and each
 // connection wakes exactly one of them (no thundering herd since Linux 2.4),
-// first in, first out. Measured here with the book's load (`client 127.0.0.1
-// PORT 5 500 4000`, 15 threads, medians of ten runs with the mutex and nine
-// without, on a 2-vCPU VM other work was loading): with the mutex 0.35 s of
-// CPU and 4200 connections/s; with -nolock 0.36 s and 4100/s, the spread
-// between runs (2400 to 7100/s) far wider than the difference, and no accept
-// error in either. Next to accept, read and write, the mutex costs nothing
-// measurable. What it changes is who gets the next connection. Go's sync.Mutex lets a goroutine that arrives while the lock
+// first in, first out. Next to accept, read and write, the mutex costs
+// little. What it changes is who gets the next
+// connection. Go's sync.Mutex lets a goroutine that arrives while the lock
 // is free take it ahead of those waiting (until one has waited 1 ms), so a
-// thread back from a short connection often wins again: the per-thread
-// counts (167 on average) had a standard deviation of about 17 with the
-// mutex and 12 with -nolock, where the kernel takes turns.
+// thread back from a short connection often wins again, and the per-thread
+// counts spread wider than with -nolock, where the kernel takes turns.
 //
 // Failure mode. #threads bounds the clients served at once; the rest wait in
 // the kernel's listen queue, and a client that sends nothing holds a thread
-// until the idle timeout (UNP_IDLE_TIMEOUT, 10 s by default).
+// until the idle timeout (UNP_IDLE_TIMEOUT, 10 s by default). Out of
+// descriptors, the thread in accept waits out a pause that doubles up to half
+// a second (unp.Backoff, shared by the pool, one line a second at most)
+// rather than spinning on EMFILE while the connection stays queued.
 //
 // Usage:
 //
@@ -70,9 +68,10 @@ const usage = "serv07-threadpool [ -nolock ] [ <host> ] <port#> <#threads>"
 const MAXTHREADS = 8000
 
 var (
-	tptr     []Thread   // array of Thread structures, one per thread
-	listenfd int        // the listening socket every thread accepts on
-	mlock    sync.Mutex // held by the one thread in accept
+	tptr     []Thread                      // array of Thread structures, one per thread
+	listenfd int                           // the listening socket every thread accepts on
+	mlock    sync.Mutex                    // held by the one thread in accept
+	accepts  = unp.Backoff{What: "accept"} // shared: one line a second for the pool
 
 	nolock   bool           // -nolock: no mutex around accept
 	started  sync.WaitGroup // the threads that have not yet started

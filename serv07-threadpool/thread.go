@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"unp-go.dev/unp"
 )
@@ -46,9 +47,10 @@ func thread_main(i int) {
 			if stopping.Load() {
 				return
 			}
-			unp.Err_msg("accept: %v", err) // e.g. EMFILE: log, go on
+			time.Sleep(accepts.Failed(err)) // e.g. EMFILE: say so, wait, try again
 			continue
 		}
+		accepts.Succeeded()
 		tptr[i].thread_count.Add(1)
 
 		if err := unp.Web_child(connfd); err != nil { // process the request

@@ -24,7 +24,8 @@ func thread_main(i int) {
 		for iget == iput {
 			clifd_cond.Wait()
 		}
-		connfd := clifd[iget] // connected socket to service
+		connfd, addr := clifd[iget], cliaddr[iget] // connected socket to service
+		cliaddr[iget] = nil
 		if iget++; iget == MAXNCLI {
 			iget = 0
 		}
@@ -32,10 +33,11 @@ func thread_main(i int) {
 		clifd_mutex.Unlock()
 		tptr[i].thread_count.Add(1)
 
-		// The thread has only the descriptor, as in the book, so it asks the
-		// kernel for the peer's address (getpeername) to report an error.
+		// Departure: the book's ring holds only the descriptor. Main puts
+		// the address accept gave it beside it, for the error line: asking
+		// getpeername later finds nobody once a client has reset.
 		if err := unp.Web_child(connfd); err != nil { // process the request
-			unp.Err_msg("%s: %v", unp.Peer(connfd), err)
+			unp.Err_msg("%s: %v", unp.Sock_ntop(addr), err)
 		}
 		unp.Close(connfd)
 	}

@@ -3,6 +3,7 @@ package unp
 import (
 	"fmt"
 	"os"
+	"slices"
 	"syscall"
 	"time"
 
@@ -19,35 +20,49 @@ import (
 // the same slot: the slot keeps its meter counter, so the SIGINT report still
 // adds up to every connection served.
 type Children struct {
-	Pids       []int // by slot; 0 or -1 while a slot is empty
+	Pids       []int // by slot; 0 while a slot is empty
 	child_make func(i int) (int, error)
+	forks      Backoff // child_make failing: EAGAIN when out of processes
 }
 
 // Prefork starts nchildren children, calling child_make(i) for each slot i,
 // and returns the table. child_make forks one child and returns its PID.
 // Prefork exits through Err_sys if a child cannot be started.
 func Prefork(nchildren int, child_make func(i int) (int, error)) *Children {
-	c := &Children{make([]int, nchildren), child_make}
+	c := &Children{Pids: make([]int, nchildren), child_make: child_make}
+	c.forks.What = "fork"
 	for i := range c.Pids {
 		pid, err := child_make(i)
 		if err != nil {
 			Err_sys(err, "child_make %d", i)
 		}
-		c.Pids[i] = pid
+		c.Pids[i] = pid // a child that dies from here on is replaced by Pause
 	}
 	return c
 }
 
 // Pause is the parent's life after the prefork, the book's
 // `for ( ; ; ) pause();` with its handlers: it waits on sigfd (see
-// SignalPipe); on SIGCHLD it reaps and replaces every dead child; on SIGINT or
-// SIGTERM it runs sig_int and exits 0. Because both run on this one
-// goroutine, no child is ever started after sig_int has begun.
+// SignalPipe); on SIGCHLD it reaps and replaces every dead child, and logs
+// every child that stops or continues; on SIGINT or SIGTERM it runs sig_int
+// and exits 0. Because all of it runs on this one goroutine, no child is
+// ever started after sig_int has begun.
+//
+// A slot whose child could not be started (fork failing with EAGAIN: the
+// process limit) stays empty, and Pause tries it again after the pause its
+// Backoff gives, while it goes on waiting for signals: never a spin, one line
+// a second at most.
 func (c *Children) Pause(sigfd int, sig_int func()) {
+	var retry time.Duration // how long until an empty slot is tried again; 0: none is empty
 	for {
+		if retry > 0 && !Readable(sigfd, retry) {
+			retry = c.fill()
+			continue
+		}
 		switch ReadSignal(sigfd) {
 		case syscall.SIGCHLD:
 			Reap(c.reaped)
+			retry = c.fill()
 		case syscall.SIGINT, syscall.SIGTERM:
 			sig_int()
 			os.Exit(0)
@@ -55,20 +70,36 @@ func (c *Children) Pause(sigfd int, sig_int func()) {
 	}
 }
 
-// reaped replaces the dead child pid in its slot.
+// reaped replaces the dead child pid in its slot, or logs that it stopped
+// or continued.
 func (c *Children) reaped(pid int, ws unix.WaitStatus) {
-	for i, p := range c.Pids {
-		if p != pid {
-			continue
-		}
-		ChildDied(i, pid, ws)
-		newpid, err := c.child_make(i)
-		if err != nil {
-			Err_msg("child_make %d: %v", i, err) // the slot stays empty
-		}
-		c.Pids[i] = newpid
+	i := slices.Index(c.Pids, pid)
+	if i < 0 {
 		return
 	}
+	if ws.Stopped() || ws.Continued() {
+		ChildStopped(i, pid, ws)
+		return
+	}
+	ChildDied(i, pid, ws)
+	c.Pids[i] = 0
+}
+
+// fill starts a child in every empty slot. It returns 0 if none is left
+// empty, or else how long to wait before trying again.
+func (c *Children) fill() time.Duration {
+	for i, pid := range c.Pids {
+		if pid != 0 {
+			continue
+		}
+		newpid, err := c.child_make(i)
+		if err != nil {
+			return c.forks.Failed(fmt.Errorf("child_make %d: %w", i, err)) // the slot stays empty
+		}
+		c.forks.Succeeded()
+		c.Pids[i] = newpid
+	}
+	return 0
 }
 
 // Terminate ends every child and reaps them all (see TerminateAll): the
@@ -79,10 +110,17 @@ func (c *Children) Terminate() { TerminateAll(c.Pids) }
 // reaped for each: the waitpid(-1, &stat, WNOHANG) loop of the book's
 // sig_chld (Figure 5.11). One SIGCHLD may stand for several dead children,
 // hence the loop.
+//
+// Departure: with WUNTRACED and WCONTINUED it also reports a child that has
+// stopped (SIGSTOP, SIGTSTP, a debugger attaching) or continued, with
+// ws.Stopped() or ws.Continued() true; such a child is not reaped. The
+// kernel sends SIGCHLD for both, but a parent hears of them only if it
+// asks: the book's never does, and a stopped child is invisible to it while
+// it holds whatever it held — the accept lock, its place in serv05's list.
 func Reap(reaped func(pid int, ws unix.WaitStatus)) {
 	for {
 		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG|unix.WUNTRACED|unix.WCONTINUED, nil)
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -92,7 +130,9 @@ func Reap(reaped func(pid int, ws unix.WaitStatus)) {
 			Err_sys(err, "waitpid error")
 		}
 		reaped(pid, ws)
-		forgetChild(pid)
+		if ws.Exited() || ws.Signaled() {
+			forgetChild(pid)
+		}
 	}
 }
 
@@ -140,6 +180,18 @@ func TerminateAll(pids []int) {
 		}
 		Err_sys(err, "wait error")
 	}
+}
+
+// ChildStopped logs, in one line, that the child in slot i has stopped
+// (and by which signal) or continued. A stopped child still holds what it
+// held, so what its stop costs depends on the design: the package doc of
+// each server says.
+func ChildStopped(i, pid int, ws unix.WaitStatus) {
+	if ws.Stopped() {
+		Err_msg("child %d (pid %d) stopped by %s", i, pid, unix.SignalName(ws.StopSignal()))
+		return
+	}
+	Err_msg("child %d (pid %d) continued", i, pid)
 }
 
 // ChildDied logs, in one line, that the child in slot i has died and is

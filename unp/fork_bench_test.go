@@ -8,7 +8,8 @@ import (
 
 // BenchmarkFork measures what serv01-fork pays per connection on top of the
 // book's fork(2): one Fork of a child that exits at once (this test binary,
-// re-executed, leaves through TestMain) and the wait for it. It reports the
+// re-executed in role "exit", which does nothing) and the wait for it, which
+// must find it exited 0. It reports the
 // children's CPU time per Fork too, from RUSAGE_CHILDREN.
 func BenchmarkFork(b *testing.B) {
 	var before, after unix.Rusage
@@ -26,6 +27,9 @@ func BenchmarkFork(b *testing.B) {
 		}
 		if err != nil {
 			b.Fatal(err)
+		}
+		if !ws.Exited() || ws.ExitStatus() != 0 {
+			b.Fatalf("child exited with status %v, want 0", ws)
 		}
 	}
 	unix.Getrusage(unix.RUSAGE_CHILDREN, &after)

@@ -12,13 +12,19 @@ import (
 var childRoles = map[string]func(args []string){
 	// echo writes its arguments to descriptor ChildFd(0).
 	"echo": func(args []string) { Writen(ChildFd(0), []byte(strings.Join(args, " "))) },
+	// exit does nothing: the child is the cost of a Fork alone.
+	"exit": func([]string) {},
 }
 
 // TestMain lets the test binary play a forked child: Fork re-executes it
 // with a role from childRoles.
 func TestMain(m *testing.M) {
 	if role, args, ok := Child(); ok {
-		childRoles[role](args[1:]) // args[0] is -test.run, to keep the testing flags quiet
+		play, known := childRoles[role]
+		if !known {
+			Err_quit("no child role %q", role) // exit 1: the parent's wait sees it
+		}
+		play(args[1:]) // args[0] is -test.run, to keep the testing flags quiet
 		os.Exit(0)
 	}
 	os.Exit(m.Run())

@@ -123,6 +123,7 @@ func TestChildrenRespawn(t *testing.T) {
 	for c.Pids[1] == old { // a SIGCHLD may be an earlier test's child
 		if ReadSignal(sigfd) == syscall.SIGCHLD {
 			Reap(c.reaped)
+			c.fill()
 		}
 	}
 	if c.Pids[1] == old || c.Pids[1] <= 0 || unix.Kill(c.Pids[1], 0) != nil {
@@ -149,6 +150,7 @@ func TestChildrenRespawnPause(t *testing.T) {
 		if n, _ := unix.Poll(pfd, int(time.Until(deadline).Milliseconds())+1); n > 0 &&
 			ReadSignal(sigfd) == syscall.SIGCHLD {
 			Reap(func(pid int, ws unix.WaitStatus) { deaths++; c.reaped(pid, ws) })
+			c.fill()
 		}
 	}
 	c.Terminate()
@@ -197,4 +199,67 @@ func TestReapForgetsChild(t *testing.T) {
 	if _, ok := childAge(pid); !reaped || ok {
 		t.Fatalf("child %d: reaped %v, still recorded %v", pid, reaped, ok)
 	}
+}
+
+// A slot whose fork fails stays empty and is tried again after a pause
+// that grows; once fork works, it is filled.
+func TestChildrenFillBacksOff(t *testing.T) {
+	fails := 2
+	c := &Children{Pids: []int{0}, forks: Backoff{What: "fork"}}
+	c.child_make = func(int) (int, error) {
+		if fails > 0 {
+			fails--
+			return 0, unix.EAGAIN
+		}
+		return 4242, nil
+	}
+	var pauses []time.Duration
+	stderrOf(t, func() {
+		for range 3 {
+			pauses = append(pauses, c.fill())
+		}
+	})
+	if pauses[0] != backoffMin || pauses[1] != 2*backoffMin || pauses[2] != 0 {
+		t.Fatalf("pauses %v, want %v, %v, 0", pauses, backoffMin, 2*backoffMin)
+	}
+	if c.Pids[0] != 4242 {
+		t.Fatalf("slot 0 holds %d after fork worked", c.Pids[0])
+	}
+}
+
+// Reap reports a child that stops and continues, and reaps it only when it
+// dies.
+func TestReapSeesStops(t *testing.T) {
+	sigfd := SignalPipe()
+	pid := forkTest(t, "sleep", nil)
+	var seen []string
+	wait := func(want string) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+			if !Readable(sigfd, time.Second) || ReadSignal(sigfd) != syscall.SIGCHLD {
+				continue
+			}
+			Reap(func(p int, ws unix.WaitStatus) {
+				switch {
+				case p != pid:
+				case ws.Stopped():
+					seen = append(seen, "stopped")
+				case ws.Continued():
+					seen = append(seen, "continued")
+				default:
+					seen = append(seen, "died")
+				}
+			})
+			if len(seen) > 0 && seen[len(seen)-1] == want {
+				return
+			}
+		}
+		t.Fatalf("waiting for %q, saw %v", want, seen)
+	}
+	unix.Kill(pid, unix.SIGSTOP)
+	wait("stopped")
+	unix.Kill(pid, unix.SIGCONT)
+	wait("continued")
+	unix.Kill(pid, unix.SIGKILL)
+	wait("died")
 }

@@ -2,7 +2,6 @@ package unp
 
 import (
 	"net/netip"
-	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,15 +20,4 @@ func Sock_ntop(sa unix.Sockaddr) string {
 		return "(unknown peer)"
 	}
 	return "(unknown address family)"
-}
-
-// Peer returns the address of the peer of a connected socket, for log lines
-// in designs that did not accept the connection themselves (serv05's
-// children receive only the descriptor).
-func Peer(fd int) string {
-	sa, err := unix.Getpeername(fd)
-	if err != nil {
-		return "fd " + strconv.Itoa(fd) + " (peer gone)"
-	}
-	return Sock_ntop(sa)
 }

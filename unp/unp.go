@@ -27,7 +27,7 @@
 //	wrapunix.go     lib/wrapunix.c: Read, Close
 //	wrapsock.go     lib/wrapsock.c: Accept, Select
 //	signal.go       lib/signal.c: Signal
-//	sock_ntop.go    lib/sock_ntop.c: Sock_ntop (and Peer)
+//	sock_ntop.go    lib/sock_ntop.c: Sock_ntop
 //	tcp_listen.go   lib/tcp_listen.c: Tcp_listen
 //	tcp_connect.go  lib/tcp_connect.c: Tcp_connect
 //	read_fd.go      lib/read_fd.c: Read_fd
@@ -48,6 +48,8 @@
 //	idle.go      the idle timeout on every connection
 //	request.go   ParseRequest, the request line's strict grammar
 //	hosts.go     /etc/hosts and /etc/services look-ups, no resolver
+//	backoff.go   pacing a loop that runs out of descriptors or processes
+//	limits.go    how many threads RLIMIT_NPROC leaves a user
 //
 // # Raw descriptors
 //

@@ -1,6 +1,7 @@
 package unp
 
 import (
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -63,13 +64,19 @@ func accept4(listenfd int) (int, unix.Sockaddr, error) {
 }
 
 // Select waits until a descriptor of rset is ready to read, as the book's
-// Select wrapper (lib/wrapsock.c) with no write or exception sets and no
-// timeout, and returns how many are. It retries EINTR (the Go runtime's
-// preemption signal) and exits through Err_sys on any other error.
-func Select(nfds int, rset *unix.FdSet) int {
+// Select wrapper (lib/wrapsock.c) with no write or exception sets, and
+// returns how many are; 0 means the timeout ran out (nil: wait forever). It
+// retries EINTR (the Go runtime's preemption signal) and exits through
+// Err_sys on any other error.
+func Select(nfds int, rset *unix.FdSet, timeout *unix.Timeval) int {
 	for {
 		set := *rset
-		n, err := unix.Select(nfds, &set, nil, nil, nil)
+		var tv *unix.Timeval
+		if timeout != nil {
+			t := *timeout // Linux's select writes the time left into it
+			tv = &t
+		}
+		n, err := unix.Select(nfds, &set, nil, nil, tv)
 		if err == nil {
 			*rset = set
 			return n
@@ -78,4 +85,13 @@ func Select(nfds int, rset *unix.FdSet) int {
 			Err_sys(err, "select error")
 		}
 	}
+}
+
+// Readable waits at most d for fd to become readable and reports whether
+// it did: a select on one descriptor with a timeout.
+func Readable(fd int, d time.Duration) bool {
+	var rset unix.FdSet
+	rset.Set(fd)
+	tv := unix.NsecToTimeval(d.Nanoseconds())
+	return Select(fd+1, &rset, &tv) > 0
 }
