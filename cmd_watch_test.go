@@ -12,8 +12,13 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
+// Commands that watch and poke the servers' processes from outside, as an
+// operator would, through /proc and signals: the programs have no test
+// hooks.
 func init() {
 	commands["inaccept"] = inaccept
+	commands["slotpid"] = slotpid
+	commands["waitstate"] = waitstate
 	commands["signal"] = signalCmd
 }
 
@@ -80,4 +85,48 @@ func signalCmd(ts *testscript.TestScript, neg bool, args []string) {
 var signals = map[string]syscall.Signal{
 	"STOP": syscall.SIGSTOP, "CONT": syscall.SIGCONT, "TERM": syscall.SIGTERM,
 	"KILL": syscall.SIGKILL, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP,
+}
+
+// slotpid ROLE SLOT waits (at most 10 s) for the process of this scenario
+// in ROLE whose first argument is SLOT (a pooled server's child_make passes
+// the slot number), and sets $PID to it.
+func slotpid(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: slotpid ROLE SLOT")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for _, pid := range scriptProcs(ts, args[0]) {
+			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			if argv := strings.Split(string(cmdline), "\x00"); len(argv) > 1 && argv[1] == args[1] {
+				ts.Setenv("PID", strconv.Itoa(pid))
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("no process in role %q for slot %s", args[0], args[1])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitstate PID STATE waits (at most 10 s) until the kernel reports PID in
+// STATE, the letter of /proc/PID/stat: T for stopped, S for sleeping.
+func waitstate(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitstate PID STATE")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		stat, _ := os.ReadFile("/proc/" + args[0] + "/stat")
+		if i := strings.LastIndexByte(string(stat), ')'); i >= 0 {
+			if f := strings.Fields(string(stat[i+1:])); len(f) > 0 && f[0] == args[1] {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("process %s not in state %s after 10 s: %q", args[0], args[1], stat)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
