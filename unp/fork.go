@@ -21,6 +21,9 @@ import (
 
 const roleEnv = "UNP_CHILD"
 
+// childProcs is a child's GOMAXPROCS (see Fork).
+const childProcs = "2"
+
 // Fork starts a child process: this executable again, with args as its
 // arguments, role in its environment (see Child), and fds[i] open in the
 // child as descriptor ChildFd(i). Standard input, output and error are
@@ -32,10 +35,13 @@ const roleEnv = "UNP_CHILD"
 // every Fork runs on one goroutine locked to its OS thread for the life of
 // the process.
 //
-// A child runs with GOMAXPROCS=1 unless the environment sets GOMAXPROCS:
-// like the book's child it does one thing at a time on one goroutine, and a
-// second processor only gives the runtime someone to hand it to each time
-// that goroutine blocks in accept or read.
+// A child runs with GOMAXPROCS=2 unless the environment sets GOMAXPROCS,
+// whatever the number of CPUs: like the book's child it does one thing at a
+// time on one goroutine, and the second processor stays idle. It is there
+// for the runtime's monitor to see: with no idle processor, sysmon takes
+// the only one from the goroutine in nearly every blocking call and wakes
+// a thread to run it, which has nothing to do (see schedPoint). An idle
+// processor costs nothing.
 //
 // Departure: the book's Fork returns twice; a child here starts from main.
 // What it costs over fork(2) is an exec and a Go runtime start-up, which
@@ -138,7 +144,7 @@ func startForker() {
 		}
 	}
 	if _, ok := os.LookupEnv("GOMAXPROCS"); !ok {
-		env = append(env, "GOMAXPROCS=1")
+		env = append(env, "GOMAXPROCS="+childProcs)
 	}
 	go func() {
 		runtime.LockOSThread() // never unlocked: this thread lives as long as the process

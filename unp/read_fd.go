@@ -19,6 +19,7 @@ func Read_fd(fd int, ptr []byte) (n int, recvfd int, err error) {
 	oob := make([]byte, unix.CmsgSpace(4)) // room for exactly one int
 	var oobn, flags int
 	for {
+		schedPoint()
 		n, oobn, flags, _, err = unix.Recvmsg(fd, ptr, oob, unix.MSG_CMSG_CLOEXEC)
 		if err != unix.EINTR {
 			break

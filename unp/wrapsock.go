@@ -24,6 +24,7 @@ import (
 // want: a process or pool thread asleep in accept(2) inside the kernel.
 func Accept(listenfd int) (int, unix.Sockaddr, error) {
 	for {
+		schedPoint()
 		connfd, sa, err := accept4(listenfd)
 		if err == unix.EINTR || err == unix.ECONNABORTED {
 			continue
@@ -71,6 +72,7 @@ func accept4(listenfd int) (int, unix.Sockaddr, error) {
 func Select(nfds int, rset *unix.FdSet, timeout *unix.Timeval) int {
 	for {
 		set := *rset
+		schedPoint()
 		var tv *unix.Timeval
 		if timeout != nil {
 			t := *timeout // Linux's select writes the time left into it

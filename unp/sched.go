@@ -1,0 +1,68 @@
+package unp
+
+import (
+	"runtime"
+	"sync/atomic"
+	"time"
+)
+
+// A lesson about the Go runtime, and the cure for it that the process
+// designs need (runtime/proc.go, sysmon and retake).
+//
+// A goroutine that makes a blocking system call keeps its processor (P)
+// while it waits. The runtime's monitor thread, sysmon, looks at every P
+// on each of its ticks (every 20 µs when it has lately had work, backing
+// off to every 10 ms) and retakes the P of a goroutine in a system call,
+// handing it to another thread, when
+//
+//   - there is no idle P and no spinning thread that could run other
+//     goroutines instead (so with GOMAXPROCS=1 every call that spans two
+//     ticks loses its P), or
+//   - the call has lasted 10 ms, or
+//   - the goroutine looks like a hog: its P has not been through the
+//     scheduler for 10 ms (forcePreemptNS). Only schedule() moves that
+//     clock, and a process whose one goroutine goes from system call to
+//     system call never enters schedule(): once it is 10 ms old, sysmon
+//     takes its P in every call it finds it in, however short.
+//
+// A retake costs the process what the book's C child never pays: handoffp
+// wakes an idle thread (futex) to look for work, which finds none and
+// sleeps again (futex); the goroutine, back from its call, must take a P
+// from the idle list and wake sysmon, which then polls at its fastest rate
+// (nanosleep) because it has just found work. That is the futex and
+// nanosleep traffic per connection of the preforked children.
+//
+// So the children get a second, idle P (see Fork), which keeps the first
+// condition false, and schedPoint, called before each blocking wait for
+// the next client, takes the goroutine through the scheduler when it has
+// not been there for half of forcePreemptNS, which keeps the third one
+// false. A call that really blocks for 10 ms still loses its P, and then
+// both Ps are idle and sysmon sleeps until woken: an idle server costs
+// nothing.
+//
+// Departure: the book's C has no scheduler between the process and the
+// kernel, so it has nothing like this.
+
+// schedPointEvery is how long a goroutine may go without passing through
+// the scheduler: half of the runtime's forcePreemptNS, so that sysmon never
+// sees one schedtick on two ticks 10 ms apart while the server is busy.
+const schedPointEvery = 5 * time.Millisecond
+
+var (
+	schedStart = time.Now() // origin of the monotonic clock below
+	schedLast  atomic.Int64 // time.Since(schedStart) at the last schedPoint yield
+)
+
+// schedPoint yields the processor (runtime.Gosched) if no caller has for
+// schedPointEvery. A yield with nothing else to run puts the goroutine on
+// the run queue and takes it straight off again; it costs one wake-up of
+// an idle thread, which is why it is rationed by time and not made on
+// every call.
+func schedPoint() {
+	now := int64(time.Since(schedStart))
+	if now-schedLast.Load() < int64(schedPointEvery) {
+		return
+	}
+	schedLast.Store(now)
+	runtime.Gosched()
+}
