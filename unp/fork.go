@@ -21,9 +21,6 @@ import (
 
 const roleEnv = "UNP_CHILD"
 
-// childProcs is a child's GOMAXPROCS (see Fork).
-const childProcs = "2"
-
 // Fork starts a child process: this executable again, with args as its
 // arguments, role in its environment (see Child), and fds[i] open in the
 // child as descriptor ChildFd(i). Standard input, output and error are
@@ -35,13 +32,10 @@ const childProcs = "2"
 // every Fork runs on one goroutine locked to its OS thread for the life of
 // the process.
 //
-// A child runs with GOMAXPROCS=2 unless the environment sets GOMAXPROCS,
-// whatever the number of CPUs: like the book's child it does one thing at a
-// time on one goroutine, and the second processor stays idle. It is there
-// for the runtime's monitor to see: with no idle processor, sysmon takes
-// the only one from the goroutine in nearly every blocking call and wakes
-// a thread to run it, which has nothing to do (see schedPoint). An idle
-// processor costs nothing.
+// A child starts with GOMAXPROCS=1 unless the environment sets GOMAXPROCS:
+// like the book's child it does one thing at a time on one goroutine, and
+// each processor makes the runtime's start-up dearer. A pooled child takes a
+// second, idle one once it is running (ChildSlot), for the runtime's sake.
 //
 // Departure: the book's Fork returns twice; a child here starts from main.
 // What it costs over fork(2) is an exec and a Go runtime start-up, which
@@ -92,7 +86,16 @@ func forgetChildren() {
 // ChildSlot returns the slot number a pooled server's child_make passes
 // as the child's first argument, and quits if there is none: a child
 // started by hand, without its parent, has nothing to do.
+//
+// A pooled child lives long and blocks in one system call after another,
+// so ChildSlot also gives it the spare processor that keeps sysmon from
+// taking its P in each of them (see schedPoint). A child that serves one
+// connection and exits (serv01) does not live long enough to need it, and
+// a second P makes its runtime start-up dearer.
 func ChildSlot(args []string) int {
+	if schedPointOn {
+		runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0)))
+	}
 	if len(args) > 0 {
 		if i, err := strconv.Atoi(args[0]); err == nil && i >= 0 {
 			return i
@@ -144,7 +147,7 @@ func startForker() {
 		}
 	}
 	if _, ok := os.LookupEnv("GOMAXPROCS"); !ok {
-		env = append(env, "GOMAXPROCS="+childProcs)
+		env = append(env, "GOMAXPROCS=1")
 	}
 	go func() {
 		runtime.LockOSThread() // never unlocked: this thread lives as long as the process

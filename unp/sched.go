@@ -1,6 +1,7 @@
 package unp
 
 import (
+	"os"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -32,13 +33,16 @@ import (
 // (nanosleep) because it has just found work. That is the futex and
 // nanosleep traffic per connection of the preforked children.
 //
-// So the children get a second, idle P (see Fork), which keeps the first
+// So the pooled children get a second, idle P (see ChildSlot), which keeps the first
 // condition false, and schedPoint, called before each blocking wait for
 // the next client, takes the goroutine through the scheduler when it has
 // not been there for half of forcePreemptNS, which keeps the third one
 // false. A call that really blocks for 10 ms still loses its P, and then
 // both Ps are idle and sysmon sleeps until woken: an idle server costs
 // nothing.
+//
+// UNP_SCHEDPOINT=0 in the environment turns both off, to see the
+// difference (the bench runs the process designs both ways).
 //
 // Departure: the book's C has no scheduler between the process and the
 // kernel, so it has nothing like this.
@@ -47,6 +51,9 @@ import (
 // the scheduler: half of the runtime's forcePreemptNS, so that sysmon never
 // sees one schedtick on two ticks 10 ms apart while the server is busy.
 const schedPointEvery = 5 * time.Millisecond
+
+// schedPointOn is false when UNP_SCHEDPOINT=0.
+var schedPointOn = os.Getenv("UNP_SCHEDPOINT") != "0"
 
 var (
 	schedStart = time.Now() // origin of the monotonic clock below
@@ -59,6 +66,9 @@ var (
 // an idle thread, which is why it is rationed by time and not made on
 // every call.
 func schedPoint() {
+	if !schedPointOn {
+		return
+	}
 	now := int64(time.Since(schedStart))
 	if now-schedLast.Load() < int64(schedPointEvery) {
 		return
