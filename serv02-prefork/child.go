@@ -33,7 +33,7 @@ func child_make(i int) (int, error) {
 // On Linux that only brings back the thundering herd that plain accept
 // avoids (see the package comment), so the select is gone.
 func child_main(args []string) {
-	i := unp.ChildSlot(args)
+	i := unp.PoolChild(args)
 	listenfd := unp.ChildFd(0)
 	meter := unp.OpenMeter(unp.ChildFd(1))
 

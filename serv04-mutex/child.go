@@ -25,7 +25,7 @@ func child_make(i int) (int, error) {
 // takes the lock; on Linux that only wakes every child for each connection
 // (see serv02-prefork), so the select is gone.
 func child_main(args []string) {
-	i := unp.ChildSlot(args)
+	i := unp.PoolChild(args)
 	listenfd := unp.ChildFd(0)
 	meter := unp.OpenMeter(unp.ChildFd(1))
 	lock := unp.OpenSharedMutex(unp.ChildFd(2)) // maps the parent's page

@@ -74,7 +74,8 @@ func child_make(i int) error {
 // Departure: EOF on the pipe means the parent has gone, and the child exits
 // 0 in silence, where the book's calls err_quit ("read_fd returned 0"): the
 // parent closes the pipe of a child it is done with, and that is no error.
-func child_main() {
+func child_main(args []string) {
+	unp.PoolChild(args) // the slot is the parent's business: it keeps the counts
 	pipefd := unp.ChildFd(0)
 
 	fmt.Printf("child %d starting\n", os.Getpid())

@@ -73,8 +73,8 @@ var (
 )
 
 func main() {
-	if _, _, ok := unp.Child(); ok {
-		child_main() // never returns
+	if _, args, ok := unp.Child(); ok {
+		child_main(args) // never returns
 	}
 	listenfd, nchildren := unp.ListenPoolArgs("serv05-fdpass [ <host> ] <port#> <#children>")
 	// Departure: the listening socket is non-blocking. Only the parent has

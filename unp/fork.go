@@ -35,7 +35,7 @@ const roleEnv = "UNP_CHILD"
 // A child starts with GOMAXPROCS=1 unless the environment sets GOMAXPROCS:
 // like the book's child it does one thing at a time on one goroutine, and
 // each processor makes the runtime's start-up dearer. A pooled child takes a
-// second, idle one once it is running (ChildSlot), for the runtime's sake.
+// second, idle one once it is running (PoolChild), for the runtime's sake.
 //
 // Departure: the book's Fork returns twice; a child here starts from main.
 // What it costs over fork(2) is an exec and a Go runtime start-up, which
@@ -83,16 +83,20 @@ func forgetChildren() {
 	birthsMu.Unlock()
 }
 
-// ChildSlot returns the slot number a pooled server's child_make passes
-// as the child's first argument, and quits if there is none: a child
-// started by hand, without its parent, has nothing to do.
+// PoolChild is the first call of a preforked child's child_main (serv02
+// to serv05): it returns the slot number the parent's child_make passed as
+// the child's first argument, quitting if there is none (a child started by
+// hand, without its parent, has nothing to do), and readies the process for
+// a long life of one blocking system call after another.
 //
-// A pooled child lives long and blocks in one system call after another,
-// so ChildSlot also gives it the spare processor that keeps sysmon from
-// taking its P in each of them (see schedPoint). A child that serves one
-// connection and exits (serv01) does not live long enough to need it, and
-// a second P makes its runtime start-up dearer.
-func ChildSlot(args []string) int {
+// That means a second, idle processor for the runtime: with one, sysmon
+// takes the processor away from every system call it finds the child's
+// goroutine in, and the child pays a hand-off per call that the book's C
+// child never pays (sched.go tells the whole story). A child that serves
+// one connection and exits (serv01) does not live long enough to need it,
+// and a second processor makes the runtime's start-up dearer, so Fork starts
+// every child with one.
+func PoolChild(args []string) int {
 	if schedPointOn {
 		runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0)))
 	}

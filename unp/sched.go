@@ -33,8 +33,8 @@ import (
 // (nanosleep) because it has just found work. That is the futex and
 // nanosleep traffic per connection of the preforked children.
 //
-// So the pooled children get a second, idle P (see ChildSlot), which keeps the first
-// condition false, and schedPoint, called before each blocking wait for
+// So the pooled children get a second, idle P (see PoolChild), which keeps
+// the first condition false, and schedPoint, called before each blocking wait for
 // the next client, takes the goroutine through the scheduler when it has
 // not been there for half of forcePreemptNS, which keeps the third one
 // false. A call that really blocks for 10 ms still loses its P, and then

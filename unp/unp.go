@@ -40,7 +40,7 @@
 //
 // Port-only plumbing, which the C gets from fork(2) and its signal handlers:
 //
-//	fork.go      the fork analog: Fork, Child, ChildFd, ChildSlot
+//	fork.go      the fork analog: Fork, Child, ChildFd, PoolChild
 //	children.go  the preforked parent's table: Prefork, Reap, respawn, TerminateAll
 //	sig_pipe.go  signals as bytes on a pipe, for a parent's select loop
 //	args.go      the servers' command lines: ListenArgs, ListenPoolArgs, Usage
