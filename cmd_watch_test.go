@@ -110,23 +110,39 @@ func slotpid(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// waitstate PID STATE waits (at most 10 s) until the kernel reports PID in
-// STATE, the letter of /proc/PID/stat: T for stopped, S for sleeping.
+// waitstate PID STATE waits (at most 10 s) until the kernel reports every
+// thread of PID in STATE, the letter of /proc/PID/task/TID/stat: T for
+// stopped, S for sleeping. A signal such as SIGSTOP takes effect in each
+// thread on its own, a moment after kill(2) returns: a thread of the
+// process may still be running when the sender goes on.
 func waitstate(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: waitstate PID STATE")
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		stat, _ := os.ReadFile("/proc/" + args[0] + "/stat")
-		if i := strings.LastIndexByte(string(stat), ')'); i >= 0 {
-			if f := strings.Fields(string(stat[i+1:])); len(f) > 0 && f[0] == args[1] {
-				return
-			}
+		states := taskStates(args[0])
+		if len(states) > 0 && strings.Trim(states, args[1]) == "" {
+			return
 		}
 		if time.Now().After(deadline) {
-			ts.Fatalf("process %s not in state %s after 10 s: %q", args[0], args[1], stat)
+			ts.Fatalf("threads of %s in states %q, not all %s, after 10 s", args[0], states, args[1])
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// taskStates returns the state letter of each thread of pid, in one string.
+func taskStates(pid string) string {
+	stats, _ := filepath.Glob("/proc/" + pid + "/task/*/stat")
+	var states []byte
+	for _, p := range stats {
+		stat, err := os.ReadFile(p)
+		i := strings.LastIndexByte(string(stat), ')')
+		if err != nil || i < 0 || i+2 >= len(stat) {
+			continue
+		}
+		states = append(states, stat[i+2])
+	}
+	return string(states)
 }
