@@ -48,6 +48,8 @@
 //	idle.go      the idle timeout on every connection
 //	request.go   ParseRequest, the request line's strict grammar
 //	hosts.go     /etc/hosts and /etc/services look-ups, no resolver
+//	reuseport.go SO_REUSEPORT groups, for beyond/serv09-reuseport
+//	nonblock.go  AcceptNonblock, for beyond/serv10-epoll's event loop
 //
 // # Raw descriptors
 //
