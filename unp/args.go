@@ -21,7 +21,16 @@ func ListenArgs(usage string) int {
 // exits 2, before anything is bound. The book's servers take the count
 // with atoi and so start zero children for "abc".
 func ListenPoolArgs(usage string) (listenfd, n int) {
-	args := os.Args[1:]
+	host, serv, n := PoolArgs(os.Args[1:], usage)
+	return Tcp_listen(host, serv), n
+}
+
+// PoolArgs reads args as ListenPoolArgs reads the command line, with the
+// same usage errors, and returns the host ("" for the wildcard), the port
+// and the count without binding anything: for the designs beyond the book
+// that take flags first (serv10-epoll) or bind in their own way
+// (serv09-reuseport).
+func PoolArgs(args []string, usage string) (host, serv string, n int) {
 	if len(args) != 2 && len(args) != 3 {
 		Usage(usage)
 	}
@@ -30,7 +39,10 @@ func ListenPoolArgs(usage string) (listenfd, n int) {
 		Err_msg("bad count %q: want a number of at least 1", args[len(args)-1])
 		Usage(usage)
 	}
-	return listenArgs(args[:len(args)-1], usage), n
+	if len(args) == 3 {
+		return args[0], args[1], n
+	}
+	return "", args[0], n
 }
 
 func listenArgs(args []string, usage string) int {

@@ -26,7 +26,12 @@ func Tcp_listen(host, serv string) int {
 	return fd
 }
 
-func tcp_listen(host, serv string) (int, error) {
+func tcp_listen(host, serv string) (int, error) { return tcpSocket(host, serv, false, true) }
+
+// tcpSocket is tcp_listen with two choices: reuseport sets SO_REUSEPORT
+// before bind (see ReusePortBind), and listen false leaves the socket bound
+// but not listening.
+func tcpSocket(host, serv string, reuseport, listen bool) (int, error) {
 	port, err := lookupPort(serv)
 	if err != nil {
 		return -1, err
@@ -42,14 +47,14 @@ func tcp_listen(host, serv string) (int, error) {
 	// As the book, try each address until one binds.
 	for _, a := range addrs {
 		var fd int
-		if fd, err = listenOn(netip.AddrPortFrom(a, port)); err == nil {
+		if fd, err = listenOn(netip.AddrPortFrom(a, port), reuseport, listen); err == nil {
 			return fd, nil
 		}
 	}
 	return -1, err
 }
 
-func listenOn(ap netip.AddrPort) (int, error) {
+func listenOn(ap netip.AddrPort, reuseport, listen bool) (int, error) {
 	sa, family := sockaddr(ap)
 	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -60,6 +65,9 @@ func listenOn(ap netip.AddrPort) (int, error) {
 			err = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 0)
 		}
 	}
+	if err == nil && reuseport {
+		err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+	}
 	if err == nil {
 		err = setIdleTimeout(fd)
 	}
@@ -68,7 +76,7 @@ func listenOn(ap netip.AddrPort) (int, error) {
 			err = fmt.Errorf("bind %v: %w", ap, err)
 		}
 	}
-	if err == nil {
+	if err == nil && listen {
 		if err = unix.Listen(fd, LISTENQ); err != nil {
 			err = fmt.Errorf("listen: %w", err)
 		}

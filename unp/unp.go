@@ -50,6 +50,8 @@
 //	hosts.go     /etc/hosts and /etc/services look-ups, no resolver
 //	backoff.go   pacing a loop that runs out of descriptors or processes
 //	limits.go    how many threads RLIMIT_NPROC leaves a user
+//	reuseport.go SO_REUSEPORT groups, for beyond/serv09-reuseport
+//	nonblock.go  AcceptNonblock, for beyond/serv10-epoll's event loop
 //
 // # Raw descriptors
 //

@@ -25,7 +25,7 @@ import (
 func Accept(listenfd int) (int, unix.Sockaddr, error) {
 	for {
 		schedPoint()
-		connfd, sa, err := accept4(listenfd)
+		connfd, sa, err := accept4(listenfd, 0)
 		if err == unix.EINTR || err == unix.ECONNABORTED {
 			continue
 		}
@@ -38,15 +38,16 @@ func Accept(listenfd int) (int, unix.Sockaddr, error) {
 	}
 }
 
-// accept4 is accept4(2) with SOCK_CLOEXEC, called directly rather than
-// through x/sys/unix's Accept4, which asks getsockopt(SO_PROTOCOL) of every
-// IPv4 or IPv6 connection it returns, to tell an L2TP socket from a TCP one:
+// accept4 is accept4(2) with SOCK_CLOEXEC and flags (SOCK_NONBLOCK for
+// AcceptNonblock), called directly rather than through x/sys/unix's Accept4,
+// which asks getsockopt(SO_PROTOCOL) of every IPv4 or IPv6 connection it
+// returns, to tell an L2TP socket from a TCP one:
 // a system call per connection that a TCP server does not need.
-func accept4(listenfd int) (int, unix.Sockaddr, error) {
+func accept4(listenfd, flags int) (int, unix.Sockaddr, error) {
 	var rsa unix.RawSockaddrAny
 	salen := uint32(unix.SizeofSockaddrAny)
 	fd, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(listenfd), uintptr(unsafe.Pointer(&rsa)),
-		uintptr(unsafe.Pointer(&salen)), unix.SOCK_CLOEXEC, 0, 0)
+		uintptr(unsafe.Pointer(&salen)), uintptr(unix.SOCK_CLOEXEC|flags), 0, 0)
 	if e != 0 {
 		return -1, nil, e
 	}
