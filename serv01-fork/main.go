@@ -64,15 +64,6 @@ import (
 
 var children = map[int]bool{} // PIDs of the children still serving
 
-// Threads one Go child may use, counted against RLIMIT_NPROC: its main
-// thread, the runtime's monitor (sysmon), and up to two more that the
-// runtime starts to run its scheduler while the main thread is blocked in
-// the kernel; and the threads kept back for the parent's own runtime.
-const (
-	childThreads  = 4
-	parentThreads = 16
-)
-
 var (
 	maxchildren int                           // Departure: children serving at once, at most
 	accepts     = unp.Backoff{What: "accept"} // out of descriptors
@@ -156,22 +147,22 @@ func child_main(args []string) {
 }
 
 // child_limit works out maxchildren: as many children as RLIMIT_NPROC
-// leaves room for, childThreads each, after the parentThreads kept for the
-// parent; where that limit does not bind (root, or no limit), as many as
-// the kernel's threads-max allows, leaving it half, and at most 8192.
+// leaves room for, unp.ChildThreads each, after unp.ParentThreads kept for
+// the parent; where that limit does not bind (root, or no limit), as many
+// as the kernel's threads-max allows, leaving it half, and at most 8192.
 func child_limit() (int, string) {
 	left, limit := unp.ThreadBudget()
 	if limit >= 0 {
-		n := max((left-parentThreads)/childThreads, 1)
+		n := max((left-unp.ParentThreads)/unp.ChildThreads, 1)
 		return n, fmt.Sprintf("RLIMIT_NPROC %d, %d tasks in use, %d threads a child",
-			limit, limit-left, childThreads)
+			limit, limit-left, unp.ChildThreads)
 	}
-	tmax := 8192 * childThreads * 2
+	tmax := 8192 * unp.ChildThreads * 2
 	if b, err := os.ReadFile("/proc/sys/kernel/threads-max"); err == nil {
 		fmt.Sscan(string(b), &tmax)
 	}
-	return min(tmax/2/childThreads, 8192), fmt.Sprintf("kernel.threads-max %d, %d threads a child",
-		tmax, childThreads)
+	return min(tmax/2/unp.ChildThreads, 8192), fmt.Sprintf("kernel.threads-max %d, %d threads a child",
+		tmax, unp.ChildThreads)
 }
 
 // sig_chld is called for each child reaped. A child that did not exit by

@@ -88,6 +88,7 @@ func main() {
 			unix.FD_SETSIZE-16, unix.FD_SETSIZE)
 	}
 	sigfd := unp.SignalPipe() // before the first fork: no SIGCHLD is missed
+	unp.PoolFits(nchildren*unp.ChildThreads+unp.ParentThreads, fmt.Sprintf("%d children", nchildren))
 
 	cptr = make([]Child, nchildren)
 	for i := range cptr { // prefork all the children

@@ -119,6 +119,8 @@ func main() {
 		unp.Usage(usage)
 	}
 	tptr = make([]Thread, nthreads)
+	// each may hold an OS thread, blocked in accept or read
+	unp.PoolFits(nthreads+unp.ParentThreads, fmt.Sprintf("%d threads", nthreads))
 
 	started.Add(nthreads)
 	for i := range nthreads { // create all the threads

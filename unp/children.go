@@ -27,8 +27,10 @@ type Children struct {
 
 // Prefork starts nchildren children, calling child_make(i) for each slot i,
 // and returns the table. child_make forks one child and returns its PID.
-// Prefork exits through Err_sys if a child cannot be started.
+// Prefork quits if the process limit leaves no room for the pool (see
+// PoolFits), and exits through Err_sys if a child cannot be started.
 func Prefork(nchildren int, child_make func(i int) (int, error)) *Children {
+	PoolFits(nchildren*ChildThreads+ParentThreads, fmt.Sprintf("%d children", nchildren))
 	c := &Children{Pids: make([]int, nchildren), child_make: child_make}
 	c.forks.What = "fork"
 	for i := range c.Pids {

@@ -60,3 +60,23 @@ func userTasks(uid int) int {
 	}
 	return n
 }
+
+// Tasks a preforked Go child may use, counted against RLIMIT_NPROC: its
+// main thread, the runtime's monitor (sysmon), and up to two the runtime
+// starts to run its scheduler while the main thread is blocked in the
+// kernel; and the tasks kept for a parent's own runtime.
+const (
+	ChildThreads  = 4
+	ParentThreads = 16
+)
+
+// PoolFits quits at start-up, with one line that says why, if RLIMIT_NPROC
+// leaves this user fewer than need more tasks. A pool that cannot be
+// started in full fails later instead, at a fork, or at a thread the
+// runtime wants, and there the runtime ends the process.
+func PoolFits(need int, what string) {
+	left, limit := ThreadBudget()
+	if limit >= 0 && need > left {
+		Err_quit("%s need about %d tasks, and RLIMIT_NPROC %d leaves %d", what, need, limit, left)
+	}
+}
