@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -70,7 +69,8 @@ type run struct {
 	seq   atomic.Uint64 // for per-goroutine random sources
 }
 
-// torture puts one design through every phase and says how it did.
+// torture puts one design through every phase and says how it did. A
+// design that could not be built or found is skipped.
 func torture(cfg *config, d design) *result {
 	res := &result{d: d}
 	if reason := cfg.skips[d.name]; reason != "" {
@@ -80,11 +80,6 @@ func torture(cfg *config, d design) *result {
 	r := &run{cfg: cfg, d: d}
 	srv, err := startServer(cfg.bins[d.name], d.name, d.args(cfg.pool), cfg.idle,
 		filepath.Join(cfg.dir, d.name))
-	var skip *errSkip
-	if errors.As(err, &skip) {
-		res.skip = skip.reason
-		return res
-	}
 	if err != nil {
 		res.failures = []string{"start: " + err.Error()}
 		return res
@@ -117,8 +112,8 @@ func torture(cfg *config, d design) *result {
 	for _, p := range phases {
 		r.logf("%s: %s at %.2fs", d.name, p.name, time.Since(start).Seconds())
 		p.f()
-		if !srv.running() && p.name != "SIGINT" {
-			r.t.fail("exited", "during %s: %s", p.name, srv.state)
+		if !srv.Running() && p.name != "SIGINT" {
+			r.t.fail("exited", "during %s: %s", p.name, srv.Cmd.ProcessState)
 			return res
 		}
 	}
@@ -435,7 +430,7 @@ func (r *run) settle(limit time.Duration, ok func(usage) bool) (usage, bool) {
 	deadline := time.Now().Add(limit)
 	var prev usage
 	for {
-		u := measure(r.srv.pid)
+		u := measure(r.srv.Pid())
 		quiet := u.children == r.d.children(r.cfg.pool) && u.zombies == 0 && (ok == nil || ok(u))
 		if quiet && u == prev {
 			return u, true
@@ -456,7 +451,7 @@ func (r *run) load() {
 	for range r.cfg.good {
 		rng := r.rng()
 		wg.Go(func() {
-			for time.Now().Before(end) && r.srv.running() {
+			for time.Now().Before(end) && r.srv.Running() {
 				r.good(rng, r.patience())
 			}
 		})
@@ -469,7 +464,7 @@ func (r *run) load() {
 		wg.Go(func() {
 			for {
 				k := int(next.Add(1) - 1)
-				if k >= len(hostiles) && !time.Now().Before(end) || !r.srv.running() {
+				if k >= len(hostiles) && !time.Now().Before(end) || !r.srv.Running() {
 					return
 				}
 				r.hostileOnce(hostiles[k%len(hostiles)], rng)
@@ -477,7 +472,7 @@ func (r *run) load() {
 		})
 	}
 	wg.Go(func() {
-		for first := true; first || time.Now().Before(end) && r.srv.running(); first = false {
+		for first := true; first || time.Now().Before(end) && r.srv.Running(); first = false {
 			r.burst(r.crowd())
 		}
 	})
@@ -547,7 +542,7 @@ func (r *run) killer(end time.Time) {
 // pickChild chooses a live child that the fork analog started as "child"
 // (if acceptor, one blocked in accept(2)), or returns 0.
 func (r *run) pickChild(rng *rand.Rand, acceptor bool) int {
-	live, _ := children(r.srv.pid)
+	live, _ := children(r.srv.Pid())
 	rng.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
 	for _, pid := range live {
 		if role(pid) == "child" && (!acceptor || inAccept(pid)) {
@@ -571,7 +566,7 @@ func (r *run) waitChild(rng *rand.Rand, acceptor bool, deadline time.Time) int {
 func (r *run) waitRefill(victim int) {
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		live, _ := children(r.srv.pid)
+		live, _ := children(r.srv.Pid())
 		if len(live) == r.cfg.pool && !slices.Contains(live, victim) {
 			return
 		}
@@ -589,7 +584,7 @@ func (r *run) waitRefill(victim int) {
 func (r *run) watchChildren(stop chan struct{}) {
 	seen := map[int]bool{}
 	for {
-		live, _ := children(r.srv.pid)
+		live, _ := children(r.srv.Pid())
 		for pid := range seen {
 			if !slices.Contains(live, pid) && !r.kills.killed(pid) {
 				r.t.fail("child died", "child %d exited, and torture did not kill it", pid)
@@ -664,24 +659,24 @@ func (r *run) interrupt() time.Duration {
 	defer stop.Store(true)
 	time.Sleep(100 * time.Millisecond)
 	t0 := time.Now()
-	syscall.Kill(r.srv.pid, syscall.SIGINT)
+	syscall.Kill(r.srv.Pid(), syscall.SIGINT)
 	select {
-	case <-r.srv.exited:
+	case <-r.srv.Exited():
 	case <-time.After(5 * time.Second):
 		r.t.fail("SIGINT", "still running 5 s after SIGINT under load")
 		return 5 * time.Second
 	}
-	took := r.srv.exitedAt.Sub(t0)
+	took := r.srv.ExitedAt().Sub(t0)
 	if took > 2*time.Second {
 		r.t.fail("SIGINT", "took %v to exit, want at most 2 s", took.Round(time.Millisecond))
 	}
-	if !r.srv.state.Success() {
-		r.t.fail("SIGINT", "%s, want exit status 0", r.srv.state)
+	if !r.srv.Cmd.ProcessState.Success() {
+		r.t.fail("SIGINT", "%s, want exit status 0", r.srv.Cmd.ProcessState)
 	}
 	if problem := checkReport(r.srv.stdout(), r.d.unit, r.cfg.pool); problem != "" {
 		r.t.fail("SIGINT", "%s", problem)
 	}
-	if err := waitGone(r.srv.pid, time.Second); err != nil {
+	if err := r.srv.WaitGone(time.Second); err != nil {
 		r.t.fail("SIGINT", "after the server exited: %v", err)
 	}
 	return took
@@ -743,17 +738,16 @@ func (r *run) orphans() {
 		if c, err := dial(srv.addr); err == nil {
 			defer c.Close()
 			for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
-				if live, _ := children(srv.pid); len(live) > 0 {
+				if live, _ := children(srv.Pid()); len(live) > 0 {
 					break
 				}
 				time.Sleep(5 * time.Millisecond)
 			}
 		}
 	}
-	kids, _ := children(srv.pid)
-	syscall.Kill(srv.pid, syscall.SIGKILL)
-	<-srv.exited
-	if err := waitGone(srv.pid, 2*time.Second); err != nil {
+	kids, _ := children(srv.Pid())
+	syscall.Kill(srv.Pid(), syscall.SIGKILL)
+	if err := srv.WaitGone(2 * time.Second); err != nil {
 		r.t.fail("parent killed", "children %v: 2 s after SIGKILL of the parent: %v", kids, err)
 	}
 	if addr, err := net.ResolveTCPAddr("tcp4", srv.addr); err == nil && listening(addr) {
