@@ -163,18 +163,7 @@ func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
 		if lab.Stopped() {
 			select {} // Ctrl-C: the signal handler ends the process
 		}
-		fmt.Println(res.row())
-		for _, f := range res.failures {
-			fmt.Printf("    %s: %s\n", res.d.name, f)
-		}
-		if res.inAccept > 0 {
-			fmt.Printf("    %s: note: %d of %d children killed while blocked in accept\n",
-				res.d.name, res.inAccept, res.kills)
-		}
-		if res.slow > 0 {
-			fmt.Printf("    %s: note: %d requests that torture sent late were cut off (not errors)\n",
-				res.d.name, res.slow)
-		}
+		res.print()
 		count[res.verdict()]++
 	}
 	fmt.Printf("torture: %d passed, %d failed, %d skipped in %.1f s\n",
