@@ -56,15 +56,17 @@ func killchild(ts *testscript.TestScript, neg bool, args []string) {
 func scriptProcs(ts *testscript.TestScript, role string) []int {
 	work := ts.Getenv("WORK")
 	var pids []int
-	for _, p := range lab.Procs() {
-		if p.Pid == os.Getpid() || p.State == 'Z' {
+	for _, pid := range lab.Pids() {
+		if pid == os.Getpid() {
 			continue
 		}
-		env, err := lab.Env(p.Pid)
+		env, err := lab.Env(pid)
 		if err != nil || env["WORK"] != work || role != "" && env["UNP_CHILD"] != role {
 			continue
 		}
-		pids = append(pids, p.Pid)
+		if p, err := lab.Stat(pid); err == nil && p.State != 'Z' {
+			pids = append(pids, pid)
+		}
 	}
 	return pids
 }

@@ -66,16 +66,26 @@ func Stat(pid int) (Proc, error) {
 	return p, err
 }
 
+// Pids lists the ID of every process, in the order of /proc's names.
+// Reading a process's stat costs the kernel more than its environ: a
+// search by environment reads that first.
+func Pids() []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
 // Procs lists every process whose stat it can read, in the order of
 // /proc's names. A process that is gone meanwhile is left out.
 func Procs() []Proc {
-	entries, _ := os.ReadDir("/proc")
 	var ps []Proc
-	for _, e := range entries {
-		if e.Name()[0] < '0' || e.Name()[0] > '9' {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+	for _, pid := range Pids() {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		if err != nil {
 			continue
 		}
