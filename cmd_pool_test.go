@@ -1,7 +1,6 @@
 package unpgo
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"unp-go.dev/lab"
 )
 
 // Commands for the process designs' scenarios (serv01-serv05); the
@@ -31,14 +31,8 @@ func sigterm(ts *testscript.TestScript, neg bool, args []string) {
 	comm := args[0][:min(len(args[0]), 15)] // the kernel keeps 15 bytes of it
 	ppid := map[int]int{}                   // of each process running PROGRAM
 	for _, pid := range scriptProcs(ts, "") {
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		i := bytes.LastIndexByte(stat, ')')
-		open := bytes.IndexByte(stat, '(')
-		if err != nil || i < 0 || open < 0 || string(stat[open+1:i]) != comm {
-			continue
-		}
-		if f := strings.Fields(string(stat[i+1:])); len(f) > 2 {
-			ppid[pid], _ = strconv.Atoi(f[1])
+		if p, err := lab.Stat(pid); err == nil && p.Comm == comm {
+			ppid[pid] = p.PPid
 		}
 	}
 	var parents []int
@@ -117,20 +111,17 @@ func fds(ts *testscript.TestScript, neg bool, args []string) {
 func fdCounts(ts *testscript.TestScript) string {
 	var lines []string
 	for _, pid := range scriptProcs(ts, "") {
-		dir := "/proc/" + strconv.Itoa(pid)
-		comm, _ := os.ReadFile(dir + "/comm")
-		env, _ := os.ReadFile(dir + "/environ")
-		role := "parent"
-		for kv := range bytes.SplitSeq(env, []byte{0}) {
-			if r, ok := bytes.CutPrefix(kv, []byte("UNP_CHILD=")); ok {
-				role = string(r)
-			}
-		}
-		ents, err := os.ReadDir(dir + "/fd")
-		if err != nil {
+		p, err1 := lab.Stat(pid)
+		env, err2 := lab.Env(pid)
+		n, err3 := lab.FDs(pid)
+		if err1 != nil || err2 != nil || err3 != nil {
 			continue // exited meanwhile
 		}
-		lines = append(lines, fmt.Sprintf("%s %s %d\n", strings.TrimSpace(string(comm)), role, len(ents)))
+		role, ok := env["UNP_CHILD"]
+		if !ok {
+			role = "parent"
+		}
+		lines = append(lines, fmt.Sprintf("%s %s %d\n", p.Comm, role, n))
 	}
 	slices.Sort(lines)
 	return strings.Join(lines, "")

@@ -1,15 +1,13 @@
 package unpgo
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"unp-go.dev/lab"
 )
 
 func init() {
@@ -56,29 +54,19 @@ func killchild(ts *testscript.TestScript, neg bool, args []string) {
 // WORK and, if role is not empty, UNP_CHILD=role. Zombies are left out:
 // they no longer run, and their parent is what reaps them.
 func scriptProcs(ts *testscript.TestScript, role string) []int {
-	want := []byte("WORK=" + ts.Getenv("WORK") + "\x00")
-	wantRole := []byte("UNP_CHILD=" + role + "\x00")
-	entries, err := os.ReadDir("/proc")
-	ts.Check(err)
+	work := ts.Getenv("WORK")
 	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
+	for _, pid := range lab.Pids() {
+		if pid == os.Getpid() {
 			continue
 		}
-		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
-		if err != nil || !bytes.Contains(append([]byte{0}, env...), append([]byte{0}, want...)) {
+		env, err := lab.Env(pid)
+		if err != nil || env["WORK"] != work || role != "" && env["UNP_CHILD"] != role {
 			continue
 		}
-		if role != "" && !bytes.Contains(append([]byte{0}, env...), append([]byte{0}, wantRole...)) {
-			continue
+		if p, err := lab.Stat(pid); err == nil && p.State != 'Z' {
+			pids = append(pids, pid)
 		}
-		if stat, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil {
-			if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) > 0 && f[0] == "Z" {
-				continue
-			}
-		}
-		pids = append(pids, pid)
 	}
 	return pids
 }

@@ -1,16 +1,14 @@
 package unpgo
 
 import (
-	"bufio"
-	"bytes"
 	"flag"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"unp-go.dev/lab"
 )
 
 func init() { commands["procstat"] = procstat }
@@ -21,7 +19,7 @@ func init() { commands["procstat"] = procstat }
 //
 //	fds F, threads T
 //
-// (open descriptors in /proc/PID/fd, Threads in /proc/PID/status). Without
+// (open descriptors in /proc/PID/fd, threads in /proc/PID/stat). Without
 // flags it records them in $FDS and $THREADS; with flags it requires those
 // bounds instead (-fds $FDS+2: two more descriptors than recorded), waiting
 // up to 5 s for them to hold, since a server closes a connection only after
@@ -47,7 +45,7 @@ func procstat(ts *testscript.TestScript, neg bool, args []string) {
 		if len(pids) != 1 {
 			ts.Fatalf("procstat: want one process of this scenario, found %v", pids)
 		}
-		f, t := fdCount(ts, pids[0]), threadCount(ts, pids[0])
+		f, t := fdsThreads(ts, pids[0])
 		ok := (*fds < 0 || f == *fds) && (*maxfds < 0 || f <= *maxfds) &&
 			(*minthreads < 0 || t >= *minthreads) && (*maxthreads < 0 || t <= *maxthreads)
 		if ok || time.Now().After(deadline) {
@@ -65,23 +63,11 @@ func procstat(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-func fdCount(ts *testscript.TestScript, pid int) int {
-	entries, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+// fdsThreads counts pid's open descriptors and threads.
+func fdsThreads(ts *testscript.TestScript, pid int) (int, int) {
+	fds, err := lab.FDs(pid)
 	ts.Check(err)
-	return len(entries)
-}
-
-func threadCount(ts *testscript.TestScript, pid int) int {
-	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	p, err := lab.Stat(pid)
 	ts.Check(err)
-	sc := bufio.NewScanner(bytes.NewReader(status))
-	for sc.Scan() {
-		if v, ok := bytes.CutPrefix(sc.Bytes(), []byte("Threads:")); ok {
-			n, err := strconv.Atoi(string(bytes.TrimSpace(v)))
-			ts.Check(err)
-			return n
-		}
-	}
-	ts.Fatalf("no Threads line in /proc/%d/status", pid)
-	return 0
+	return fds, p.Threads
 }

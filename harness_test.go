@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"unp-go.dev/lab"
 )
 
 // commands are the scenario commands beyond testscript's own. Each
@@ -37,14 +38,13 @@ func buildAndRun(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "go list work: %v\n", err)
 		return 1
 	}
+	// One broken program fails TestBuild and its own scenarios, not every
+	// scenario (lab.Build builds one by one if all at once fails).
 	mains := strings.Fields(string(out))
-	if _, err := goBuild(bin, mains...); err != nil {
-		// Build one by one, so that one broken program fails TestBuild and
-		// its own scenarios, not every scenario.
-		for _, pkg := range mains {
-			if out, err := goBuild(bin, pkg); err != nil {
-				buildErrors = append(buildErrors, fmt.Sprintf("%s: %v\n%s", pkg, err, out))
-			}
+	errs := lab.Build(".", bin, mains...)
+	for _, pkg := range mains {
+		if e := errs[pkg]; e != nil {
+			buildErrors = append(buildErrors, fmt.Sprintf("%s: %v\n%s", pkg, e.Err, e.Output))
 		}
 	}
 	os.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
@@ -53,10 +53,6 @@ func buildAndRun(m *testing.M) int {
 
 // buildErrors holds what TestMain could not build.
 var buildErrors []string
-
-func goBuild(bin string, pkgs ...string) ([]byte, error) {
-	return exec.Command("go", append([]string{"build", "-o", bin + "/"}, pkgs...)...).CombinedOutput()
-}
 
 // TestBuild fails if any program of the workspace did not build.
 func TestBuild(t *testing.T) {

@@ -48,7 +48,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,6 +55,7 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+	"unp-go.dev/lab"
 	"unp-go.dev/unp"
 )
 
@@ -112,7 +112,6 @@ func init() {
 	flag.Var(&servers, "server", "add an external server row: `'NAME=PROG ARGS'`, where ARGS "+
 		"hold 127.0.0.1\nand {port}, a free port the bench picks; readiness by connecting.\n"+
 		"A name holding servNN (\"C serv05\") puts the row beside that design. Repeatable.")
-	runtime.LockOSThread() // see start: Pdeathsig belongs to the forking thread
 }
 
 // serverFlags collects -server flags.
@@ -214,7 +213,7 @@ func onSignal(tmp string) {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
 		s := <-sigs
-		killAll()
+		lab.StopAll(2 * time.Second)
 		os.RemoveAll(tmp)
 		unp.Err_msg("%v: stopped, every server and client killed", s)
 		os.Exit(1)
@@ -336,7 +335,7 @@ func programs(tmp string, names []string) (map[string]string, []string) {
 	var notes []string
 	dir := *binDir
 	if dir == "" {
-		if root := repoRoot(); root != "" {
+		if root, err := lab.Root(); err == nil {
 			return build(tmp, root, names)
 		}
 		notes = append(notes, "no go.work above the working directory: programs from PATH")
@@ -357,59 +356,22 @@ func programs(tmp string, names []string) (map[string]string, []string) {
 	return paths, notes
 }
 
-// repoRoot is the directory of the go.work that lists bench: $GOWORK if
-// set, else the first go.work above the working directory.
-func repoRoot() string {
-	isRoot := func(dir string) bool {
-		_, err1 := os.Stat(filepath.Join(dir, "go.work"))
-		_, err2 := os.Stat(filepath.Join(dir, "bench", "go.mod"))
-		return err1 == nil && err2 == nil
-	}
-	if w := os.Getenv("GOWORK"); w != "" && w != "off" && isRoot(filepath.Dir(w)) {
-		return filepath.Dir(w)
-	}
-	dir, err := os.Getwd()
-	for err == nil {
-		if isRoot(dir) {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	return ""
-}
-
-// build compiles the programs into tmp, all at once; if that fails (a
-// design is being written), one by one, so that the others still run.
+// build compiles the programs into tmp (see lab.Build): a design that
+// does not build gets a note, and the others still run.
 func build(tmp, root string, names []string) (map[string]string, []string) {
 	unp.Err_msg("building %d programs in %s", len(names), root)
+	pkgs := make([]string, len(names))
+	for i, n := range names {
+		pkgs[i] = "./" + n
+	}
+	errs := lab.Build(root, tmp, pkgs...)
 	paths := map[string]string{}
 	var notes []string
-	gobuild := func(names ...string) error {
-		args := []string{"build", "-o", tmp + "/"}
-		for _, n := range names {
-			args = append(args, "./"+n)
-		}
-		cmd := exec.Command("go", args...)
-		cmd.Dir = root
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("%v: %s", err, firstLine(string(out)))
-		}
-		return nil
-	}
-	if err := gobuild(names...); err != nil {
-		for _, n := range names {
-			if err := gobuild(n); err != nil {
-				notes = append(notes, fmt.Sprintf("%s: does not build: %v", n, err))
-				unp.Err_msg("%s", notes[len(notes)-1])
-			}
-		}
-	}
 	for _, n := range names {
+		if err := errs["./"+n]; err != nil {
+			notes = append(notes, fmt.Sprintf("%s: does not build: %v", n, err))
+			unp.Err_msg("%s", notes[len(notes)-1])
+		}
 		if _, err := os.Stat(filepath.Join(tmp, n)); err == nil {
 			paths[n] = filepath.Join(tmp, n)
 		}

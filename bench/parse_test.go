@@ -5,7 +5,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -237,13 +236,3 @@ func TestSummarizeBaseline(t *testing.T) {
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
-
-func TestCatches(t *testing.T) {
-	// The Go runtime catches every signal it can, SIGINT among them.
-	if !catches(os.Getpid(), syscall.SIGINT) {
-		t.Error("this process does not seem to catch SIGINT")
-	}
-	if catches(os.Getpid(), syscall.SIGKILL) {
-		t.Error("this process seems to catch SIGKILL")
-	}
-}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -11,11 +10,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"unp-go.dev/lab"
 	"unp-go.dev/unp"
 )
 
@@ -152,17 +150,17 @@ func runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
 		env = append(env, "UNP_ADDR_FILE="+base+".addr")
 	}
 	t0 := time.Now()
-	srv, exited, err := start(argv, env, base+".srv", syscall.SIGINT)
+	srv, err := start(argv, env, base+".srv", syscall.SIGINT)
 	if err != nil {
 		r.Err, r.notStarted = err.Error(), true
 		return r
 	}
-	defer stop(srv, exited) // a no-op once the server has exited
+	defer stop(srv) // a no-op once the server's group has gone
 
 	if t.External {
-		err = waitConnect(port, srv.Process.Pid, exited)
+		err = waitConnect(port, srv)
 	} else {
-		port, err = waitAddrFile(base+".addr", exited)
+		port, err = waitAddrFile(base+".addr", srv)
 	}
 	if err != nil {
 		r.Err, r.notStarted = err.Error()+stderrOf(base+".srv"), true
@@ -177,25 +175,25 @@ func runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
 		}
 	}
 
-	srv.Process.Signal(syscall.SIGINT)
+	srv.Cmd.Process.Signal(syscall.SIGINT)
 	select {
-	case <-exited:
+	case <-srv.Exited():
 	case <-time.After(stopTimeout):
 		r.Err = fmt.Sprintf("still running %v after SIGINT: killed", stopTimeout)
 		return r
 	}
-	if err := leftovers(srv.Process.Pid); err != nil {
+	if err := leftovers(srv); err != nil {
 		r.Err = err.Error()
 		return r
 	}
-	if ru, ok := srv.ProcessState.SysUsage().(*syscall.Rusage); ok {
+	if ru, ok := srv.Cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.Wait4User = float64(ru.Utime.Nano()) / 1e9
 		r.Wait4Sys = float64(ru.Stime.Nano()) / 1e9
 	}
 	out, _ := os.ReadFile(base + ".srv.out")
 	rep, err := parseReport(string(out))
-	if !srv.ProcessState.Success() {
-		err = fmt.Errorf("server %v after SIGINT%s", srv.ProcessState, stderrOf(base+".srv"))
+	if !srv.Cmd.ProcessState.Success() {
+		err = fmt.Errorf("server %v after SIGINT%s", srv.Cmd.ProcessState, stderrOf(base+".srv"))
 	}
 	if err != nil {
 		r.Err = err.Error()
@@ -212,22 +210,22 @@ func runClient(client string, port int, base string, r *Run) error {
 	argv := []string{client, "127.0.0.1", strconv.Itoa(port),
 		strconv.Itoa(*children), strconv.Itoa(*loops), strconv.Itoa(*nbytes)}
 	busy0, t0 := cpuBusy(), time.Now()
-	cli, done, err := start(argv, os.Environ(), base, syscall.SIGKILL)
+	cli, err := start(argv, os.Environ(), base, syscall.SIGKILL)
 	if err != nil {
 		return err
 	}
 	select {
-	case <-done:
+	case <-cli.Exited():
 	case <-time.After(*timeout):
-		stop(cli, done)
+		stop(cli)
 		return fmt.Errorf("client still running after %v: killed", *timeout)
 	}
 	r.Wall = time.Since(t0).Seconds()
 	r.BusyCores = (cpuBusy() - busy0) / r.Wall
-	if ru, ok := cli.ProcessState.SysUsage().(*syscall.Rusage); ok {
+	if ru, ok := cli.Cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.ClientCPU = float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 	}
-	stop(cli, done) // its children, if any outlived it
+	stop(cli) // its children, if any outlived it
 	out, _ := os.ReadFile(base + ".out")
 	c, err := parseClient(string(out))
 	if err != nil {
@@ -243,113 +241,46 @@ func runClient(client string, port int, base string, r *Run) error {
 	case r.Errs > 0 || c.Done != *children:
 		return fmt.Errorf("client: %d errors, %d of %d children done%s",
 			r.Errs, c.Done, *children, stderrOf(base))
-	case !cli.ProcessState.Success():
-		return fmt.Errorf("client %v%s", cli.ProcessState, stderrOf(base))
+	case !cli.Cmd.ProcessState.Success():
+		return fmt.Errorf("client %v%s", cli.Cmd.ProcessState, stderrOf(base))
 	}
 	return nil
 }
 
-// live holds the process groups the bench has started and not yet seen
-// end, so that a failure or a Ctrl-C can kill them all.
-var live = struct {
-	sync.Mutex
-	pgids map[int]bool
-}{pgids: map[int]bool{}}
-
-// start runs argv in a process group of its own, with standard output and
-// error in files (base.out, base.err): a file, unlike a pipe, never keeps
-// Wait waiting for a grandchild that still holds it. deathsig reaches the
+// start runs argv in a process group of its own (lab.Start), with
+// standard output and error in base.out and base.err. deathsig reaches the
 // process if the bench dies; SIGINT lets a server reap its children first.
-func start(argv, env []string, base string, deathsig syscall.Signal) (*exec.Cmd, chan error, error) {
+func start(argv, env []string, base string, deathsig syscall.Signal) (*lab.Group, error) {
 	if argv[0] == "" {
-		return nil, nil, errors.New("no program")
+		return nil, errors.New("no program")
 	}
-	outf, err1 := os.Create(base + ".out")
-	errf, err2 := os.Create(base + ".err")
-	if err := errors.Join(err1, err2); err != nil {
-		return nil, nil, err
-	}
-	defer outf.Close()
-	defer errf.Close()
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, nil, outf, errf
-	// Pdeathsig is tied to the thread that forks: main is locked to the
-	// main thread (see init), which lives as long as the bench.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: deathsig}
-	live.Lock()
-	defer live.Unlock()
-	if err := cmd.Start(); err != nil {
-		return nil, nil, err
-	}
-	live.pgids[cmd.Process.Pid] = true
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait(); close(exited) }()
-	return cmd, exited, nil
+	cmd.Env = env
+	return lab.Start(cmd, base+".out", base+".err", deathsig)
 }
 
-// stop kills cmd's process group unless cmd has exited and taken its group
-// with it, waits for cmd, and reaps the group's orphans.
-func stop(cmd *exec.Cmd, exited chan error) {
-	pgid := cmd.Process.Pid
-	if syscall.Kill(-pgid, 0) == nil {
-		syscall.Kill(-pgid, syscall.SIGKILL)
-	}
-	<-exited
-	if !gone(pgid, 2*time.Second) {
-		unp.Err_msg("still there after SIGKILL: %s", strings.Join(groupProcs(pgid), ", "))
-	}
-	live.Lock()
-	delete(live.pgids, pgid)
-	live.Unlock()
-}
-
-// gone reaps the group's orphans, which the kernel hands to the bench (a
-// child subreaper, see main), until the group is empty or d has passed.
-// Call it only once os/exec has waited for the group's leader: a wait4 on
-// the group could otherwise take the leader's exit status from it.
-func gone(pgid int, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for {
-		for {
-			pid, err := unix.Wait4(-pgid, nil, unix.WNOHANG, nil)
-			if pid <= 0 && err != unix.EINTR {
-				break
-			}
-		}
-		if syscall.Kill(-pgid, 0) != nil {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(pollEvery)
-	}
-}
-
-// killAll kills every process group the bench started.
-func killAll() {
-	live.Lock()
-	defer live.Unlock()
-	for pgid := range live.pgids {
-		syscall.Kill(-pgid, syscall.SIGKILL)
+// stop kills g's process group unless it has gone, waits for it, and reaps
+// the group's orphans, which the kernel hands to the bench (a child
+// subreaper, see main).
+func stop(g *lab.Group) {
+	if err := g.Kill(2 * time.Second); err != nil {
+		unp.Err_msg("%v", err)
 	}
 }
 
 // leftovers reports a server whose children outlived it (for up to a
 // second after it exited), and kills them.
-func leftovers(pgid int) error {
-	if gone(pgid, time.Second) {
+func leftovers(srv *lab.Group) error {
+	err := srv.WaitGone(time.Second)
+	if err == nil {
 		return nil
 	}
-	left := groupProcs(pgid)
-	syscall.Kill(-pgid, syscall.SIGKILL)
-	gone(pgid, time.Second)
-	return fmt.Errorf("processes left in the server's group after it exited: %s: killed",
-		strings.Join(left, ", "))
+	srv.Kill(time.Second)
+	return fmt.Errorf("the server's group after it exited: %v: killed", err)
 }
 
 // waitAddrFile waits for a Go server's UNP_ADDR_FILE and returns its port.
-func waitAddrFile(path string, exited chan error) (int, error) {
+func waitAddrFile(path string, srv *lab.Group) (int, error) {
 	deadline := time.Now().Add(startTimeout)
 	for {
 		if data, err := os.ReadFile(path); err == nil {
@@ -359,7 +290,7 @@ func waitAddrFile(path string, exited chan error) (int, error) {
 			}
 			return strconv.Atoi(port)
 		}
-		if err := waitTick(exited, deadline); err != nil {
+		if err := waitTick(srv, deadline); err != nil {
 			return 0, err
 		}
 	}
@@ -372,18 +303,18 @@ func waitAddrFile(path string, exited chan error) (int, error) {
 // the last one is made; a SIGINT before that kills the server and orphans
 // its children. The handler, seen in /proc/PID/status, is the C server's
 // "ready".
-func waitConnect(port, pid int, exited chan error) error {
+func waitConnect(port int, srv *lab.Group) error {
 	deadline := time.Now().Add(startTimeout)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	for {
 		err := errors.New("no SIGINT handler yet")
-		if catches(pid, syscall.SIGINT) {
+		if lab.Catches(srv.Pid(), syscall.SIGINT) {
 			err = probe(addr)
 		}
 		if err == nil {
 			return nil
 		}
-		if werr := waitTick(exited, deadline); werr != nil {
+		if werr := waitTick(srv, deadline); werr != nil {
 			return fmt.Errorf("%v (last try: %v)", werr, err)
 		}
 	}
@@ -404,31 +335,15 @@ func probe(addr string) error {
 	return err
 }
 
-// catches reports whether process pid has a handler for sig: its bit in
-// the SigCgt mask of /proc/PID/status.
-func catches(pid int, sig syscall.Signal) bool {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return false
-	}
-	for line := range strings.Lines(string(data)) {
-		if hex, ok := strings.CutPrefix(line, "SigCgt:"); ok {
-			mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
-			return err == nil && mask&(1<<(sig-1)) != 0
-		}
-	}
-	return false
-}
-
 // waitTick waits one poll interval, or reports that the server exited or
 // that the deadline passed.
-func waitTick(exited chan error, deadline time.Time) error {
+func waitTick(srv *lab.Group, deadline time.Time) error {
 	select {
-	case err := <-exited:
-		if err == nil {
-			return errors.New("exited before it was ready")
+	case <-srv.Exited():
+		if ps := srv.Cmd.ProcessState; !ps.Success() {
+			return fmt.Errorf("exited before it was ready (%v)", ps)
 		}
-		return fmt.Errorf("exited before it was ready (%v)", err)
+		return errors.New("exited before it was ready")
 	case <-time.After(pollEvery):
 	}
 	if time.Now().After(deadline) {
@@ -456,25 +371,6 @@ func stderrOf(base string) string {
 		return ": " + line
 	}
 	return ""
-}
-
-// groupProcs describes the processes of a group, from /proc:
-// "PID (NAME) STATE, parent PPID".
-func groupProcs(pgid int) []string {
-	var out []string
-	dirs, _ := os.ReadDir("/proc")
-	for _, d := range dirs {
-		stat, err := os.ReadFile("/proc/" + d.Name() + "/stat")
-		i := bytes.LastIndexByte(stat, ')')
-		if err != nil || i < 0 {
-			continue
-		}
-		f := strings.Fields(string(stat[i+1:])) // state ppid pgrp ...
-		if len(f) > 2 && f[2] == strconv.Itoa(pgid) {
-			out = append(out, fmt.Sprintf("%s %s, parent %s", stat[:i+1], f[0], f[1]))
-		}
-	}
-	return out
 }
 
 // cpuBusy is the CPU time, in seconds over all CPUs, the machine has spent

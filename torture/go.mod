@@ -4,7 +4,10 @@ go 1.26.0
 
 require (
 	golang.org/x/sys v0.50.0
+	unp-go.dev/lab v0.0.0
 	unp-go.dev/unp v0.0.0
 )
 
 replace unp-go.dev/unp => ../unp
+
+replace unp-go.dev/lab => ../lab

@@ -38,8 +38,8 @@
 // kill, not as an error. One that the server cut off unanswered because
 // its idle timeout ran out (it says so on stderr, or torture itself sent
 // the request late: a busy machine) is a note, not an error; the stall
-// phase judges the timeout. A design whose program exits before it is
-// ready saying "not written yet" (or has no binary) is skipped.
+// phase judges the timeout. A design whose program does not build, or is
+// not where -bin says, is skipped.
 //
 // Torture prints one line per design and, under it, every check that
 // failed (quoting what the server said about the connection on stderr)
@@ -47,7 +47,8 @@
 // and the client with the go command, or takes them from -bin DIR (-bin
 // PATH: look each one up on $PATH). Every server runs in a process group
 // of its own, which torture kills on the way out, on failure or on
-// Ctrl-C; and every server dies with torture (PR_SET_PDEATHSIG).
+// Ctrl-C; and every server dies with torture (PR_SET_PDEATHSIG). Both, and
+// the /proc readers, are the workspace's shared machinery, unp-go.dev/lab.
 //
 // Usage:
 //
@@ -66,6 +67,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"unp-go.dev/lab"
 )
 
 func main() {
@@ -128,7 +131,7 @@ func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
 	} else {
 		defer os.RemoveAll(cfg.dir)
 	}
-	defer killAll()
+	defer lab.KillAll(5 * time.Second)
 	start := time.Now()
 	names := []string{"client"}
 	for _, d := range chosen {
@@ -157,21 +160,10 @@ func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
 	count := map[string]int{}
 	for _, ch := range results {
 		res := <-ch
-		if stopping.Load() {
+		if lab.Stopped() {
 			select {} // Ctrl-C: the signal handler ends the process
 		}
-		fmt.Println(res.row())
-		for _, f := range res.failures {
-			fmt.Printf("    %s: %s\n", res.d.name, f)
-		}
-		if res.inAccept > 0 {
-			fmt.Printf("    %s: note: %d of %d children killed while blocked in accept\n",
-				res.d.name, res.inAccept, res.kills)
-		}
-		if res.slow > 0 {
-			fmt.Printf("    %s: note: %d requests that torture sent late were cut off (not errors)\n",
-				res.d.name, res.slow)
-		}
+		res.print()
 		count[res.verdict()]++
 	}
 	fmt.Printf("torture: %d passed, %d failed, %d skipped in %.1f s\n",
@@ -216,34 +208,20 @@ func programs(bin string, names []string, dir string) (bins, skips map[string]st
 	return bins, skips, nil
 }
 
-// build builds the programs of the workspace torture is run in: all at
-// once, or, if that fails, one by one, so that one broken design skips
-// only itself.
+// build builds the programs of the workspace torture is run in (see
+// lab.Build): one broken design skips only itself.
 func build(names []string, dir string, skips map[string]string) error {
-	out, err := exec.Command("go", "env", "GOWORK").Output()
-	gowork := strings.TrimSpace(string(out))
-	if err != nil || gowork == "" || gowork == "off" {
-		return fmt.Errorf("not in the unp-go workspace (go env GOWORK = %q): "+
-			"run from it, or use -bin", gowork)
+	root, err := lab.Root()
+	if err != nil {
+		return fmt.Errorf("%v: run from it, or use -bin", err)
 	}
-	root := filepath.Dir(gowork)
-	gobuild := func(names ...string) ([]byte, error) {
-		args := []string{"build", "-o", dir + string(filepath.Separator)}
-		for _, name := range names {
-			args = append(args, "./"+name)
-		}
-		cmd := exec.Command("go", args...)
-		cmd.Dir = root
-		return cmd.CombinedOutput()
+	pkgs := make([]string, len(names))
+	for i, name := range names {
+		pkgs[i] = "./" + name
 	}
-	if _, err := gobuild(names...); err == nil {
-		return nil
-	}
-	for _, name := range names {
-		if out, err := gobuild(name); err != nil {
-			line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-			skips[name] = "does not build: " + line
-		}
+	for pkg, err := range lab.Build(root, dir, pkgs...) {
+		line, _, _ := strings.Cut(strings.TrimSpace(err.Output), "\n")
+		skips[strings.TrimPrefix(pkg, "./")] = "does not build: " + line
 	}
 	return nil
 }

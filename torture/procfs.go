@@ -9,116 +9,34 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+	"unp-go.dev/lab"
 )
 
 // What torture knows about a server's processes it reads from /proc, as ps
-// does: no cooperation from the server is needed, so a leak cannot hide.
-
-// A proc is the part of /proc/PID/stat that torture uses.
-type proc struct {
-	pid, ppid, pgrp int
-	state           byte // R, S, D, Z, ...
-}
-
-// parseStat parses /proc/PID/stat. The command name is in parentheses and
-// may itself hold spaces and parentheses, so fields are counted from the
-// last ')'.
-func parseStat(b []byte) (proc, error) {
-	open, end := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
-	if open < 0 || end < open {
-		return proc{}, fmt.Errorf("malformed stat %.40q", b)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b[:open])))
-	f := strings.Fields(string(b[end+1:]))
-	if err != nil || len(f) < 3 || len(f[0]) != 1 {
-		return proc{}, fmt.Errorf("malformed stat %.40q", b)
-	}
-	p := proc{pid: pid, state: f[0][0]}
-	if p.ppid, err = strconv.Atoi(f[1]); err == nil {
-		p.pgrp, err = strconv.Atoi(f[2])
-	}
-	return p, err
-}
-
-// procs lists every process it can read.
-func procs() []proc {
-	entries, _ := os.ReadDir("/proc")
-	var ps []proc
-	for _, e := range entries {
-		if e.Name()[0] < '0' || e.Name()[0] > '9' {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue // gone meanwhile
-		}
-		if p, err := parseStat(b); err == nil {
-			ps = append(ps, p)
-		}
-	}
-	return ps
-}
+// does (lab's readers, and /proc/net/tcp here): no cooperation from the
+// server is needed, so a leak cannot hide.
 
 // children returns the live children of ppid and counts its zombies.
 func children(ppid int) (live []int, zombies int) {
-	for _, p := range procs() {
-		if p.ppid != ppid {
+	for _, p := range lab.Procs() {
+		if p.PPid != ppid {
 			continue
 		}
-		if p.state == 'Z' {
+		if p.State == 'Z' {
 			zombies++
 		} else {
-			live = append(live, p.pid)
+			live = append(live, p.Pid)
 		}
 	}
 	return live, zombies
-}
-
-// groupMembers lists the live processes of process group pgid, orphans
-// re-parented to init included.
-func groupMembers(pgid int) []int {
-	var pids []int
-	for _, p := range procs() {
-		if p.pgrp == pgid && p.state != 'Z' {
-			pids = append(pids, p.pid)
-		}
-	}
-	return pids
 }
 
 // role is the fork analog's role of a process: UNP_CHILD in its
 // environment. A child between fork and exec still has its parent's
 // environment, so it has no role yet.
 func role(pid int) string {
-	env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-	for kv := range bytes.SplitSeq(env, []byte{0}) {
-		if v, ok := bytes.CutPrefix(kv, []byte("UNP_CHILD=")); ok {
-			return string(v)
-		}
-	}
-	return ""
-}
-
-// fdCount is the number of open descriptors of pid, 0 if it is gone.
-func fdCount(pid int) int {
-	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-	return len(fds)
-}
-
-// threadCount is the Threads: line of /proc/PID/status, 0 if it is gone.
-func threadCount(pid int) int {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	return parseThreads(b)
-}
-
-func parseThreads(status []byte) int {
-	for line := range bytes.SplitSeq(status, []byte("\n")) {
-		if v, ok := bytes.CutPrefix(line, []byte("Threads:")); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(string(v)))
-			return n
-		}
-	}
-	return 0
+	env, _ := lab.Env(pid)
+	return env["UNP_CHILD"]
 }
 
 // usage is what a server holds: descriptors and threads of the server and
@@ -129,10 +47,12 @@ type usage struct {
 
 func measure(pid int) usage {
 	live, zombies := children(pid)
-	u := usage{fds: fdCount(pid), threads: threadCount(pid), children: len(live), zombies: zombies}
-	for _, c := range live {
-		u.fds += fdCount(c)
-		u.threads += threadCount(c)
+	u := usage{children: len(live), zombies: zombies}
+	for _, p := range append(live, pid) {
+		fds, _ := lab.FDs(p) // 0 for one that is gone
+		st, _ := lab.Stat(p)
+		u.fds += fds
+		u.threads += st.Threads
 	}
 	return u
 }
@@ -188,18 +108,7 @@ func tcpState(table []byte, local, remote *net.TCPAddr) (int, bool) {
 	return 0, false
 }
 
-// inAccept reports whether a thread of pid is blocked in accept4(2), from
-// the system call number that /proc/PID/task/TID/syscall starts with. In
+// inAccept reports whether a thread of pid is blocked in accept4(2). In
 // serv03-flock and serv04-mutex the child in accept is the one holding the
 // lock around it.
-func inAccept(pid int) bool {
-	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
-	accept := strconv.Itoa(unix.SYS_ACCEPT4)
-	for _, t := range tasks {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/syscall", pid, t.Name()))
-		if nr, _, _ := strings.Cut(string(b), " "); nr == accept {
-			return true
-		}
-	}
-	return false
-}
+func inAccept(pid int) bool { return lab.InSyscall(pid, unix.SYS_ACCEPT4) }

@@ -24,6 +24,22 @@ func (res *result) row() string {
 		res.after.zombies, seconds(res.stall), seconds(res.sigint), res.verdict())
 }
 
+// print prints the design's row and, under it, its failures and notes.
+func (res *result) print() {
+	fmt.Println(res.row())
+	for _, f := range res.failures {
+		fmt.Printf("    %s: %s\n", res.d.name, f)
+	}
+	if res.inAccept > 0 {
+		fmt.Printf("    %s: note: %d of %d children killed while blocked in accept\n",
+			res.d.name, res.inAccept, res.kills)
+	}
+	if res.slow > 0 {
+		fmt.Printf("    %s: note: %d requests that torture sent late were cut off (not errors)\n",
+			res.d.name, res.slow)
+	}
+}
+
 func arrow(before, after int) string { return fmt.Sprintf("%d→%d", before, after) }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }

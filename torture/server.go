@@ -1,85 +1,45 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
+
+	"unp-go.dev/lab"
 )
 
 // A server is one running server under torture, in a process group of its
-// own: whatever it forks, torture can find (pgrp) and kill (kill -PGID).
+// own (lab.Start): whatever it forks, torture can find and kill. It gets
+// SIGKILL if torture dies (PR_SET_PDEATHSIG), so not even a crashed
+// torture leaves a server behind.
 type server struct {
-	name     string
-	pid      int
-	addr     string // HOST:PORT, from its UNP_ADDR_FILE
-	dir      string // its address file, stdout and stderr
-	exited   chan struct{}
-	state    *os.ProcessState // valid once exited is closed
-	exitedAt time.Time
+	*lab.Group
+	name string
+	addr string // HOST:PORT, from its UNP_ADDR_FILE
+	dir  string // its address file, stdout and stderr
 }
-
-// errSkip marks a server that is not there to torture: no binary, or the
-// placeholder that says "not written yet".
-type errSkip struct{ reason string }
-
-func (e *errSkip) Error() string { return e.reason }
-
-// live holds every server torture has started and not yet seen gone, for
-// the clean-up on failure, timeout or Ctrl-C.
-var live sync.Map // pid → *server
-
-// stopping is set on Ctrl-C: no server starts after it, and no result is
-// printed, since failures are then torture's doing.
-var stopping atomic.Bool
 
 // startServer starts bin with args on 127.0.0.1 port 0 and waits until it
 // has written its address file. idle is its UNP_IDLE_TIMEOUT.
 func startServer(bin, name string, args []string, idle time.Duration, dir string) (*server, error) {
-	if bin == "" {
-		return nil, &errSkip{"no binary"}
-	}
-	if stopping.Load() {
-		return nil, errors.New("interrupted")
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	s := &server{name: name, dir: dir, exited: make(chan struct{})}
 	addrFile := filepath.Join(dir, "addr")
 	os.Remove(addrFile)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(environ(), "UNP_ADDR_FILE="+addrFile, "UNP_IDLE_TIMEOUT="+idle.String())
-	var err error
-	if cmd.Stdout, err = os.Create(filepath.Join(dir, "stdout")); err != nil {
+	g, err := lab.Start(cmd, filepath.Join(dir, "stdout"), filepath.Join(dir, "stderr"),
+		syscall.SIGKILL)
+	if err != nil {
 		return nil, err
 	}
-	if cmd.Stderr, err = os.Create(filepath.Join(dir, "stderr")); err != nil {
-		return nil, err
-	}
-	// Files, not pipes: Wait then returns when the server exits, not when
-	// the last child holding its stdout does.
-	defer cmd.Stdout.(*os.File).Close()
-	defer cmd.Stderr.(*os.File).Close()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := startOnLockedThread(cmd); err != nil {
-		return nil, err
-	}
-	s.pid = cmd.Process.Pid
-	live.Store(s.pid, s)
-	go func() {
-		cmd.Wait()
-		s.state, s.exitedAt = cmd.ProcessState, time.Now()
-		close(s.exited)
-	}()
+	s := &server{Group: g, name: name, dir: dir}
 	if err := s.waitReady(addrFile, 10*time.Second); err != nil {
 		s.kill()
 		return nil, err
@@ -100,7 +60,7 @@ func environ() []string {
 }
 
 // waitReady waits for the address file, never by sleeping a fixed time. A
-// server that exits first is a placeholder (skipped) or a failure.
+// server that exits first has failed.
 func (s *server) waitReady(addrFile string, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for {
@@ -109,12 +69,9 @@ func (s *server) waitReady(addrFile string, limit time.Duration) error {
 			return nil
 		}
 		select {
-		case <-s.exited:
-			msg := strings.TrimSpace(s.stderr())
-			if strings.Contains(msg, "not written yet") {
-				return &errSkip{msg}
-			}
-			return fmt.Errorf("%s before it was ready: %.200s", s.state, msg)
+		case <-s.Exited():
+			return fmt.Errorf("%s before it was ready: %.200s", s.Cmd.ProcessState,
+				strings.TrimSpace(s.stderr()))
 		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -160,90 +117,14 @@ func readFile(path string) string {
 	return string(b)
 }
 
-// running reports whether the server process has not exited.
-func (s *server) running() bool {
-	select {
-	case <-s.exited:
-		return false
-	default:
-		return true
-	}
-}
-
 // kill ends the server's whole process group with SIGKILL and waits until
-// no process of it is left (at most 5 s). It is safe to call twice.
-func (s *server) kill() error {
-	syscall.Kill(-s.pid, syscall.SIGKILL)
-	select {
-	case <-s.exited:
-	case <-time.After(5 * time.Second):
-		return errors.New("still running 5 s after SIGKILL")
-	}
-	defer live.Delete(s.pid)
-	return waitGone(s.pid, 5*time.Second)
-}
+// no process of it is left (at most 5 s for the server, 5 s for the rest).
+// It is safe to call twice.
+func (s *server) kill() error { return s.Kill(5 * time.Second) }
 
-// waitGone waits until process group pgid has no live process.
-func waitGone(pgid int, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
-		left := groupMembers(pgid)
-		if len(left) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("processes %v still running", left)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// killAll kills every server still running: torture's clean-up on exit.
-func killAll() {
-	live.Range(func(_, v any) bool {
-		v.(*server).kill()
-		return true
-	})
-}
-
-// The servers get SIGKILL if torture dies (PR_SET_PDEATHSIG), so not even
-// a crashed torture leaves a server behind. The kernel ties that signal to
-// the thread that forked, and the Go runtime ends threads as it likes, so
-// every server is started from one goroutine locked to its thread for the
-// life of the process (the trap DESIGN.md describes for unp.Fork).
-var starts = make(chan func())
-
-func init() {
-	go func() {
-		runtime.LockOSThread() // never unlocked
-		for f := range starts {
-			f()
-		}
-	}()
-}
-
-func startOnLockedThread(cmd *exec.Cmd) error {
-	done := make(chan error)
-	starts <- func() {
-		if stopping.Load() {
-			done <- errors.New("interrupted")
-			return
-		}
-		done <- cmd.Start()
-	}
-	return <-done
-}
-
-// stopAll is torture's own Ctrl-C: stop starting servers (on the starter
-// thread, so that none is starting meanwhile), kill those running, remove
-// dir.
+// stopAll is torture's own Ctrl-C: no server starts after it (lab.StopAll),
+// those running are killed, and dir is removed.
 func stopAll(dir string) {
-	done := make(chan bool)
-	starts <- func() {
-		stopping.Store(true)
-		done <- true
-	}
-	<-done
-	killAll()
+	lab.StopAll(5 * time.Second)
 	os.RemoveAll(dir)
 }

@@ -3,59 +3,33 @@ package main
 import (
 	"net"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"unp-go.dev/lab"
 )
 
-func TestParseStat(t *testing.T) {
-	for _, tt := range []struct {
-		stat string
-		want proc
-	}{
-		{"42 (serv02-prefork) S 7 42 42 0 -1", proc{42, 7, 42, 'S'}},
-		{"43 (a) b (c)) Z 42 40 40 0", proc{43, 42, 40, 'Z'}}, // a name with ") " in it
-		{"44 ( ) R 1 44 44", proc{44, 1, 44, 'R'}},
-	} {
-		got, err := parseStat([]byte(tt.stat))
-		if err != nil || got != tt.want {
-			t.Errorf("parseStat(%q) = %+v, %v; want %+v", tt.stat, got, err, tt.want)
-		}
-	}
-	for _, bad := range []string{"", "42 serv00 S 1 1", "x (a) S 1 1", "42 (a) S 1", "42 (a) SS 1 1"} {
-		if p, err := parseStat([]byte(bad)); err == nil {
-			t.Errorf("parseStat(%q) = %+v, want an error", bad, p)
-		}
-	}
-}
-
-func TestParseThreads(t *testing.T) {
-	status := "Name:\tserv07\nState:\tS (sleeping)\nThreads:\t12\nSigQ:\t0/1\n"
-	if n := parseThreads([]byte(status)); n != 12 {
-		t.Errorf("parseThreads = %d, want 12", n)
-	}
-	if n := parseThreads(nil); n != 0 {
-		t.Errorf("parseThreads(nil) = %d, want 0", n)
-	}
-}
-
-// TestMeasureSelf checks the /proc readers on this very process and a
-// child of it.
+// TestMeasureSelf checks measure on this very process and a child of it.
 func TestMeasureSelf(t *testing.T) {
+	cmd := exec.Command("sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	self, err := lab.Stat(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
 	u := measure(os.Getpid())
-	if u.fds < 3 || u.threads < 1 {
-		t.Fatalf("measure(self) = %+v", u)
+	if u.children != 1 || u.zombies != 0 || u.fds < 6 || u.threads < self.Threads+1 {
+		t.Errorf("measure(self) = %+v; want one child, at least %d threads", u, self.Threads+1)
 	}
-	me := os.Getpid()
-	found := false
-	for _, p := range procs() {
-		if p.pid == me {
-			found = p.ppid == os.Getppid() && p.state != 'Z'
-		}
-	}
-	if !found {
-		t.Errorf("procs() does not list this process %d with parent %d", me, os.Getppid())
+	if live, _ := children(os.Getpid()); !slices.Equal(live, []int{cmd.Process.Pid}) {
+		t.Errorf("children(self) = %v, want [%d]", live, cmd.Process.Pid)
 	}
 }
 
@@ -212,8 +186,8 @@ func TestRow(t *testing.T) {
 	if got := res.row(); !strings.HasSuffix(got, " FAIL") {
 		t.Errorf("a failed row ends %q", got)
 	}
-	skip := &result{d: designs[3], skip: "serv03-flock: not written yet"}
-	if got := skip.row(); got != "serv03-flock      SKIP (serv03-flock: not written yet)" {
+	skip := &result{d: designs[3], skip: "does not build: # unp-go.dev/serv03-flock"}
+	if got := skip.row(); got != "serv03-flock      SKIP (does not build: # unp-go.dev/serv03-flock)" {
 		t.Errorf("skipped row = %q", got)
 	}
 }

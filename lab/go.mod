@@ -1,0 +1,3 @@
+module unp-go.dev/lab
+
+go 1.26.0
