@@ -33,6 +33,20 @@ func buildAndRun(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(bin)
+	// Scenarios run some servers as an unprivileged user (setpriv), which
+	// must be able to reach the programs, and the work directories.
+	if err := os.Chmod(bin, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if workRoot, err = os.MkdirTemp("", "unp-work-"); err == nil {
+		defer os.RemoveAll(workRoot)
+		err = os.Chmod(workRoot, 0o711)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	out, err := exec.Command("go", "list", "-f", `{{if eq .Name "main"}}{{.ImportPath}}{{end}}`, "work").Output()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "go list work: %v\n", err)
@@ -54,6 +68,10 @@ func buildAndRun(m *testing.M) int {
 // buildErrors holds what TestMain could not build.
 var buildErrors []string
 
+// workRoot holds the scenarios' work directories: traversable by anyone, so
+// that a scenario can chmod its own $WORK for an unprivileged server.
+var workRoot string
+
 // TestBuild fails if any program of the workspace did not build.
 func TestBuild(t *testing.T) {
 	for _, e := range buildErrors {
@@ -69,7 +87,19 @@ func TestScripts(t *testing.T) {
 		Cmds:                commands,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
+		WorkdirRoot:         workRoot,
+		Condition:           condition,
 	})
+}
+
+// condition answers the scenarios' own conditions: [root] is true when the
+// tests run as root, who can start a server as another user and whom the
+// kernel exempts from RLIMIT_NPROC.
+func condition(cond string) (bool, error) {
+	if cond == "root" {
+		return os.Geteuid() == 0, nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
 }
 
 // watchSources stats every source file of the workspace. The go command
