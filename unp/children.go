@@ -11,7 +11,7 @@ import (
 )
 
 // Children is the parent's table of preforked children in serv02, serv03
-// and serv04: the book's pids array, one slot per child, plus the
+// and serv04 (and beyond/'s serv09 and serv10): the book's pids array, one slot per child, plus the
 // child_make that fills a slot.
 //
 // Departure: the book's parent never looks at its children again until

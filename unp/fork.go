@@ -39,7 +39,7 @@ const roleEnv = "UNP_CHILD"
 //
 // Departure: the book's Fork returns twice; a child here starts from main.
 // What it costs over fork(2) is an exec and a Go runtime start-up, which
-// serv01-fork measures.
+// the bench measures with serv01-fork.
 func Fork(role string, args []string, fds ...int) (int, error) {
 	forkerOnce.Do(startForker)
 	req := forkReq{role, args, fds, make(chan forkResult)}
@@ -84,15 +84,15 @@ func forgetChildren() {
 }
 
 // PoolChild is the first call of a preforked child's child_main (serv02
-// to serv05): it returns the slot number the parent's child_make passed as
+// to serv05, and beyond/'s serv09 and serv10): it returns the slot number the parent's child_make passed as
 // the child's first argument, quitting if there is none (a child started by
 // hand, without its parent, has nothing to do), and readies the process for
 // a long life of one blocking system call after another.
 //
 // That means a second, idle processor for the runtime: with one, sysmon
-// takes the processor away from every system call it finds the child's
-// goroutine in, and the child pays a hand-off per call that the book's C
-// child never pays (sched.go tells the whole story). A child that serves
+// takes the processor away from every system call of the child's that
+// outlasts one of its ticks, and the child pays a hand-off per call that
+// the book's C child never pays (sched.go tells the whole story). A child that serves
 // one connection and exits (serv01) does not live long enough to need it,
 // and a second processor makes the runtime's start-up dearer, so Fork starts
 // every child with one.

@@ -16,8 +16,7 @@ import (
 // also asks DNS. In Go that means importing package net, whose resolver
 // links the C library whenever cgo is available. A dynamically linked
 // executable costs the dynamic loader's work and page faults at every exec,
-// about a third more than a static one on our test machine, and serv01 pays
-// that once per connection. Numeric addresses, "localhost" and the names in
+// and serv01 pays that once per connection. Numeric addresses, "localhost" and the names in
 // /etc/hosts cover what these servers are for: measuring designs on one
 // host.
 

@@ -50,8 +50,8 @@ func IdleTimeout() (time.Duration, error) { return idle() }
 // Tcp_listen sets them once, on the listening socket. Linux copies a
 // listener's socket options into every socket that accept(2) returns, so each
 // connection has its timeouts without two setsockopt calls of its own —
-// which would be a third more system calls than the book's five per
-// connection (accept, read, write, read for EOF, close). The price: on the
+// two more on top of the book's five system calls per connection (accept,
+// read, write, read for EOF, close). The price: on the
 // listener, SO_RCVTIMEO also bounds accept, which then fails with EAGAIN
 // after a quiet interval; Accept retries it.
 func setIdleTimeout(fd int) error {

@@ -65,8 +65,11 @@ func OpenFileLock(fd int) Lock {
 	return l
 }
 
+// Fd is the lock file's descriptor, for the children to inherit.
 func (l *fcntlLock) Fd() int { return l.fd }
 
+// My_lock_wait takes a write lock on the whole file, F_SETLKW, sleeping in
+// the kernel while another process holds it: the book's my_lock_wait.
 func (l *fcntlLock) My_lock_wait() {
 	for {
 		err := unix.FcntlFlock(uintptr(l.fd), unix.F_SETLKW, &l.lockIt)
@@ -79,6 +82,7 @@ func (l *fcntlLock) My_lock_wait() {
 	}
 }
 
+// My_lock_release unlocks the file: the book's my_lock_release.
 func (l *fcntlLock) My_lock_release() {
 	if err := unix.FcntlFlock(uintptr(l.fd), unix.F_SETLK, &l.unlockIt); err != nil {
 		Err_sys(err, "fcntl error for my_lock_release")

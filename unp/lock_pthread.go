@@ -118,6 +118,7 @@ func OpenSharedMutex(fd int) Lock {
 	}
 }
 
+// Fd is the memfd holding the mutex's page, for the children to inherit.
 func (m *mutexLock) Fd() int { return m.fd }
 
 // My_lock_wait takes the mutex. The goroutine stays locked to its OS thread
@@ -129,7 +130,8 @@ func (m *mutexLock) My_lock_wait() {
 	tid := unix.Gettid()
 	h := threadHead(tid)
 	m.head = h
-	h.listOpPending = uintptr(unsafe.Pointer(m.entry)) // if we die mid-acquire, the kernel still looks here
+	// If we die mid-acquire, the kernel still looks here.
+	h.listOpPending = uintptr(unsafe.Pointer(m.entry))
 	waited := false
 	for {
 		v := atomic.LoadUint32(m.word)

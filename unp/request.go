@@ -9,6 +9,7 @@ type RequestError struct {
 	Reason string
 }
 
+// Error says what was wrong with the line, quoting it.
 func (e *RequestError) Error() string {
 	return fmt.Sprintf("bad request %q: %s", e.Line, e.Reason)
 }

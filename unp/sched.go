@@ -42,7 +42,7 @@ import (
 // nothing.
 //
 // UNP_SCHEDPOINT=0 in the environment turns both off, to see the
-// difference (the bench runs the process designs both ways).
+// difference (bench/README.md has the two measured side by side).
 //
 // Departure: the book's C has no scheduler between the process and the
 // kernel, so it has nothing like this.

@@ -18,7 +18,8 @@ import (
 // On a blocking listener it also retries EAGAIN, which is the listener's
 // idle timeout running out (see setIdleTimeout), not an error; on a
 // non-blocking one EAGAIN means no connection is waiting and goes back to
-// the caller. Any other error, EMFILE say, goes back to the caller to log.
+// the caller. Any other error, EMFILE say, goes back to the caller, which
+// backs off (see Backoff).
 //
 // The call blocks the calling OS thread, which is what the book's designs
 // want: a process or pool thread asleep in accept(2) inside the kernel.

@@ -20,7 +20,9 @@ func Read(fd int, buf []byte) (int, error) {
 	}
 }
 
-// Close is close(2). The book's Close exits on error; on Linux close always
+// Close is close(2).
+//
+// Departure: the book's Close exits on error; on Linux close always
 // releases the descriptor, so there is nothing useful to do with an error.
 func Close(fd int) {
 	unix.Close(fd)
