@@ -29,9 +29,10 @@
 // them: a burst of clients is a burst of processes, until fork fails
 // (EAGAIN) and the book's server exits ("fork error"). Every process and
 // thread of a user counts against RLIMIT_NPROC, and one Go child is several
-// threads (its main thread, the runtime's monitor, one it starts when the
-// main one blocks in a system call), each with its own stack and a couple of
-// megabytes resident. Worse, a Go parent that cannot get a thread when its
+// threads (its main thread, the runtime's monitor, and those the runtime
+// starts while the main one blocks in a system call: unp.ChildThreads
+// allows for four), each thread with a stack of its own and the child with
+// a Go runtime's resident memory. Worse, a Go parent that cannot get a thread when its
 // runtime wants one is ended by the runtime (fatal error: newosproc).
 // Departure: so the parent serves at most maxchildren clients at once, a
 // bound it works out at start-up from the limit and says on stdout; while

@@ -168,7 +168,7 @@ func pass_connection(listenfd int) {
 		return // the client went away after select saw it
 	}
 	if err != nil {
-		acceptAt = time.Now().Add(accepts.Failed(err)) // e.g. EMFILE: say so, leave the listener alone a while
+		acceptAt = time.Now().Add(accepts.Failed(err)) // e.g. EMFILE: leave the listener alone a while
 		return
 	}
 	accepts.Succeeded()

@@ -14,8 +14,10 @@
 // thread for as long as the call blocks, and the runtime starts another
 // thread to run everything else. So, as in the book, each connection being
 // served costs one kernel thread. The difference is at the start: the main
-// goroutine's "go doit" only queues a 2 KB stack; the OS thread is created
-// (or an idle one reused) later, when the goroutine blocks in the kernel.
+// goroutine's "go doit" only queues a goroutine with a small stack (2 KB at
+// least, or the average the runtime has seen goroutines need: GODEBUG's
+// adaptivestackstart); the OS thread is created (or an idle one reused)
+// later, when the goroutine blocks in the kernel.
 //
 // Cost. Pthread_create is the price the book pays per connection: a
 // clone(2), a stack to map (and, when glibc hands an exited thread's stack
@@ -30,9 +32,9 @@
 // task (the binary is static, without cgo, so the runtime makes its
 // threads itself with clone(2), each with a small system stack of its own;
 // the goroutine's stack stays on the Go heap). When the clients leave, the
-// runtime keeps those threads for the life of the process. The idle timeout (UNP_IDLE_TIMEOUT,
-// 10 s by default) frees each connection eventually, but a flood faster than
-// that accumulates threads, and two limits end a Go process outright rather
+// runtime keeps those threads for the life of the process. The idle
+// timeout (UNP_IDLE_TIMEOUT, 10 s by default) frees each connection
+// eventually, but a flood faster than that accumulates threads, and two limits end a Go process outright rather
 // than failing one call: the runtime's own, 10000 threads
 // (runtime/debug.SetMaxThreads: "fatal error: thread exhaustion"), and the
 // kernel's RLIMIT_NPROC, which counts every task of the user ("fatal error:

@@ -27,8 +27,8 @@
 // accept wait on the socket's queue as exclusive waiters, and each
 // connection wakes exactly one of them (no thundering herd since Linux 2.4),
 // first in, first out. Next to accept, read and write, the mutex costs
-// little. What it changes is who gets the next
-// connection. Go's sync.Mutex lets a goroutine that arrives while the lock
+// little. What it changes is who gets the next connection. Go's sync.Mutex
+// lets a goroutine that arrives while the lock
 // is free take it ahead of those waiting (until one has waited 1 ms), so a
 // thread back from a short connection often wins again, and the per-thread
 // counts spread wider than with -nolock, where the kernel takes turns.

@@ -28,8 +28,10 @@ func thread_make(i int) {
 // accept and the kernel wakes one per connection.)
 //
 // Departure: the book's thread dies with the process on any error; here an
-// accept error is logged and the thread goes on, and a connection's error
-// or panic (Web_child returns both) ends only that connection. Once sig_int
+// accept error is waited out (unp.Backoff: one line a second at most, a
+// pause that doubles up to half a second) and the thread goes on, and a
+// connection's error or panic (Web_child returns both) ends only that
+// connection. Once sig_int
 // has shut the listening socket down, accept fails and the thread ends
 // quietly.
 func thread_main(i int) {

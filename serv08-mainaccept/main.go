@@ -18,12 +18,11 @@
 //
 // Cost. Every connection is handed from one thread to another: a lock, a
 // signal that makes a waiting thread runnable, and a switch to it. The book
-// measured serv08 slower than serv07 for this reason, and the C builds
-// still are (the bench runs them beside these). In Go the difference
-// shrinks, because Go's serv07 hands off too: its threads wait for the mutex
-// as parked goroutines, and each unlock makes one runnable, the same step as
-// clifd_cond.Signal here. Idle, this server runs on the main goroutine's
-// thread in accept and the runtime's few, whatever #threads is.
+// measured serv08 slower than serv07 for this reason (the bench runs the C
+// builds beside these, on this machine). In Go the gap should shrink,
+// because Go's serv07 hands off too: its threads wait for the mutex as
+// parked goroutines, and each unlock makes one runnable, the same step as
+// clifd_cond.Signal here.
 //
 // Failure mode. The book's main thread calls err_quit when the ring fills
 // (iput catches up with iget): more than MAXNCLI-1 connections accepted and
