@@ -8,7 +8,7 @@ import (
 
 // A histogram counts latencies in buckets whose width grows with the
 // value, 64 to each power of two, so that any latency from a nanosecond to
-// minutes is kept to within about 1.6% in 21 KB, however many connections
+// hours is kept to within about 1.6% in 21 KB, however many connections
 // a run makes: HdrHistogram's idea, in a few lines. The children each keep
 // one and send it to the parent, which adds them up and reads the
 // percentiles off the sum.
@@ -19,7 +19,7 @@ type histogram struct {
 
 const (
 	histSub     = 64                 // buckets per power of two
-	histBuckets = (41 + 1) * histSub // up to 2^41 ns, about 36 minutes
+	histBuckets = (41 + 1) * histSub // 0-63 ns exactly, then 41 powers of two: to 2^47 ns, 39 h
 )
 
 // bucket returns the index of the bucket that holds ns.

@@ -22,8 +22,8 @@
 // connections in flight at once, each a goroutine doing #loops connections
 // one after another: #children × K clients, #children × K × #loops
 // connections in all, without a process for each. A goroutine blocked in
-// connect or read holds an OS thread, so a child of K is K threads, which
-// is what lets two cores offer hundreds of concurrent connections.
+// connect or read holds an OS thread, so a child of K is K threads: a few
+// processes can offer hundreds of concurrent connections.
 //
 // This is a closed-loop load: a client sends its next request only when the
 // last one is answered, so when the server stalls, the clients wait with it

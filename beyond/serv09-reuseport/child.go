@@ -32,9 +32,9 @@ func child_make(i int) (int, error) {
 // connections the kernel hashed to it and no other, and no sibling ever
 // sleeps on it.
 //
-// Departure: an accept that fails for want of a resource (EMFILE) would
-// fail again at once, the connection still queued: back off instead of
-// spinning.
+// An accept that fails for want of a resource (EMFILE) would fail again at
+// once, the connection still queued: it backs off instead of spinning, as
+// serv02's does.
 func child_main(args []string) {
 	i := unp.PoolChild(args)
 	listenfd := unp.ChildFd(0)
@@ -45,7 +45,7 @@ func child_main(args []string) {
 	for {
 		connfd, cliaddr, err := unp.Accept(listenfd)
 		if err != nil {
-			time.Sleep(backoff.Failed(err)) // e.g. EMFILE: log, wait, go on
+			time.Sleep(backoff.Failed(err)) // e.g. EMFILE: say so, wait, try again
 			continue
 		}
 		backoff.Succeeded()

@@ -36,8 +36,8 @@
 // O_NONBLOCK mode before the first fork. That flag belongs to the open file
 // description every child shares (the DESIGN.md trap that breaks serv02 if
 // a child sets it), which is harmless here because every process that
-// shares it is a child of this design and wants it. Departure: the idle
-// timeout is the loop's own, a deadline per connection kept in the order it
+// shares it is a child of this design and wants it. The idle timeout is
+// the loop's own, not unp's, a deadline per connection kept in the order it
 // runs out, and epoll_wait's timeout is the nearest one; SO_RCVTIMEO and
 // SO_SNDTIMEO do nothing to a non-blocking socket.
 //

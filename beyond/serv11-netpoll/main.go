@@ -109,7 +109,7 @@ func main() {
 			select {} // sig_int closed it, and is ending the process
 		}
 		if err != nil {
-			time.Sleep(backoff.Failed(err)) // e.g. EMFILE: log, wait, go on
+			time.Sleep(backoff.Failed(err)) // e.g. EMFILE: say so, wait, try again
 			continue
 		}
 		backoff.Succeeded()

@@ -20,7 +20,7 @@ func thread_main(i int) {
 			return
 		}
 		if err != nil {
-			time.Sleep(backoff.Failed(err)) // e.g. EMFILE: log, wait, go on
+			time.Sleep(backoff.Failed(err)) // e.g. EMFILE: say so, wait, try again
 			continue
 		}
 		backoff.Succeeded()

@@ -19,13 +19,14 @@ var result [unp.MAXN]byte
 // web_child serves one connection as unp.Web_child does (the book's
 // web_child: request lines until EOF, each answered with exactly N bytes,
 // the same limits and the same errors), on a net.Conn rather than a raw
-// descriptor: every Read and Write parks the goroutine on the netpoller.
+// descriptor: a Read or Write that would block parks the goroutine on the
+// netpoller.
 //
-// Departure: the idle timeout is a deadline set before each wait. A read
-// line, whole, must come within the idle timeout of the first wait for it
-// (unp.Rline's rule for a line begun), so the deadline is not moved while
-// it is incomplete, and a client sending a byte at a time cannot hold the
-// goroutine for ever.
+// The idle timeout is a deadline set before each wait, not unp's
+// SO_RCVTIMEO. A line, whole, must come within the idle timeout of the
+// first wait for it (unp.Rline's rule for a line begun), so the deadline is
+// not moved while it is incomplete, and a client sending a byte at a time
+// cannot hold the goroutine for ever.
 func web_child(conn net.Conn) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
