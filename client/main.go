@@ -53,7 +53,8 @@ import (
 	"unp-go.dev/unp"
 )
 
-const usage = "client [ -inflight K ] <hostname or IPaddr> <port> <#children> <#loops/child> <#bytes/request>"
+const usage = "client [ -inflight K ] <hostname or IPaddr> <port> " +
+	"<#children> <#loops/child> <#bytes/request>"
 
 // replyTimeout bounds each read, so a server that stops answering makes the
 // client report errors instead of hanging.
@@ -121,7 +122,8 @@ func main() {
 	n := int(all.total())
 	nerr := nchildren*inflight*nloops - n
 	ms := func(p float64) float64 { return float64(all.percentile(p)) / 1e6 }
-	fmt.Printf("%d connections, %d errors in %.3f s: %.0f connections/s, latency p50 %.2f ms, p99 %.2f ms\n",
+	fmt.Printf("%d connections, %d errors in %.3f s: %.0f connections/s, "+
+		"latency p50 %.2f ms, p99 %.2f ms\n",
 		n, nerr, elapsed.Seconds(), float64(n)/elapsed.Seconds(), ms(50), ms(99))
 	fmt.Printf("latency p99.9 %.2f ms, max %.2f ms; client CPU %.3f s\n",
 		ms(99.9), float64(all.max)/1e6, cpuSeconds())

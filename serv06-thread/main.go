@@ -29,17 +29,17 @@
 //
 // Failure mode: a flood of slow clients. Each connected client that sends
 // nothing parks a goroutine in read(2), and with it an OS thread: a kernel
-// task (the binary is static, without cgo, so the runtime makes its
-// threads itself with clone(2), each with a small system stack of its own;
-// the goroutine's stack stays on the Go heap). When the clients leave, the
-// runtime keeps those threads for the life of the process. The idle
-// timeout (UNP_IDLE_TIMEOUT, 10 s by default) frees each connection
-// eventually, but a flood faster than that accumulates threads, and two limits end a Go process outright rather
-// than failing one call: the runtime's own, 10000 threads
-// (runtime/debug.SetMaxThreads: "fatal error: thread exhaustion"), and the
-// kernel's RLIMIT_NPROC, which counts every task of the user ("fatal error:
-// newosproc"). The book's serv06 dies the same way when Pthread_create fails
-// with EAGAIN and the wrapper calls err_sys.
+// task (the binary is static, without cgo, so the runtime makes its threads
+// itself with clone(2), each with a small system stack of its own; the
+// goroutine's stack stays on the Go heap). When the clients leave, the
+// runtime keeps those threads for the life of the process. The idle timeout
+// (UNP_IDLE_TIMEOUT, 10 s by default) frees each connection eventually, but
+// a flood faster than that accumulates threads, and two limits end a Go
+// process outright rather than failing one call: the runtime's own, 10000
+// threads (runtime/debug.SetMaxThreads: "fatal error: thread exhaustion"),
+// and the kernel's RLIMIT_NPROC, which counts every task of the user ("fatal
+// error: newosproc"). The book's serv06 dies the same way when
+// Pthread_create fails with EAGAIN and the wrapper calls err_sys.
 //
 // Departure: so serv06 bounds its concurrency. At most maxthreads
 // connections are served at once — MAXTHREADS, or fewer if RLIMIT_NPROC

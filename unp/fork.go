@@ -83,19 +83,20 @@ func forgetChildren() {
 	birthsMu.Unlock()
 }
 
-// PoolChild is the first call of a preforked child's child_main (serv02
-// to serv05, and beyond/'s serv09 and serv10): it returns the slot number the parent's child_make passed as
-// the child's first argument, quitting if there is none (a child started by
-// hand, without its parent, has nothing to do), and readies the process for
-// a long life of one blocking system call after another.
+// PoolChild is the first call of a preforked child's child_main (serv02 to
+// serv05, and beyond/'s serv09 and serv10): it returns the slot number the
+// parent's child_make passed as the child's first argument, quitting if
+// there is none (a child started by hand, without its parent, has nothing to
+// do), and readies the process for a long life of one blocking system call
+// after another.
 //
 // That means a second, idle processor for the runtime: with one, sysmon
 // takes the processor away from every system call of the child's that
-// outlasts one of its ticks, and the child pays a hand-off per call that
-// the book's C child never pays (sched.go tells the whole story). A child that serves
-// one connection and exits (serv01) does not live long enough to need it,
-// and a second processor makes the runtime's start-up dearer, so Fork starts
-// every child with one.
+// outlasts one of its ticks, and the child pays a hand-off per call that the
+// book's C child never pays (sched.go tells the whole story). A child that
+// serves one connection and exits (serv01) does not live long enough to need
+// it, and a second processor makes the runtime's start-up dearer, so Fork
+// starts every child with one.
 func PoolChild(args []string) int {
 	if schedPointOn {
 		runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0)))

@@ -31,7 +31,8 @@ func Accept(listenfd int) (int, unix.Sockaddr, error) {
 			continue
 		}
 		if err == unix.EAGAIN {
-			if fl, ferr := unix.FcntlInt(uintptr(listenfd), unix.F_GETFL, 0); ferr == nil && fl&unix.O_NONBLOCK == 0 {
+			fl, ferr := unix.FcntlInt(uintptr(listenfd), unix.F_GETFL, 0)
+			if ferr == nil && fl&unix.O_NONBLOCK == 0 {
 				continue
 			}
 		}

@@ -68,7 +68,8 @@ func main() {
 	if _, args, ok := unp.Child(); ok {
 		child_main(args) // never returns
 	}
-	host, serv, nchildren := unp.PoolArgs(os.Args[1:], "serv09-reuseport [ <host> ] <port#> <#children>")
+	const usage = "serv09-reuseport [ <host> ] <port#> <#children>"
+	host, serv, nchildren := unp.PoolArgs(os.Args[1:], usage)
 	reservefd = unp.ReusePortBind(host, serv)
 
 	meter = unp.NewMeter(nchildren)

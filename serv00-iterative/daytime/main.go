@@ -27,12 +27,14 @@ func main() {
 	unp.Signal(unp.Pr_cpu_time)
 	unp.Ready(listenfd)
 
+	accepts := unp.Backoff{What: "accept"}
 	for {
 		connfd, cliaddr, err := unp.Accept(listenfd)
 		if err != nil {
-			unp.Err_msg("accept: %v", err)
+			time.Sleep(accepts.Failed(err)) // e.g. EMFILE: say so, wait, try again
 			continue
 		}
+		accepts.Succeeded()
 		// ctime(3) format, "%.24s\r\n" as the book: Mon Jan  2 15:04:05 2006
 		buff := time.Now().Format(time.ANSIC) + "\r\n"
 		if err := unp.Writen(connfd, []byte(buff)); err != nil {
