@@ -28,7 +28,14 @@
 // takes only the connection it was serving with it. Departure: the book's
 // parent never notices, and serves on with one child fewer; this parent
 // reaps it, logs one line, and starts a new child in the same slot
-// (unp.Children).
+// (unp.Children). A child that stops (SIGSTOP, a debugger attaching) is
+// logged too, and costs nothing but its own client, if it had one: a
+// stopped child is not in accept, and the kernel gives each connection to a
+// child that is. Out of descriptors, a child's accept fails with EMFILE and
+// leaves the connection queued; the child waits out a pause that doubles to
+// half a second (unp.Backoff) and says so once a second, where retrying at
+// once would spin. Out of processes, the parent retries an empty slot the
+// same way, and a pool that does not fit the limit quits at start-up.
 //
 // Usage:
 //

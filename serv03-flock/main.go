@@ -27,6 +27,15 @@
 // and replaced in its slot (Departure: the book's parent never notices).
 // A child killed while it holds the lock releases it by dying.
 //
+// A stopped child can be worse than a dead one. The child holding the lock
+// is the one asleep in accept; a SIGSTOP (or a debugger attaching) that
+// finds it there leaves it holding the lock while it cannot run, every
+// sibling waits in fcntl, and the server serves nobody until the child is
+// continued or killed. Any other child stopped costs only its own client. The parent hears of the
+// stop (unp.Reap asks for WUNTRACED) and says so in one line, but cannot
+// take the lock back; only the kernel can, when the holder dies.
+// (testdata/script/serv03_holdlock.txtar does exactly that.)
+//
 // Usage:
 //
 //	serv03-flock [ <host> ] <port#> <#children>

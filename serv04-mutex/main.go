@@ -30,6 +30,11 @@
 // one line. Departure: the book's parent also never notices a dead child;
 // this one reaps it, logs one line and replaces it in its slot.
 //
+// A stopped holder is what robustness cannot help: it is alive, so the
+// kernel does not mark the mutex, and every sibling sleeps on the futex
+// until the holder is continued or killed; the parent logs the stop in one
+// line and can do nothing more.
+//
 // Usage:
 //
 //	serv04-mutex [ <host> ] <port#> <#children>
