@@ -27,7 +27,7 @@ const (
 	lineW, lineH = 360, 300 // one panel's plot area
 	lineL        = 60       // left margin of each panel
 	lineTop      = 70
-	legendW      = 190
+	legendW      = 230
 )
 
 // panel is one plot: what it shows, and how to read it from a summary.
@@ -37,6 +37,7 @@ type panel struct {
 	y, lo, hi  func(summary) float64
 	curves     []curve
 	xAxis, yAx axis
+	xTicks     []float64 // the sweep's points
 }
 
 func (res *results) sweepSVG() []byte {
@@ -59,7 +60,11 @@ func (res *results) sweepSVG() []byte {
 		x0 := 10 + i*(lineL+lineW+30) + lineL
 		p.xAxis = axis{log: true, x0: x0, w: lineW}
 		p.yAx = axis{log: p.log, x0: lineTop + lineH, w: -lineH}
-		p.xAxis.fit(float64(pts[0]), float64(pts[len(pts)-1]))
+		// The x axis spans the points exactly, and ticks at each.
+		p.xAxis.lo, p.xAxis.hi = float64(pts[0]), max(float64(pts[len(pts)-1]), 2*float64(pts[0]))
+		for _, x := range pts {
+			p.xTicks = append(p.xTicks, float64(x))
+		}
 		for _, n := range names {
 			c := curve{name: n}
 			for _, x := range pts {
@@ -97,7 +102,8 @@ func (res *results) sweepSVG() []byte {
 			lx, y-4, lx+18, y-4, c)
 		text(&b, lx+24, y, "start", 11, "", n)
 	}
-	text(&b, lx, lineTop+14*len(names)+10, "start", 10, "", "line: medians; bar: best to worst round")
+	text(&b, lx, lineTop+14*len(names)+10, "start", 10, "", "line: medians;")
+	text(&b, lx, lineTop+14*len(names)+23, "start", 10, "", "bar: best to worst round")
 	b.WriteString("</svg>\n")
 	return b.Bytes()
 }
@@ -106,7 +112,7 @@ func (res *results) sweepSVG() []byte {
 func (p *panel) draw(b *bytes.Buffer, xTitle string) {
 	x0, x1 := p.xAxis.x0, p.xAxis.x0+p.xAxis.w
 	y0, y1 := lineTop, lineTop+lineH
-	for _, v := range p.xAxis.ticks() {
+	for _, v := range p.xTicks {
 		x := p.xAxis.x(v)
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>`+"\n", x, y0, x, y1)
 		text(b, int(x), y1+14, "middle", 10, "", si(v))

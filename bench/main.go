@@ -21,6 +21,19 @@
 // connections/s, CPU per connection and the per-child spread of Figure
 // 30.13, because on one shared machine the rate is what a reader notices.
 //
+// Beside the book's nine rows the table has the book's own child02.c loop
+// (serv02-select: select, then accept) and the designs beyond the book:
+// serv09-reuseport, serv10-epoll plainly and with -exclusive
+// (serv10-exclusive), serv11-netpoll with a goroutine per client and with a
+// pool (serv11-netpool). -runtime adds, after each process design, the
+// same design run with UNP_SCHEDPOINT=0 (unp/sched.go's mechanism off);
+// -floor adds serv01's floor (floor.go).
+//
+// -sweep workers or -sweep inflight draws Figure 30.1 as curves instead
+// (sweep.go): the CPU per connection, start-up taken out, and the rate or
+// the latency, as the number of children or threads, or of connections in
+// flight, grows.
+//
 // Any program that speaks the protocol and prints the book's report can
 // stand beside the Go designs, the C originals in particular:
 //
@@ -37,10 +50,12 @@
 //
 //	bench [-rounds N] [-budget D] [-n N] [-children N] [-loops N] [-bytes N]
 //	      [-designs LIST] [-server 'NAME=PROG ARGS'] ... [-client PROG]
-//	      [-bin DIR] [-json FILE] [-svg FILE] [-timeout D]
+//	      [-bin DIR] [-json FILE] [-svg FILE] [-timeout D] [-runtime] [-floor]
+//	bench -sweep workers|inflight [-points LIST] [-conns N] [flags as above]
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -149,7 +164,9 @@ var (
 		"wait of its child\nbinary doing nothing, once per connection")
 	sweep = flag.String("sweep", "", "instead of the table, sweep `WHAT`: workers (children or "+
 		"threads,\n-points, default 1..128) or inflight (connections in flight, default 1..500)")
-	pointsArg  = flag.String("points", "", "comma-separated `LIST` of the sweep's points")
+	pointsArg = flag.String("points", "", "comma-separated `LIST` of the sweep's points")
+	replot    = flag.String("replot", "", "run nothing: print the table (or sweep tables) and "+
+		"write -svg\nfrom the raw numbers a -json run kept in `FILE`")
 	sweepConns = flag.Int("conns", 0, "`N` connections per run of an inflight sweep "+
 		"(default -children × -loops)")
 	servers serverFlags
@@ -204,6 +221,15 @@ starting new rounds instead, and the table says how many rounds it ran. On a
 busy 2-core machine serv01-fork alone (an exec per connection) can take 30 s
 a round, and then the default run has 2 or 3 rounds; use -budget 0 for all 5.
 
+-sweep workers runs the herd (serv02, serv02-select, serv03, serv04, serv05,
+serv07, serv08, serv10-epoll and serv10-exclusive, or -designs) at 1, 2, 4,
+... 128 children or threads; -sweep inflight runs every design at 1, 5, 10,
+... 500 connections in flight (the client's -inflight). Each prints a table
+per measure, one row per design, one column per point; -svg draws them as
+lines. The -budget applies as to the table: by default a sweep runs the
+rounds that fit in it (the quick sweep, a few minutes), with -budget 0 all
+of them.
+
 A design that does not build or start is skipped, with a note. The exit
 status is 1 if any run that started failed (client errors, no report, a
 process left behind), 2 for a bad command line.
@@ -231,6 +257,9 @@ func main() {
 		*nbytes < 1 || *nbytes > unp.MAXN || *timeout <= 0 {
 		flag.Usage()
 		os.Exit(2)
+	}
+	if *replot != "" {
+		os.Exit(replotFrom(*replot))
 	}
 	chosen, err := chooseDesigns(*designArg)
 	if err != nil {
@@ -262,6 +291,21 @@ func main() {
 	status := bench(tmp, chosen)
 	os.RemoveAll(tmp)
 	os.Exit(status)
+}
+
+// replotFrom reads a -json file and writes its tables and chart again.
+func replotFrom(path string) int {
+	data, err := os.ReadFile(path)
+	var res results
+	if err == nil {
+		err = json.Unmarshal(data, &res)
+	}
+	if err != nil {
+		unp.Err_msg("-replot: %v", err)
+		return 1
+	}
+	res.summarize()
+	return res.report()
 }
 
 // onSignal makes Ctrl-C or SIGTERM kill every server and client still
@@ -343,7 +387,7 @@ func bench(tmp string, chosen []int) int {
 	m := describeMachine()
 	res := &results{Machine: m, Client: clientLine(client), Rounds: *rounds,
 		Children: *children, Loops: *loops, Bytes: *nbytes, Workers: *nworkers,
-		Targets: targets, Notes: notes, Sweep: *sweep}
+		Targets: targets, Notes: notes, Sweep: *sweep, SweepConns: *sweepConns}
 	for _, t := range targets {
 		if t.Argv[0] == "" {
 			res.skip(t.Name, "not built")
@@ -352,6 +396,14 @@ func bench(tmp string, chosen []int) int {
 	runAll(tmp, client, res)
 	m.LoadAfter = loadavg()
 	res.summarize()
+	if res.report() != 0 || res.failed() {
+		return 1
+	}
+	return 0
+}
+
+// report prints the table or the sweep's tables, and writes -json and -svg.
+func (res *results) report() int {
 	if res.Sweep == "" {
 		res.markdown(os.Stdout)
 	} else {
@@ -372,9 +424,6 @@ func bench(tmp string, chosen []int) int {
 			unp.Err_msg("-svg: %v", err)
 			return 1
 		}
-	}
-	if res.failed() {
-		return 1
 	}
 	return 0
 }

@@ -31,6 +31,8 @@ type results struct {
 	Runs      []Run             `json:"runs"`
 	Summary   []summary         `json:"summary"`
 	Sweep     string            `json:"sweep,omitempty"` // -sweep: workers or inflight
+	// SweepConns is -conns: connections per run of an inflight sweep.
+	SweepConns int `json:"sweep_connections,omitempty"`
 }
 
 // summary is one row of the table: medians over the runs that went well.

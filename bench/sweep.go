@@ -177,7 +177,7 @@ func (res *results) sweepLoad() string {
 	if res.Sweep == "workers" {
 		return fmt.Sprintf("`%s` (%d connections per run)", res.Client, res.Children*res.Loops)
 	}
-	conns := *sweepConns
+	conns := res.SweepConns
 	if conns == 0 {
 		conns = res.Children * res.Loops
 	}
