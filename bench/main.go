@@ -52,6 +52,7 @@
 //	      [-designs LIST] [-server 'NAME=PROG ARGS'] ... [-client PROG]
 //	      [-bin DIR] [-json FILE] [-svg FILE] [-timeout D] [-runtime] [-floor]
 //	bench -sweep workers|inflight [-points LIST] [-conns N] [flags as above]
+//	bench -replot FILE.json [-svg FILE]
 package main
 
 import (
