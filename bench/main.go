@@ -21,6 +21,19 @@
 // connections/s, CPU per connection and the per-child spread of Figure
 // 30.13, because on one shared machine the rate is what a reader notices.
 //
+// Beside the book's nine rows the table has the book's own child02.c loop
+// (serv02-select: select, then accept) and the designs beyond the book:
+// serv09-reuseport, serv10-epoll plainly and with -exclusive
+// (serv10-exclusive), serv11-netpoll with a goroutine per client and with a
+// pool (serv11-netpool). -runtime adds, after each process design, the
+// same design run with UNP_SCHEDPOINT=0 (unp/sched.go's mechanism off);
+// -floor adds serv01's floor (floor.go).
+//
+// -sweep workers or -sweep inflight draws Figure 30.1 as curves instead
+// (sweep.go): the CPU per connection, start-up taken out, and the rate or
+// the latency, as the number of children or threads, or of connections in
+// flight, grows.
+//
 // Any program that speaks the protocol and prints the book's report can
 // stand beside the Go designs, the C originals in particular:
 //
@@ -37,10 +50,13 @@
 //
 //	bench [-rounds N] [-budget D] [-n N] [-children N] [-loops N] [-bytes N]
 //	      [-designs LIST] [-server 'NAME=PROG ARGS'] ... [-client PROG]
-//	      [-bin DIR] [-json FILE] [-svg FILE] [-timeout D]
+//	      [-bin DIR] [-json FILE] [-svg FILE] [-timeout D] [-runtime] [-floor]
+//	bench -sweep workers|inflight [-points LIST] [-conns N] [flags as above]
+//	bench -replot FILE.json [-svg FILE]
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -59,25 +75,49 @@ import (
 	"unp-go.dev/unp"
 )
 
-// design is one of the book's servers, as built from this repository.
+// design is one of the book's servers, or one beyond it, as built from
+// this repository.
 type design struct {
-	name   string // directory and binary
-	desc   string // the row's wording in Figure 30.1
-	pooled bool   // takes #children or #threads
+	name   string   // the row's name; the binary is the last element of prog
+	prog   string   // package directory, from the repository root
+	flags  []string // before the book's arguments
+	row    int      // the book's row; the beyond designs go on from 9
+	desc   string   // the row's wording in Figure 30.1
+	pooled bool     // takes #children or #threads
+	procs  bool     // a process design: -runtime adds a UNP_SCHEDPOINT=0 row
 }
 
-// designs are Figure 30.1's rows, in the book's order; row = index.
+// designs are Figure 30.1's rows, in the book's order, then the book's own
+// select-then-accept loop and the three designs beyond the book.
 var designs = []design{
-	{"serv00-iterative", "iterative server (baseline; no process control)", false},
-	{"serv01-fork", "concurrent server, one fork per client request", false},
-	{"serv02-prefork", "prefork, each child calling accept", true},
-	{"serv03-flock", "prefork, file locking to protect accept", true},
-	{"serv04-mutex", "prefork, process-shared mutex locking to protect accept", true},
-	{"serv05-fdpass", "prefork, parent passing socket descriptor to child", true},
-	{"serv06-thread", "concurrent server, one thread per client request", false},
-	{"serv07-threadpool", "prethreaded, mutex locking to protect accept", true},
-	{"serv08-mainaccept", "prethreaded, main thread calls accept", true},
+	{"serv00-iterative", "serv00-iterative", nil, 0,
+		"iterative server (baseline; no process control)", false, false},
+	{"serv01-fork", "serv01-fork", nil, 1, "concurrent server, one fork per client request", false, true},
+	{"serv02-prefork", "serv02-prefork", nil, 2, "prefork, each child calling accept", true, true},
+	{"serv02-select", "serv02-prefork", []string{"-select"}, 2,
+		"prefork, each child calling select, then accept (the book's child02.c)", true, true},
+	{"serv03-flock", "serv03-flock", nil, 3, "prefork, file locking to protect accept", true, true},
+	{"serv04-mutex", "serv04-mutex", nil, 4,
+		"prefork, process-shared mutex locking to protect accept", true, true},
+	{"serv05-fdpass", "serv05-fdpass", nil, 5,
+		"prefork, parent passing socket descriptor to child", true, true},
+	{"serv06-thread", "serv06-thread", nil, 6, "concurrent server, one thread per client request", false, false},
+	{"serv07-threadpool", "serv07-threadpool", nil, 7, "prethreaded, mutex locking to protect accept", true, false},
+	{"serv08-mainaccept", "serv08-mainaccept", nil, 8, "prethreaded, main thread calls accept", true, false},
+	{"serv09-reuseport", "beyond/serv09-reuseport", nil, 9,
+		"beyond: prefork, a SO_REUSEPORT listener per child", true, true},
+	{"serv10-epoll", "beyond/serv10-epoll", nil, 10,
+		"beyond: prefork, an epoll loop per child on the shared listener", true, true},
+	{"serv10-exclusive", "beyond/serv10-epoll", []string{"-exclusive"}, 10,
+		"beyond: serv10-epoll, the listener added with EPOLLEXCLUSIVE", true, true},
+	{"serv11-netpoll", "beyond/serv11-netpoll", nil, 11,
+		"beyond: package net, a goroutine per client (the netpoller)", false, false},
+	{"serv11-netpool", "beyond/serv11-netpoll", nil, 11,
+		"beyond: package net, a pool of goroutines calling Accept", true, false},
 }
+
+// bin is the design's binary name.
+func (d design) bin() string { return filepath.Base(d.prog) }
 
 // target is one row of the table: a Go design or an external server.
 type target struct {
@@ -86,6 +126,20 @@ type target struct {
 	Desc     string   // what the row is
 	External bool     // from -server: a real port, readiness by connecting
 	Argv     []string // program and arguments; "{port}" in external ones
+	// Group is the chart's bar group (a design's name), Series the bar's
+	// colour in it: "Go", "C", "UNP_SCHEDPOINT=0", "floor".
+	Group  string   `json:",omitempty"`
+	Series string   `json:",omitempty"`
+	Env    []string `json:",omitempty"` // added to the server's environment
+	// Floor: no server; exec, exit and wait of the serv01 child, per
+	// connection (see floor.go).
+	Floor bool `json:",omitempty"`
+	// The load: client processes, connections in flight per process
+	// (-inflight), connections per client; 0 takes the flag's value.
+	Children, Inflight, Loops int `json:",omitempty"`
+	// In a sweep: the design and the point on the x axis.
+	Design string `json:",omitempty"`
+	Point  int    `json:",omitempty"`
 }
 
 var (
@@ -105,6 +159,17 @@ var (
 		"past this much time since the bench started\n(0: no limit); the first round always runs")
 	timeout = flag.Duration("timeout", 2*time.Minute, "bound on one client run; "+
 		"a server gets 10s to be ready and 10s to exit")
+	runtimeRows = flag.Bool("runtime", false, "add, after each process design, its row with "+
+		"UNP_SCHEDPOINT=0:\nthe runtime mechanism of unp/sched.go turned off")
+	floorRow = flag.Bool("floor", false, "add serv01's floor after serv01-fork: exec, exit and "+
+		"wait of its child\nbinary doing nothing, once per connection")
+	sweep = flag.String("sweep", "", "instead of the table, sweep `WHAT`: workers (children or "+
+		"threads,\n-points, default 1..128) or inflight (connections in flight, default 1..500)")
+	pointsArg = flag.String("points", "", "comma-separated `LIST` of the sweep's points")
+	replot    = flag.String("replot", "", "run nothing: print the table (or sweep tables) and "+
+		"write -svg\nfrom the raw numbers a -json run kept in `FILE`")
+	sweepConns = flag.Int("conns", 0, "`N` connections per run of an inflight sweep "+
+		"(default -children × -loops)")
 	servers serverFlags
 )
 
@@ -157,6 +222,15 @@ starting new rounds instead, and the table says how many rounds it ran. On a
 busy 2-core machine serv01-fork alone (an exec per connection) can take 30 s
 a round, and then the default run has 2 or 3 rounds; use -budget 0 for all 5.
 
+-sweep workers runs the herd (serv02, serv02-select, serv03, serv04, serv05,
+serv07, serv08, serv10-epoll and serv10-exclusive, or -designs) at 1, 2, 4,
+... 128 children or threads; -sweep inflight runs every design at 1, 5, 10,
+... 500 connections in flight (the client's -inflight). Each prints a table
+per measure, one row per design, one column per point; -svg draws them as
+lines. The -budget applies as to the table: by default a sweep runs the
+rounds that fit in it (the quick sweep, a few minutes), with -budget 0 all
+of them.
+
 A design that does not build or start is skipped, with a note. The exit
 status is 1 if any run that started failed (client errors, no report, a
 process left behind), 2 for a bad command line.
@@ -185,10 +259,24 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
+	if *replot != "" {
+		os.Exit(replotFrom(*replot))
+	}
 	chosen, err := chooseDesigns(*designArg)
 	if err != nil {
 		unp.Err_msg("-designs: %v", err)
 		os.Exit(2)
+	}
+	if *sweep != "" {
+		if *sweep != "workers" && *sweep != "inflight" {
+			unp.Err_msg("-sweep: want workers or inflight, not %q", *sweep)
+			os.Exit(2)
+		}
+		if _, err := parsePoints(*sweep, *pointsArg); err != nil {
+			unp.Err_msg("-points: %v", err)
+			os.Exit(2)
+		}
+		chosen = sweepDesigns(*sweep, *designArg, chosen)
 	}
 	tmp, err := os.MkdirTemp("", "unp-bench-")
 	if err != nil {
@@ -206,6 +294,21 @@ func main() {
 	os.Exit(status)
 }
 
+// replotFrom reads a -json file and writes its tables and chart again.
+func replotFrom(path string) int {
+	data, err := os.ReadFile(path)
+	var res results
+	if err == nil {
+		err = json.Unmarshal(data, &res)
+	}
+	if err != nil {
+		unp.Err_msg("-replot: %v", err)
+		return 1
+	}
+	res.summarize()
+	return res.report()
+}
+
 // onSignal makes Ctrl-C or SIGTERM kill every server and client still
 // running, remove the temporary directory and exit.
 func onSignal(tmp string) {
@@ -220,8 +323,10 @@ func onSignal(tmp string) {
 	}()
 }
 
-// chooseDesigns parses -designs. serv00-iterative is always in: the book's
-// column is every other design's CPU minus its.
+// chooseDesigns parses -designs into indexes of designs: "all" is every
+// design, a name or its servNN prefix the designs it names, a number the
+// designs of that row of the book. serv00-iterative is always in: the
+// book's column is every other design's CPU minus its.
 func chooseDesigns(list string) ([]int, error) {
 	if list == "all" {
 		rows := make([]int, len(designs))
@@ -233,17 +338,18 @@ func chooseDesigns(list string) ([]int, error) {
 	rows := []int{0}
 	for _, w := range strings.Split(list, ",") {
 		w = strings.TrimSpace(w)
-		row := slices.IndexFunc(designs, func(d design) bool {
-			return d.name == w || strings.HasPrefix(d.name, w+"-")
-		})
-		if n, err := strconv.Atoi(w); err == nil && n >= 0 && n < len(designs) {
-			row = n
+		n, err := strconv.Atoi(w)
+		found := false
+		for i, d := range designs {
+			if d.name == w || strings.HasPrefix(d.name, w+"-") || (err == nil && d.row == n) {
+				found = true
+				if !slices.Contains(rows, i) {
+					rows = append(rows, i)
+				}
+			}
 		}
-		if row < 0 {
+		if !found {
 			return nil, fmt.Errorf("no design %q", w)
-		}
-		if !slices.Contains(rows, row) {
-			rows = append(rows, row)
 		}
 	}
 	slices.Sort(rows)
@@ -255,7 +361,9 @@ func chooseDesigns(list string) ([]int, error) {
 func bench(tmp string, chosen []int) int {
 	progs := []string{"client"}
 	for _, row := range chosen {
-		progs = append(progs, designs[row].name)
+		if !slices.Contains(progs, designs[row].prog) {
+			progs = append(progs, designs[row].prog)
+		}
 	}
 	if *clientArg != "" {
 		progs = progs[1:]
@@ -271,20 +379,16 @@ func bench(tmp string, chosen []int) int {
 	}
 
 	var targets []target
-	for _, row := range chosen {
-		d := designs[row]
-		argv := []string{paths[d.name], "127.0.0.1", "0"}
-		if d.pooled {
-			argv = append(argv, strconv.Itoa(*nworkers))
-		}
-		targets = append(targets, target{Name: d.name, Row: row, Desc: d.desc, Argv: argv})
+	if *sweep == "" {
+		targets = place(tableTargets(chosen, paths), servers)
+	} else {
+		targets = sweepTargets(*sweep, chosen, paths)
 	}
-	targets = place(targets, servers)
 
 	m := describeMachine()
 	res := &results{Machine: m, Client: clientLine(client), Rounds: *rounds,
 		Children: *children, Loops: *loops, Bytes: *nbytes, Workers: *nworkers,
-		Targets: targets, Notes: notes}
+		Targets: targets, Notes: notes, Sweep: *sweep, SweepConns: *sweepConns}
 	for _, t := range targets {
 		if t.Argv[0] == "" {
 			res.skip(t.Name, "not built")
@@ -293,7 +397,19 @@ func bench(tmp string, chosen []int) int {
 	runAll(tmp, client, res)
 	m.LoadAfter = loadavg()
 	res.summarize()
-	res.markdown(os.Stdout)
+	if res.report() != 0 || res.failed() {
+		return 1
+	}
+	return 0
+}
+
+// report prints the table or the sweep's tables, and writes -json and -svg.
+func (res *results) report() int {
+	if res.Sweep == "" {
+		res.markdown(os.Stdout)
+	} else {
+		res.sweepMarkdown(os.Stdout)
+	}
 	if *jsonFile != "" {
 		if err := res.writeJSON(*jsonFile); err != nil {
 			unp.Err_msg("-json: %v", err)
@@ -301,25 +417,68 @@ func bench(tmp string, chosen []int) int {
 		}
 	}
 	if *svgFile != "" {
-		if err := os.WriteFile(*svgFile, res.svg(), 0o644); err != nil {
+		chart := res.svg
+		if res.Sweep != "" {
+			chart = res.sweepSVG
+		}
+		if err := os.WriteFile(*svgFile, chart(), 0o644); err != nil {
 			unp.Err_msg("-svg: %v", err)
 			return 1
 		}
 	}
-	if res.failed() {
-		return 1
-	}
 	return 0
+}
+
+// tableTargets are the rows of the main table: each chosen design; with
+// -runtime, each process design again with UNP_SCHEDPOINT=0; with -floor,
+// serv01's floor after serv01-fork.
+func tableTargets(chosen []int, paths map[string]string) []target {
+	var out []target
+	for _, i := range chosen {
+		d := designs[i]
+		t := designTarget(d, paths, *nworkers)
+		out = append(out, t)
+		if *runtimeRows && d.procs {
+			off := t
+			off.Name, off.Series = d.name+" UNP_SCHEDPOINT=0", "UNP_SCHEDPOINT=0"
+			off.Desc = "the same, the runtime mechanism off (unp/sched.go)"
+			off.Env = []string{"UNP_SCHEDPOINT=0"}
+			out = append(out, off)
+		}
+		if *floorRow && d.name == "serv01-fork" {
+			out = append(out, floorTarget(t))
+		}
+	}
+	return out
+}
+
+// designTarget is a Go design's row, with n children or threads if it is
+// pooled.
+func designTarget(d design, paths map[string]string, n int) target {
+	argv := []string{paths[d.prog]}
+	argv = append(argv, d.flags...)
+	argv = append(argv, "127.0.0.1", "0")
+	if d.pooled {
+		argv = append(argv, strconv.Itoa(n))
+	}
+	return target{Name: d.name, Row: d.row, Desc: d.desc, Argv: argv, Group: d.name,
+		Series: "Go", Design: d.name}
 }
 
 // place orders the rows as the book does, each external row right after
 // the Go design its name points at ("C serv05" after serv05-fdpass), and
 // external rows that point at no design at the end.
 func place(goRows []target, ext []target) []target {
+	for i, t := range ext {
+		ext[i].Group = t.Name
+		if j := slices.IndexFunc(designs, func(d design) bool { return d.row == t.Row }); j >= 0 {
+			ext[i].Group = designs[j].name
+		}
+	}
 	out := slices.Concat(goRows, ext)
 	key := func(t target) int {
 		if t.Row < 0 {
-			return len(designs)
+			return 1 << 10
 		}
 		return t.Row
 	}
@@ -342,9 +501,9 @@ func programs(tmp string, names []string) (map[string]string, []string) {
 		unp.Err_msg("%s", notes[0])
 	}
 	for _, name := range names {
-		p := filepath.Join(dir, name)
+		p := filepath.Join(dir, filepath.Base(name))
 		if dir == "" {
-			p, _ = exec.LookPath(name)
+			p, _ = exec.LookPath(filepath.Base(name))
 		}
 		if st, err := os.Stat(p); p == "" || err != nil || st.IsDir() {
 			notes = append(notes, fmt.Sprintf("%s: not found", name))
@@ -372,8 +531,8 @@ func build(tmp, root string, names []string) (map[string]string, []string) {
 			notes = append(notes, fmt.Sprintf("%s: does not build: %v", n, err))
 			unp.Err_msg("%s", notes[len(notes)-1])
 		}
-		if _, err := os.Stat(filepath.Join(tmp, n)); err == nil {
-			paths[n] = filepath.Join(tmp, n)
+		if p := filepath.Join(tmp, filepath.Base(n)); fileExists(p) {
+			paths[n] = p
 		}
 	}
 	return paths, notes
@@ -410,4 +569,9 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	return s
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -75,12 +76,18 @@ type clientResult struct {
 	Elapsed float64 `json:"elapsed_s,omitempty"`      // the client's own clock
 	P50     float64 `json:"latency_p50_ms,omitempty"` // connect to last byte of reply
 	P99     float64 `json:"latency_p99_ms,omitempty"`
+	// From our client's second line.
+	Tail bool    `json:"tail,omitempty"` // the line was there
+	P999 float64 `json:"latency_p99_9_ms,omitempty"`
+	Max  float64 `json:"latency_max_ms,omitempty"`
+	CPU  float64 `json:"client_cpu_s,omitempty"` // as the client printed it
 }
 
 var (
 	doneLine    = regexp.MustCompile(`^child \d+ done$`)
 	summaryLine = regexp.MustCompile(`^(\d+) connections, (\d+) errors in (\S+) s: ` +
 		`\S+ connections/s, latency p50 (\S+) ms, p99 (\S+) ms$`)
+	tailLine = regexp.MustCompile(`^latency p99\.9 (\S+) ms, max (\S+) ms; client CPU (\S+) s$`)
 )
 
 // parseClient reads a client's standard output: the book's client prints
@@ -104,6 +111,15 @@ func parseClient(out string) (clientResult, error) {
 				}
 			}
 			c.Summary = true
+		} else if m := tailLine.FindStringSubmatch(line); m != nil {
+			var errs [3]error
+			c.P999, errs[0] = strconv.ParseFloat(m[1], 64)
+			c.Max, errs[1] = strconv.ParseFloat(m[2], 64)
+			c.CPU, errs[2] = strconv.ParseFloat(m[3], 64)
+			if errors.Join(errs[:]...) != nil {
+				return c, fmt.Errorf("bad latency line %q", line)
+			}
+			c.Tail = true
 		}
 	}
 	return c, nil
@@ -160,7 +176,7 @@ func designRow(name string) int {
 	return n
 }
 
-var rowName = regexp.MustCompile(`serv0?(\d)(?:\D|$)`)
+var rowName = regexp.MustCompile(`serv(\d\d?)(?:\D|$)`)
 
 // series names the family a row belongs to, for the chart's legend and for
 // finding its baseline: "Go" for the built-in designs, otherwise what comes

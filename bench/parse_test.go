@@ -58,6 +58,16 @@ func TestParseClient(t *testing.T) {
 		t.Errorf("ours: got %+v, %v; want %+v", got, err, want)
 	}
 
+	// Our client's second line: the tail and its own CPU.
+	got, err = parseClient(ours + "latency p99.9 3.02 ms, max 4.87 ms; client CPU 0.351 s\n")
+	want.Tail, want.P999, want.Max, want.CPU = true, 3.02, 4.87, 0.351
+	if err != nil || got != want {
+		t.Errorf("ours, two lines: got %+v, %v; want %+v", got, err, want)
+	}
+	if _, err = parseClient("latency p99.9 x ms, max 4.87 ms; client CPU 0.351 s\n"); err == nil {
+		t.Error("bad p99.9 accepted")
+	}
+
 	// The book's client prints only the children's lines.
 	got, err = parseClient("child 4 done\nchild 0 done\nchild 2 done\n")
 	if err != nil || got != (clientResult{Done: 3}) {
@@ -128,7 +138,9 @@ func TestDesignRowAndSeries(t *testing.T) {
 		{"C serv03m", true, 3, "C"},
 		{"rust-serv8", true, 8, "rust-"},
 		{"nginx", true, -1, "nginx"},
-		{"serv10", true, -1, "serv10"},
+		{"serv10", true, 10, "serv10"},
+		{"C serv11-netpoll", true, 11, "C"},
+		{"serv123", true, -1, "serv123"},
 	}
 	for _, tt := range tests {
 		if got := designRow(tt.name); got != tt.row {
@@ -170,12 +182,24 @@ func TestServerFlag(t *testing.T) {
 }
 
 func TestChooseDesigns(t *testing.T) {
-	got, err := chooseDesigns("serv05-fdpass, 3,serv07")
-	if err != nil || !slices.Equal(got, []int{0, 3, 5, 7}) {
-		t.Errorf("got %v, %v; want [0 3 5 7] (serv00 always in)", got, err)
+	names := func(rows []int) (out []string) {
+		for _, i := range rows {
+			out = append(out, designs[i].name)
+		}
+		return out
 	}
-	if _, err := chooseDesigns("serv09"); err == nil {
-		t.Error("serv09 accepted")
+	got, err := chooseDesigns("serv05-fdpass, 3,serv07")
+	if want := []string{"serv00-iterative", "serv03-flock", "serv05-fdpass", "serv07-threadpool"}; err != nil ||
+		!slices.Equal(names(got), want) {
+		t.Errorf("got %v, %v; want %v (serv00 always in)", names(got), err, want)
+	}
+	got, err = chooseDesigns("serv10,2")
+	if want := []string{"serv00-iterative", "serv02-prefork", "serv02-select", "serv10-epoll",
+		"serv10-exclusive"}; err != nil || !slices.Equal(names(got), want) {
+		t.Errorf("got %v, %v; want %v (a row is every design in it)", names(got), err, want)
+	}
+	if _, err := chooseDesigns("serv99"); err == nil {
+		t.Error("serv99 accepted")
 	}
 }
 

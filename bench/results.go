@@ -30,6 +30,9 @@ type results struct {
 	Notes     []string          `json:"notes,omitempty"`
 	Runs      []Run             `json:"runs"`
 	Summary   []summary         `json:"summary"`
+	Sweep     string            `json:"sweep,omitempty"` // -sweep: workers or inflight
+	// SweepConns is -conns: connections per run of an inflight sweep.
+	SweepConns int `json:"sweep_connections,omitempty"`
 }
 
 // summary is one row of the table: medians over the runs that went well.
@@ -55,6 +58,17 @@ type summary struct {
 	// The extremes over rounds, for the chart's whiskers.
 	PerConnLo, PerConnHi   float64
 	ConnRateLo, ConnRateHi float64
+
+	Group  string `json:"group,omitempty"`
+	Design string `json:"design,omitempty"`
+	Point  int    `json:"point,omitempty"` // in a sweep
+	// Net is the CPU per connection once start-up and shutdown are taken
+	// out: (CPU − the same round's idle CPU) / connections, in µs; its
+	// median and extremes over the rounds.
+	Net, NetLo, NetHi float64
+	// The client's latency, ms, and its CPU, s: medians over the rounds.
+	P50, P99, P999, Max, ClientCPU float64
+	P99Lo, P99Hi                   float64
 }
 
 // machine is what the numbers were measured on.
@@ -119,19 +133,28 @@ func (res *results) failed() bool {
 func (res *results) summarize() {
 	res.Summary = nil
 	for _, t := range res.Targets {
-		s := summary{Name: t.Name, Row: t.Row, Series: series(t.Name, t.External), Desc: t.Desc}
+		s := summary{Name: t.Name, Row: t.Row, Series: t.Series, Desc: t.Desc, Group: t.Group,
+			Design: t.Design, Point: t.Point}
+		if s.Series == "" {
+			s.Series = series(t.Name, t.External)
+		}
+		if s.Group == "" {
+			s.Group = t.Name
+		}
 		if t.External {
 			s.Desc = strings.Join(append([]string{filepath.Base(t.Argv[0])}, t.Argv[1:]...), " ")
 		}
-		var wall, rate, cpu, perConn, lo, hi, ratio, idle []float64
+		var wall, rate, cpu, perConn, lo, hi, ratio, idle, net []float64
+		var p50, p99, p999, pmax, ccpu []float64
+		idleOf := map[int]float64{} // by round
 		for _, r := range res.Runs {
-			if r.Name != t.Name {
-				continue
+			if r.Name == t.Name && r.Idle && r.OK {
+				idle = append(idle, r.User+r.Sys)
+				idleOf[r.Round] = r.User + r.Sys
 			}
-			if r.Idle {
-				if r.OK {
-					idle = append(idle, r.User+r.Sys)
-				}
+		}
+		for _, r := range res.Runs {
+			if r.Name != t.Name || r.Idle {
 				continue
 			}
 			s.Tried++
@@ -143,6 +166,18 @@ func (res *results) summarize() {
 			rate = append(rate, float64(r.Conns)/r.Wall)
 			cpu = append(cpu, r.User+r.Sys)
 			perConn = append(perConn, (r.User+r.Sys)/float64(r.Conns)*1e6)
+			if i, ok := idleOf[r.Round]; ok {
+				net = append(net, (r.User+r.Sys-i)/float64(r.Conns)*1e6)
+			}
+			if c := r.Client; c != nil && c.Summary {
+				p50, p99 = append(p50, c.P50), append(p99, c.P99)
+				if c.Tail {
+					p999, pmax = append(p999, c.P999), append(pmax, c.Max)
+				}
+			}
+			if r.Client != nil {
+				ccpu = append(ccpu, r.ClientCPU)
+			}
 			if len(r.Counts) > 0 {
 				l, h, q := spread(r.Counts)
 				lo, hi, ratio = append(lo, float64(l)), append(hi, float64(h)), append(ratio, q)
@@ -157,6 +192,18 @@ func (res *results) summarize() {
 		s.MinCount, _ = median(lo)
 		s.MaxCount, _ = median(hi)
 		s.Ratio, _ = median(ratio)
+		s.Net, _ = median(net)
+		s.P50, _ = median(p50)
+		s.P99, _ = median(p99)
+		s.P999, _ = median(p999)
+		s.Max, _ = median(pmax)
+		s.ClientCPU, _ = median(ccpu)
+		if len(net) > 0 {
+			s.NetLo, s.NetHi = slices.Min(net), slices.Max(net)
+		}
+		if len(p99) > 0 {
+			s.P99Lo, s.P99Hi = slices.Min(p99), slices.Max(p99)
+		}
 		if s.OK > 0 {
 			s.PerConnLo, s.PerConnHi = slices.Min(perConn), slices.Max(perConn)
 			s.ConnRateLo, s.ConnRateHi = slices.Min(rate), slices.Max(rate)
@@ -164,9 +211,15 @@ func (res *results) summarize() {
 		res.Summary = append(res.Summary, s)
 	}
 	for i, s := range res.Summary {
-		j := slices.IndexFunc(res.Summary, func(b summary) bool {
-			return b.Row == 0 && b.Series == s.Series && b.OK > 0
-		})
+		base := func(series string) int {
+			return slices.IndexFunc(res.Summary, func(b summary) bool {
+				return b.Row == 0 && b.Series == series && b.OK > 0
+			})
+		}
+		j := base(s.Series)
+		if j < 0 && !res.isExternal(s.Name) { // the runtime and floor rows: Go's serv00
+			j = base("Go")
+		}
 		if j >= 0 && s.OK > 0 {
 			res.Summary[i].OverBase = s.CPU - res.Summary[j].CPU
 			res.Summary[i].HasBase = true
@@ -242,7 +295,7 @@ func (res *results) markdown(w io.Writer) {
 func (res *results) versus(w io.Writer) {
 	var series []string
 	for _, s := range res.Summary {
-		if s.Series != "Go" && !slices.Contains(series, s.Series) {
+		if res.isExternal(s.Name) && !slices.Contains(series, s.Series) {
 			series = append(series, s.Series)
 		}
 	}
@@ -272,6 +325,10 @@ func (res *results) versus(w io.Writer) {
 			fmt.Fprintln(w, r)
 		}
 	}
+}
+
+func (res *results) isExternal(name string) bool {
+	return slices.ContainsFunc(res.Targets, func(t target) bool { return t.Name == name && t.External })
 }
 
 func (s summary) spreadText() string {

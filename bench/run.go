@@ -135,9 +135,12 @@ func etaAfter(res *results, took map[string]time.Duration, round, i int) string 
 // server's and the client's process groups are gone when it returns.
 func runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
 	r = Run{Name: t.Name, Round: round, Idle: idle}
+	if t.Floor {
+		return floorOnce(t, r)
+	}
 	base := filepath.Join(tmp, fmt.Sprintf("%s.%d.%v", strings.ReplaceAll(t.Name, " ", "_"),
 		round, idle))
-	argv, env := t.Argv, os.Environ()
+	argv, env := t.Argv, append(os.Environ(), t.Env...)
 	var port int
 	if t.External {
 		var err error
@@ -169,7 +172,7 @@ func runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
 	r.Ready = time.Since(t0).Seconds()
 
 	if !idle {
-		if err := runClient(client, port, base+".cli", &r); err != nil {
+		if err := runClient(client, port, base+".cli", t.load(), &r); err != nil {
 			r.Err = err.Error()
 			return r
 		}
@@ -204,11 +207,50 @@ func runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
 	return r
 }
 
-// runClient runs the client with the book's arguments against port and
-// fills in the wall time, the connections and the errors.
-func runClient(client string, port int, base string, r *Run) error {
-	argv := []string{client, "127.0.0.1", strconv.Itoa(port),
-		strconv.Itoa(*children), strconv.Itoa(*loops), strconv.Itoa(*nbytes)}
+// load is what the client does against one target: -children processes
+// of -loops connections, with -inflight K, unless the target says
+// otherwise (a sweep point).
+type load struct{ children, inflight, loops int }
+
+func (t target) load() load {
+	l := load{*children, 1, *loops}
+	if t.Children > 0 {
+		l.children = t.Children
+	}
+	if t.Inflight > 0 {
+		l.inflight = t.Inflight
+	}
+	if t.Loops > 0 {
+		l.loops = t.Loops
+	}
+	return l
+}
+
+func (l load) conns() int { return l.children * l.inflight * l.loops }
+
+// floorOnce is runOnce for the floor row: one child per connection of the
+// load, nothing for an idle run.
+func floorOnce(t target, r Run) Run {
+	if !r.Idle {
+		if err := runFloor(t.Argv[0], t.load().conns(), &r); err != nil {
+			r.Err = err.Error()
+			return r
+		}
+	}
+	r.OK = true
+	return r
+}
+
+// runClient runs the client with the book's arguments (and -inflight K
+// when K > 1) against port and fills in the wall time, the connections and
+// the errors.
+func runClient(client string, port int, base string, l load, r *Run) error {
+	argv := []string{client}
+	if l.inflight > 1 {
+		argv = append(argv, "-inflight", strconv.Itoa(l.inflight))
+	}
+	argv = append(argv, "127.0.0.1", strconv.Itoa(port),
+		strconv.Itoa(l.children), strconv.Itoa(l.loops), strconv.Itoa(*nbytes))
 	busy0, t0 := cpuBusy(), time.Now()
 	cli, err := start(argv, os.Environ(), base, syscall.SIGKILL)
 	if err != nil {
@@ -232,15 +274,15 @@ func runClient(client string, port int, base string, r *Run) error {
 		return err
 	}
 	r.Client = &c
-	want := *children * *loops
-	r.Conns, r.Errs = want, (*children-c.Done)**loops // the book's client: a child quits at its first error
+	want := l.conns()
+	r.Conns, r.Errs = want, (l.children-c.Done)*l.inflight*l.loops // the book's client: a child quits at its first error
 	if c.Summary {
 		r.Conns, r.Errs = c.Conns, c.Errors
 	}
 	switch {
-	case r.Errs > 0 || c.Done != *children:
+	case r.Errs > 0 || c.Done != l.children:
 		return fmt.Errorf("client: %d errors, %d of %d children done%s",
-			r.Errs, c.Done, *children, stderrOf(base))
+			r.Errs, c.Done, l.children, stderrOf(base))
 	case !cli.Cmd.ProcessState.Success():
 		return fmt.Errorf("client %v%s", cli.Cmd.ProcessState, stderrOf(base))
 	}

@@ -25,7 +25,8 @@ const (
 	bottom = 40
 )
 
-var palette = map[string]string{"Go": "#00ADD8", "C": "#E37933"}
+var palette = map[string]string{"Go": "#00ADD8", "C": "#E37933", "UNP_SCHEDPOINT=0": "#9467BD",
+	"floor": "#7F7F7F"}
 var others = []string{"#7F7F7F", "#9467BD", "#2CA02C", "#D62728"}
 
 // group is the bars of one row of the book.
@@ -111,11 +112,8 @@ func (res *results) groups() ([]group, []string) {
 		if !slices.Contains(order, s.Series) {
 			order = append(order, s.Series)
 		}
-		label := s.Name
-		if s.Row >= 0 && s.Row < len(designs) {
-			label = designs[s.Row].name
-		}
-		if n := len(groups); n > 0 && s.Row >= 0 && groups[n-1].bars[0].Row == s.Row {
+		label := s.Group
+		if n := len(groups); n > 0 && groups[n-1].label == label {
 			groups[n-1].bars = append(groups[n-1].bars, s)
 			continue
 		}
@@ -144,7 +142,7 @@ func (a *axis) fit(lo, hi float64) {
 func (a *axis) ticks() []float64 {
 	var t []float64
 	if a.log {
-		lo := math.Pow(10, math.Floor(math.Log10(max(a.lo, 1))))
+		lo := math.Pow(10, math.Floor(math.Log10(max(a.lo, 1e-3))))
 		hi := math.Pow(10, math.Ceil(math.Log10(max(a.hi, lo*10))))
 		for v := lo; v <= hi*1.001; v *= 10 {
 			t = append(t, v)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/sys/unix"
 	"unp-go.dev/unp"
 )
 
@@ -17,7 +18,11 @@ import (
 // directly; here the child is this program again, and main sends it to
 // child_main.
 func child_make(i int) (int, error) {
-	return unp.Fork("child", []string{strconv.Itoa(i)}, listenfd, meter.Fd())
+	args := []string{strconv.Itoa(i)}
+	if selectFirst {
+		args = append(args, "-select")
+	}
+	return unp.Fork("child", args, listenfd, meter.Fd())
 }
 
 // child_main is the life of a child: accept, count, serve, close, forever.
@@ -31,15 +36,21 @@ func child_make(i int) (int, error) {
 //
 // Departure: the book's child selects on the listening socket before accept.
 // On Linux that only brings back the thundering herd that plain accept
-// avoids (see the package comment), so the select is gone.
+// avoids (see the package comment), so the select is gone, unless the
+// parent was started with -select (below).
 func child_main(args []string) {
 	i := unp.PoolChild(args)
+	selectFirst := len(args) > 1 && args[1] == "-select"
 	listenfd := unp.ChildFd(0)
 	meter := unp.OpenMeter(unp.ChildFd(1))
 
 	accepts := unp.Backoff{What: "accept"}
 	fmt.Printf("child %d starting\n", os.Getpid())
+	var rset unix.FdSet
 	for {
+		if selectFirst {
+			selectListen(&rset, listenfd)
+		}
 		connfd, cliaddr, err := unp.Accept(listenfd)
 		if err != nil {
 			time.Sleep(accepts.Failed(err)) // e.g. EMFILE: say so, wait, try again
@@ -54,3 +65,27 @@ func child_main(args []string) {
 		unp.Close(connfd)
 	}
 }
+
+//!+select
+
+// selectListen is the book's child02.c before its Accept: FD_SET, then
+// Select until the listening socket is readable. Select does not take the
+// connection: every child in select is on the socket's wait queue as a
+// non-exclusive waiter (poll_wait), so one connection wakes them all
+// (sock_def_readable, wake_up_interruptible_sync_poll), which is the
+// book's "select collision". They all return and call accept; one wins,
+// and the rest, the listening socket being blocking, sleep in accept,
+// where each is an exclusive waiter and the next connection wakes only
+// one of them. So under load most children are in accept, not select,
+// and the herd is smaller than #children: only the children that came back
+// to select since the last connection wake together.
+func selectListen(rset *unix.FdSet, listenfd int) {
+	rset.Zero()
+	rset.Set(listenfd)
+	unp.Select(listenfd+1, rset, nil)
+	if !rset.IsSet(listenfd) {
+		unp.Err_quit("listenfd readable") // the book's check: cannot happen
+	}
+}
+
+//!-select

@@ -2,8 +2,9 @@ module unp-go.dev/serv02-prefork
 
 go 1.26.0
 
-require unp-go.dev/unp v0.0.0
-
-require golang.org/x/sys v0.50.0 // indirect
+require (
+	golang.org/x/sys v0.50.0
+	unp-go.dev/unp v0.0.0
+)
 
 replace unp-go.dev/unp => ../unp

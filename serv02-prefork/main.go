@@ -20,7 +20,7 @@
 // Linux has woken exactly one process blocked in accept on a socket since
 // 2.4 (the wait queue entries are WQ_FLAG_EXCLUSIVE), so there is no herd
 // in plain accept, and this port drops the book's select: it would only
-// bring the herd back. The distribution of connections across the
+// bring the herd back (-select puts it back, to measure it: child.go). The distribution of connections across the
 // children, printed by the meter at SIGINT, is still the kernel's choice:
 // Linux wakes the waiter that slept longest, so it comes out even.
 //
@@ -39,7 +39,11 @@
 //
 // Usage:
 //
-//	serv02-prefork [ <host> ] <port#> <#children>
+//	serv02-prefork [ -select ] [ <host> ] <port#> <#children>
+//
+// -select is not in the book's usage line, but it is the book's loop
+// (child02.c): each child selects on the listening socket and then calls
+// accept, as the book's child_main does.
 //
 // Each child prints "child PID starting". Ctrl-C (SIGINT) or SIGTERM
 // terminates and reaps every child, prints "child I, N connections" for
@@ -47,20 +51,32 @@
 // its children, and exits.
 package main
 
-import "unp-go.dev/unp"
+import (
+	"os"
+
+	"unp-go.dev/unp"
+)
+
+// usage is the book's usage line: -select is not in it (see above).
+const usage = "serv02-prefork [ <host> ] <port#> <#children>"
 
 var (
-	listenfd int
-	meter    *unp.Meter    // per-child connection counts, in shared memory
-	pids     *unp.Children // the book's pids array
+	listenfd    int
+	selectFirst bool          // -select: the book's select before accept
+	meter       *unp.Meter    // per-child connection counts, in shared memory
+	pids        *unp.Children // the book's pids array
 )
 
 func main() {
 	if _, args, ok := unp.Child(); ok {
 		child_main(args) // never returns
 	}
-	var nchildren int
-	listenfd, nchildren = unp.ListenPoolArgs("serv02-prefork [ <host> ] <port#> <#children>")
+	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "-select" {
+		selectFirst, args = true, args[1:]
+	}
+	host, serv, nchildren := unp.PoolArgs(args, usage)
+	listenfd = unp.Tcp_listen(host, serv)
 
 	meter = unp.NewMeter(nchildren)
 	sigfd := unp.SignalPipe() // before the first fork: no SIGCHLD is missed

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Sweeps: Figure 30.1 as curves. A sweep runs the chosen designs at each
+// point of one axis, every (design, point) pair a target of its own, so the
+// rounds interleave them all as they interleave the table's rows. The
+// y value is the CPU per connection once start-up is taken out: the run's
+// CPU minus the same round's idle run of the same design at the same point
+// (128 children cost 128 execs before the first connection), divided by the
+// connections. An idle run at every point measures the fixed cost where it
+// is paid, in the same round and so under the same noise; a fit of
+// CPU = a + b × connections would need several loads per point to find the
+// same a.
+
+// The sweeps' default points and designs.
+var (
+	workerPoints   = []int{1, 2, 4, 8, 16, 32, 64, 128}
+	inflightPoints = []int{1, 5, 10, 20, 50, 100, 200, 500}
+	// The herd: the pooled designs whose children or threads wait on one
+	// listening socket, each in its own way.
+	workerDesigns = []string{"serv02-prefork", "serv02-select", "serv03-flock", "serv04-mutex",
+		"serv05-fdpass", "serv07-threadpool", "serv08-mainaccept", "serv10-epoll", "serv10-exclusive"}
+)
+
+// sweepDesigns is what -designs means in a sweep: "all" is the herd for a
+// worker sweep and every design for an in-flight one; serv00 comes in only
+// when named (a sweep needs no baseline).
+func sweepDesigns(what, list string, chosen []int) []int {
+	if list == "all" && what == "workers" {
+		var out []int
+		for i, d := range designs {
+			if slices.Contains(workerDesigns, d.name) {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	if list != "all" && !slices.ContainsFunc(strings.Split(list, ","), func(w string) bool {
+		w = strings.TrimSpace(w)
+		return w == "0" || strings.HasPrefix("serv00-iterative", w)
+	}) {
+		chosen = slices.DeleteFunc(slices.Clone(chosen), func(i int) bool { return i == 0 })
+	}
+	if what == "workers" {
+		chosen = slices.DeleteFunc(chosen, func(i int) bool { return !designs[i].pooled })
+	}
+	return chosen
+}
+
+// parsePoints reads -points, or returns the sweep's default.
+func parsePoints(what, list string) ([]int, error) {
+	if list == "" {
+		if what == "workers" {
+			return workerPoints, nil
+		}
+		return inflightPoints, nil
+	}
+	var out []int
+	for _, w := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(w))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("bad point %q: want a number of at least 1", w)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// inflightLoad spreads c connections in flight over at most procs client
+// processes (c/procs each, -inflight), each making enough connections for
+// conns in all: 1 in flight is one process, 500 are 5 × -inflight 100.
+func inflightLoad(c, procs, conns int) load {
+	p := min(c, procs)
+	for c%p != 0 {
+		p--
+	}
+	k := c / p
+	return load{children: p, inflight: k, loops: max(1, conns/(p*k))}
+}
+
+// sweepTargets makes one target per design and point.
+func sweepTargets(what string, chosen []int, paths map[string]string) []target {
+	pts, _ := parsePoints(what, *pointsArg) // checked in main
+	var out []target
+	for _, p := range pts {
+		for _, i := range chosen {
+			d := designs[i]
+			var t target
+			if what == "workers" {
+				t = designTarget(d, paths, p)
+				t.Name = fmt.Sprintf("%s n=%d", d.name, p)
+			} else {
+				t = designTarget(d, paths, *nworkers)
+				conns := *sweepConns
+				if conns == 0 {
+					conns = *children * *loops
+				}
+				l := inflightLoad(p, *children, conns)
+				t.Children, t.Inflight, t.Loops = l.children, l.inflight, l.loops
+				t.Name = fmt.Sprintf("%s c=%d", d.name, p)
+			}
+			t.Point = p
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// sweepMarkdown writes the sweep's tables: one row per design, one column
+// per point.
+func (res *results) sweepMarkdown(w io.Writer) {
+	m := res.Machine
+	fmt.Fprintf(w, "Sweep over %s on %s, %d cores, %s, %s; load average %s before, %s after.\n",
+		res.sweepAxis(), m.CPU, m.Cores, m.Kernel, m.Go, m.LoadBefore, m.LoadAfter)
+	fmt.Fprintf(w, "Load: %s; medians of %s, interleaved%s.\n", res.sweepLoad(),
+		plural(res.RoundsRun, "round"), parens(res.Stopped))
+	res.sweepTable(w, "CPU µs per connection, start-up taken out: (CPU − idle CPU) / connections; "+
+		"median (lowest–highest round)", func(s summary) string {
+		return fmt.Sprintf("%.0f (%.0f–%.0f)", s.Net, s.NetLo, s.NetHi)
+	})
+	res.sweepTable(w, "connections/s, median", func(s summary) string {
+		return fmt.Sprintf("%.0f", s.ConnRate)
+	})
+	if res.Sweep == "inflight" {
+		res.sweepTable(w, "latency p50 / p99 / p99.9 / max, ms, medians", func(s summary) string {
+			return fmt.Sprintf("%.2f / %.1f / %.1f / %.0f", s.P50, s.P99, s.P999, s.Max)
+		})
+		res.sweepTable(w, "client CPU s, median", func(s summary) string {
+			return fmt.Sprintf("%.2f", s.ClientCPU)
+		})
+	} else {
+		res.sweepTable(w, "idle CPU s (start-up and shutdown), median", func(s summary) string {
+			return fmt.Sprintf("%.3f", s.Idle)
+		})
+		res.sweepTable(w, "connections per child or thread, min–max, medians", func(s summary) string {
+			return fmt.Sprintf("%.0f–%.0f", s.MinCount, s.MaxCount)
+		})
+	}
+	if others := res.otherCores(); len(others) > 0 {
+		med, _ := median(others)
+		fmt.Fprintf(w, "\nNoise: besides the server and the client, other work kept %.2f of the %d "+
+			"cores busy during the median client run (%.2f–%.2f over all runs).\n",
+			med, m.Cores, slices.Min(others), slices.Max(others))
+	}
+	var notes []string
+	for _, s := range res.Summary {
+		if why := res.Skipped[s.Name]; why != "" {
+			notes = append(notes, fmt.Sprintf("%s skipped: %s", s.Name, why))
+		} else if s.OK < s.Tried {
+			notes = append(notes, fmt.Sprintf("%s: %d of %d runs failed: %s",
+				s.Name, s.Tried-s.OK, s.Tried, res.firstError(s.Name)))
+		}
+	}
+	for _, n := range append(res.Notes, notes...) {
+		fmt.Fprintf(w, "\n- %s", n)
+	}
+	if len(res.Notes)+len(notes) > 0 {
+		fmt.Fprintln(w)
+	}
+}
+
+func (res *results) sweepAxis() string {
+	if res.Sweep == "workers" {
+		return "the number of children or threads"
+	}
+	return "the number of connections in flight"
+}
+
+func (res *results) sweepLoad() string {
+	if res.Sweep == "workers" {
+		return fmt.Sprintf("`%s` (%d connections per run)", res.Client, res.Children*res.Loops)
+	}
+	conns := res.SweepConns
+	if conns == 0 {
+		conns = res.Children * res.Loops
+	}
+	return fmt.Sprintf("our client, C connections in flight as min(C, %d) processes × "+
+		"-inflight C/processes, about %d connections per run of %d bytes, against %d children "+
+		"or threads", res.Children, conns, res.Bytes, res.Workers)
+}
+
+// sweepTable writes one table of the sweep: designs down, points across.
+func (res *results) sweepTable(w io.Writer, title string, cell func(summary) string) {
+	pts, designs := res.sweepGrid()
+	fmt.Fprintf(w, "\n%s:\n\n| design |", title)
+	for _, p := range pts {
+		fmt.Fprintf(w, " %s=%d |", map[bool]string{true: "n", false: "c"}[res.Sweep == "workers"], p)
+	}
+	fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---:|", len(pts)))
+	for _, d := range designs {
+		fmt.Fprintf(w, "| %s |", d)
+		for _, p := range pts {
+			s, ok := res.point(d, p)
+			switch {
+			case !ok || res.Skipped[s.Name] != "":
+				fmt.Fprint(w, " — |")
+			case s.OK == 0:
+				fmt.Fprint(w, " failed |")
+			default:
+				fmt.Fprintf(w, " %s |", cell(s))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// sweepGrid lists the sweep's points and designs, in order.
+func (res *results) sweepGrid() (pts []int, names []string) {
+	for _, s := range res.Summary {
+		if !slices.Contains(pts, s.Point) {
+			pts = append(pts, s.Point)
+		}
+		if !slices.Contains(names, s.Design) {
+			names = append(names, s.Design)
+		}
+	}
+	slices.Sort(pts)
+	return pts, names
+}
+
+func (res *results) point(design string, p int) (summary, bool) {
+	i := slices.IndexFunc(res.Summary, func(s summary) bool { return s.Design == design && s.Point == p })
+	if i < 0 {
+		return summary{}, false
+	}
+	return res.Summary[i], true
+}
