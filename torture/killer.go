@@ -50,7 +50,7 @@ func (r *run) victim(rng *rand.Rand, acceptor bool, end time.Time) int {
 // killChild sends SIGKILL to child pid, noting whether it was in accept, and
 // for a pool waits for its replacement.
 func (r *run) killChild(pid int) {
-	accepting := inAccept(pid)
+	accepting := r.d.idleIn(pid)
 	if accepting {
 		r.t.inAccept.Add(1)
 	}
@@ -68,7 +68,7 @@ func (r *run) pickChild(rng *rand.Rand, acceptor bool) int {
 	live, _ := children(r.srv.Pid())
 	rng.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
 	for _, pid := range live {
-		if role(pid) == "child" && (!acceptor || inAccept(pid)) {
+		if role(pid) == "child" && (!acceptor || r.d.idleIn(pid)) {
 			return pid
 		}
 	}

@@ -64,6 +64,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -85,6 +86,11 @@ func main() {
 	flag.IntVar(&cfg.crowd, "crowd", 300, "connections of an overload burst against serv06-thread")
 	flag.IntVar(&cfg.loops, "loops", 5000,
 		"loops per child of the client run after the load (a tenth for serv01)")
+	flag.DurationVar(&cfg.stop, "stop", 3*time.Second, "how long a child stays stopped (SIGSTOP)")
+	flag.DurationVar(&cfg.window, "window", 2*time.Second,
+		"how long the descriptor and process faults are measured")
+	flag.IntVar(&cfg.nproc, "nproc", 40, "RLIMIT_NPROC of the process fault (run as uid 65534)")
+	flag.IntVar(&cfg.flood, "flood", 60, "silent clients of the process fault")
 	parallel := flag.Int("parallel", 1, "designs tortured at once")
 	seed := flag.Uint64("seed", 0, "random seed (0: from the clock)")
 	flag.BoolVar(&cfg.verbose, "v", false, "print each phase as it starts, and each kill")
@@ -96,7 +102,8 @@ func main() {
 	flag.Parse()
 	chosen, err := selectDesigns(flag.Args())
 	if err != nil || cfg.pool < 1 || cfg.idle <= 0 || cfg.kills < 0 || cfg.good < 1 ||
-		cfg.hostile < 1 || cfg.overload < 1 || cfg.crowd < 1 || cfg.loops < 1 || *parallel < 1 {
+		cfg.hostile < 1 || cfg.overload < 1 || cfg.crowd < 1 || cfg.loops < 1 || *parallel < 1 ||
+		cfg.stop <= 0 || cfg.window <= 0 || cfg.nproc < 1 || cfg.flood < 1 {
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "torture: %v\n", err)
 		}
@@ -133,12 +140,14 @@ func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
 	}
 	defer lab.KillAll(5 * time.Second)
 	start := time.Now()
-	names := []string{"client"}
+	pkgs := []string{"client"}
 	for _, d := range chosen {
-		names = append(names, d.name)
+		if !slices.Contains(pkgs, d.dir()) {
+			pkgs = append(pkgs, d.dir())
+		}
 	}
 	var err error
-	if cfg.bins, cfg.skips, err = programs(bin, names, filepath.Join(cfg.dir, "bin")); err != nil {
+	if cfg.bins, cfg.skips, err = programs(bin, pkgs, filepath.Join(cfg.dir, "bin")); err != nil {
 		fmt.Fprintf(os.Stderr, "torture: %v\n", err)
 		return 1
 	}
@@ -174,15 +183,20 @@ func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
 	return 0
 }
 
-// programs finds or builds the named programs. bin "" builds them with
-// the go command into dir; bin "PATH" looks each up on $PATH; any other bin
-// is a directory holding them. A program that cannot be found or built is
-// skipped, with the reason.
-func programs(bin string, names []string, dir string) (bins, skips map[string]string, err error) {
+// programs finds or builds the programs of the packages named (their
+// directories in the workspace), and returns them by program name. bin ""
+// builds them with the go command into dir; bin "PATH" looks each up on
+// $PATH; any other bin is a directory holding them. A program that cannot
+// be found or built is skipped, with the reason.
+func programs(bin string, pkgs []string, dir string) (bins, skips map[string]string, err error) {
 	bins, skips = map[string]string{}, map[string]string{}
+	names := make([]string, len(pkgs))
+	for i, pkg := range pkgs {
+		names[i] = filepath.Base(pkg)
+	}
 	switch bin {
 	case "":
-		if err := build(names, dir, skips); err != nil {
+		if err := build(pkgs, dir, skips); err != nil {
 			return nil, nil, err
 		}
 		bin = dir
@@ -210,18 +224,18 @@ func programs(bin string, names []string, dir string) (bins, skips map[string]st
 
 // build builds the programs of the workspace torture is run in (see
 // lab.Build): one broken design skips only itself.
-func build(names []string, dir string, skips map[string]string) error {
+func build(dirs []string, dir string, skips map[string]string) error {
 	root, err := lab.Root()
 	if err != nil {
 		return fmt.Errorf("%v: run from it, or use -bin", err)
 	}
-	pkgs := make([]string, len(names))
-	for i, name := range names {
-		pkgs[i] = "./" + name
+	pkgs := make([]string, len(dirs))
+	for i, d := range dirs {
+		pkgs[i] = "./" + d
 	}
 	for pkg, err := range lab.Build(root, dir, pkgs...) {
 		line, _, _ := strings.Cut(strings.TrimSpace(err.Output), "\n")
-		skips[strings.TrimPrefix(pkg, "./")] = "does not build: " + line
+		skips[filepath.Base(pkg)] = "does not build: " + line
 	}
 	return nil
 }

@@ -22,6 +22,21 @@ type tally struct {
 	mu     sync.Mutex
 	counts map[string]int // failures by check
 	notes  []string       // the first few failures of each check
+	others []string       // notes that are not failures
+}
+
+// note records something worth saying that is not a failure.
+func (t *tally) note(format string, a ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.others = append(t.others, fmt.Sprintf(format, a...))
+}
+
+// remarks are the notes.
+func (t *tally) remarks() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.others...)
 }
 
 // keepPerCheck is how many failures of one check are kept word for word.
