@@ -23,7 +23,7 @@ import (
 // design backs off instead (unp.Backoff: 5 ms doubling to 500 ms, one line
 // a second). Torture measures, over -window while the server is out of
 // descriptors, its CPU (utime+stime of it and its children, /proc/PID/stat)
-// and its stderr lines a second; then gives the descriptors back (the old
+// and its stderr lines a second that say "too many open files"; then gives the descriptors back (the old
 // limit, and the clients close) and times how long until a good client is
 // served again.
 //
@@ -172,7 +172,9 @@ func (r *run) holdSilent(n int) []net.Conn {
 }
 
 // busy measures, over window, the CPU of the server and its children (a
-// fraction of one core) and its stderr lines a second.
+// fraction of one core) and its stderr lines a second about the fault
+// (EMFILE's "too many open files"; not the idle timeouts of the clients it
+// had accepted before).
 func (r *run) busy(window time.Duration) (cpu, lines float64) {
 	cpu0, mark, t0 := r.cpu(), r.srv.stderrSize(), time.Now()
 	time.Sleep(window)
@@ -182,7 +184,12 @@ func (r *run) busy(window time.Duration) (cpu, lines float64) {
 		used += t - cpu0[pid] // a child that died meanwhile is not counted
 	}
 	text := r.srv.stderr()
-	n := strings.Count(text[min(int(mark), len(text)):], "\n")
+	n := 0
+	for line := range strings.Lines(text[min(int(mark), len(text)):]) {
+		if strings.Contains(line, "too many open files") {
+			n++
+		}
+	}
 	return used.Seconds() / took.Seconds(), float64(n) / took.Seconds()
 }
 

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"unp-go.dev/lab"
@@ -34,6 +36,10 @@ const (
 	nprocMaxRecover = 5 * time.Second
 )
 
+// nprocMu runs one process fault at a time: the limit counts every task
+// of the user, and designs tortured in parallel would share it.
+var nprocMu sync.Mutex
+
 // nobody is the user the fault runs the server as.
 const nobody = "65534"
 
@@ -61,8 +67,17 @@ func (r *run) outOfProcs(res *result) {
 		r.t.note("out of processes: skipped, torture is not root (RLIMIT_NPROC does not bind root)")
 		return
 	}
-	dir := filepath.Join(r.cfg.dir, r.d.slug()+"-nproc")
-	bin, err := reachable(r.cfg.dir, dir, r.cfg.bins[r.d.program()])
+	nprocMu.Lock()
+	defer nprocMu.Unlock()
+	dir, err := r.nobodysDir()
+	if err != nil {
+		r.t.fail("out of processes", "%v", err)
+		return
+	}
+	if !r.cfg.keep && !strings.HasPrefix(dir, r.cfg.dir) {
+		defer os.RemoveAll(dir)
+	}
+	bin, err := reachable(dir, r.cfg.bins[r.d.program()])
 	if err != nil {
 		r.t.fail("out of processes", "%v", err)
 		return
@@ -91,6 +106,7 @@ func (r *run) outOfProcs(res *result) {
 		return
 	}
 	res.nproc.recover, res.nproc.ran = r.servedAgain(nprocMaxRecover), true
+	r.crashed(srv.stderr())
 	if res.nproc.cpu > nprocMaxCPU {
 		r.t.fail("out of processes", "the parent used %.0f%% of a core under the flood, "+
 			"want at most %.0f%%", 100*res.nproc.cpu, 100*nprocMaxCPU)
@@ -106,18 +122,42 @@ func (r *run) parentCPU() time.Duration {
 	return t
 }
 
-// reachable makes dir, inside top, a place where user nobody can write the
-// address file, and copies bin into it; it returns the copy. Torture's own
-// directory (MkdirTemp: mode 0700) must let nobody through.
-func reachable(top, dir, bin string) (string, error) {
+// nobodysDir is the directory for the server run as nobody: in torture's
+// own, if nobody can get there (MkdirTemp made it 0700: torture opens it to
+// others for this), or else in /tmp (testscript's $TMPDIR is in a 0700
+// $WORK).
+func (r *run) nobodysDir() (string, error) {
+	if err := os.Chmod(r.cfg.dir, 0o711); err != nil {
+		return "", err
+	}
+	if othersReach(r.cfg.dir) {
+		return filepath.Join(r.cfg.dir, r.d.slug()+"-nproc"), nil
+	}
+	return os.MkdirTemp("/tmp", "torture-nproc-")
+}
+
+// othersReach reports whether every directory from / to dir lets others
+// through.
+func othersReach(dir string) bool {
+	for ; ; dir = filepath.Dir(dir) {
+		fi, err := os.Stat(dir)
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if dir == filepath.Dir(dir) {
+			return true
+		}
+	}
+}
+
+// reachable makes dir a place where user nobody can write the address
+// file, and copies bin into it; it returns the copy.
+func reachable(dir, bin string) (string, error) {
 	if _, err := exec.LookPath("setpriv"); err != nil {
 		return "", fmt.Errorf("setpriv (util-linux): %v", err)
 	}
 	if _, err := exec.LookPath("prlimit"); err != nil {
 		return "", fmt.Errorf("prlimit (util-linux): %v", err)
-	}
-	if err := os.Chmod(top, 0o711); err != nil {
-		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return "", err

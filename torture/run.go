@@ -151,13 +151,17 @@ func (r *run) finish(res *result) {
 // crashes looks for a Go panic or fatal error in the server's stderr,
 // which its children share.
 func (r *run) crashes() {
-	for _, name := range []string{r.d.slug(), r.d.slug() + "-orphans", r.d.slug() + "-nproc"} {
-		text := readFile(filepath.Join(r.cfg.dir, name, "stderr"))
-		for _, word := range []string{"panic: ", "fatal error: "} {
-			if i := strings.Index(text, word); i >= 0 {
-				line, _, _ := strings.Cut(text[i:], "\n")
-				r.t.fail("crash", "%s", line)
-			}
+	for _, name := range []string{r.d.slug(), r.d.slug() + "-orphans"} {
+		r.crashed(readFile(filepath.Join(r.cfg.dir, name, "stderr")))
+	}
+}
+
+// crashed fails the first panic or fatal error in a server's stderr.
+func (r *run) crashed(text string) {
+	for _, word := range []string{"panic: ", "fatal error: "} {
+		if i := strings.Index(text, word); i >= 0 {
+			line, _, _ := strings.Cut(text[i:], "\n")
+			r.t.fail("crash", "%s", line)
 		}
 	}
 }

@@ -72,7 +72,7 @@ func (r *run) stopGood(rng *rand.Rand, cont time.Time) bool {
 	c, err := dial(r.srv.addr)
 	r.t.conns.Add(1)
 	if err != nil {
-		r.failed(tr, endOther, "stopped child", "connect: %v", err)
+		r.failed(tr, endingOf(err), "stopped child", "connect: %v", err)
 		return false
 	}
 	defer c.Close()
