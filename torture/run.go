@@ -11,7 +11,8 @@ import (
 
 // The core of a torture run: one design's server started, put through
 // the phases in order (each in a file of its own: warmup.go, stall.go,
-// quiet.go, load.go with killer.go, client.go, sigint.go, orphans.go),
+// quiet.go, load.go with killer.go, client.go, stopped.go, emfile.go,
+// sigint.go, orphans.go, nproc.go),
 // and what it went through kept in a result. A phase that finds the
 // server gone ends the run: what comes after would only fail again.
 
