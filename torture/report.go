@@ -38,7 +38,7 @@ func (res *result) print() {
 		fmt.Printf("    %s: note: %s\n", res.d.name, n)
 	}
 	if res.inAccept > 0 {
-		fmt.Printf("    %s: note: %d of %d children killed while blocked in accept\n",
+		fmt.Printf("    %s: note: %d of %d children killed while waiting for a connection\n",
 			res.d.name, res.inAccept, res.kills)
 	}
 	if res.slow > 0 {

@@ -17,7 +17,7 @@ type tally struct {
 	errors  atomic.Int64 // well-formed requests that failed otherwise
 	slow    atomic.Int64 // requests torture itself sent too late (see tooSlow)
 
-	inAccept atomic.Int64 // children killed while blocked in accept
+	inAccept atomic.Int64 // children killed while waiting for a connection (see design.idleIn)
 
 	mu     sync.Mutex
 	counts map[string]int // failures by check
