@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // A Proc is what lab reads about a process from /proc/PID/stat, and, by
@@ -50,6 +51,31 @@ func parseStat(b []byte) (Proc, error) {
 		Threads: threads}
 	return p, nil
 }
+
+// CPUTime is the CPU time that process pid has used, user and system, all
+// its threads together (utime + stime of /proc/PID/stat, in the kernel's
+// USER_HZ ticks: 100 a second on every Linux). A server's children count
+// only in their own; their parent's cutime covers those it has reaped.
+func CPUTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	end := bytes.LastIndexByte(b, ')')
+	f := strings.Fields(string(b[end+1:])) // state ppid ... utime stime (proc(5))
+	if end < 0 || len(f) < 13 {
+		return 0, fmt.Errorf("malformed stat %.40q", b)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if errors.Join(err1, err2) != nil {
+		return 0, fmt.Errorf("malformed stat %.40q", b)
+	}
+	return time.Duration(utime+stime) * time.Second / userHZ, nil
+}
+
+// userHZ is the unit of the times in /proc/PID/stat (sysconf(_SC_CLK_TCK)).
+const userHZ = 100
 
 // Stat reads process pid's stat and wchan.
 func Stat(pid int) (Proc, error) {

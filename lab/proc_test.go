@@ -142,3 +142,17 @@ func TestGone(t *testing.T) {
 		t.Errorf("String = %q", s)
 	}
 }
+
+// TestCPUTime sees this process's CPU time grow while it spins.
+func TestCPUTime(t *testing.T) {
+	before, err := CPUTime(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for start := time.Now(); time.Since(start) < 100*time.Millisecond; {
+	}
+	after, _ := CPUTime(os.Getpid())
+	if d := after - before; d < 50*time.Millisecond || d > 2*time.Second {
+		t.Errorf("CPU time grew by %v while spinning 100 ms", d)
+	}
+}

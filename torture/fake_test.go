@@ -43,6 +43,8 @@ func TestTortureFindsFaults(t *testing.T) {
 		{"leaky", []string{"descriptors: "}},
 		// One whose idle timeout is a quarter of UNP_IDLE_TIMEOUT.
 		{"early", []string{"stall: idle client: the server closed after"}},
+		// One whose accept loop logs and retries at once on EMFILE.
+		{"spin", []string{"out of descriptors: "}},
 	} {
 		t.Run(tt.mode, func(t *testing.T) {
 			t.Parallel()
@@ -82,6 +84,7 @@ func testConfig(t *testing.T, mode string) *config {
 		bins: map[string]string{"serv00-iterative": fake}, skips: map[string]string{},
 		pool: 2, idle: 200 * time.Millisecond, dur: 300 * time.Millisecond,
 		good: 2, hostile: 2, overload: 5, crowd: 20, loops: 5, seed: 1, dir: t.TempDir(),
+		stop: 300 * time.Millisecond, window: 500 * time.Millisecond, nproc: 40, flood: 10,
 	}
 }
 
@@ -99,6 +102,9 @@ func fakeServer(mode string) {
 	for i := 0; ; i++ {
 		c, err := ln.Accept()
 		if err != nil {
+			if mode == "spin" { // the loop every design had before unp.Backoff
+				fmt.Fprintf(os.Stderr, "accept: %v\n", err)
+			}
 			continue
 		}
 		if mode == "leaky" && i%20 == 0 {
@@ -115,7 +121,7 @@ func serveFake(mode string, c net.Conn) {
 		switch mode { // a deadline for the whole line
 		case "early":
 			c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-		case "leaky":
+		case "leaky", "spin":
 			c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 		}
 		line, err := r.ReadString('\n')

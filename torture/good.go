@@ -69,7 +69,7 @@ func (r *run) good(rng *rand.Rand, patience time.Duration) {
 	c, err := dial(r.srv.addr)
 	r.t.conns.Add(1)
 	if err != nil {
-		r.failed(tr, endOther, "good client", "connect: %v", err)
+		r.failed(tr, endingOf(err), "good client", "connect: %v", err)
 		return
 	}
 	tr.c = c
@@ -137,7 +137,7 @@ func (r *run) burstSend(tr try, i, n int) (*net.TCPConn, time.Time) {
 	c, err := dial(r.srv.addr)
 	r.t.conns.Add(1)
 	if err != nil {
-		r.failed(tr, endOther, "overload", "connection %d of %d: %v", i+1, n, err)
+		r.failed(tr, endingOf(err), "overload", "connection %d of %d: %v", i+1, n, err)
 		return nil, time.Time{}
 	}
 	c.SetDeadline(time.Now().Add(r.patience()))

@@ -70,7 +70,7 @@ func refused(payload string, want, served int) hostileFunc {
 	return func(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
 		c, tr, err := r.open(dial, deadline)
 		if err != nil {
-			return 0, "connect: " + err.Error(), endOther
+			return 0, "connect: " + err.Error(), endingOf(err)
 		}
 		defer c.Close()
 		// A write may fail when the server has already closed on a long
@@ -97,7 +97,7 @@ func exchange(r *run, deadline time.Time, want int, gap time.Duration, chunks ..
 	bool, string, ending) {
 	c, tr, err := r.open(dial, deadline)
 	if err != nil {
-		return false, "connect: " + err.Error(), endOther
+		return false, "connect: " + err.Error(), endingOf(err)
 	}
 	defer c.Close()
 	prev := tr.t0
@@ -170,7 +170,7 @@ func midReply(rst bool) hostileFunc {
 	return func(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
 		c, tr, err := r.open(dialSmall, deadline)
 		if err != nil {
-			return 0, "connect: " + err.Error(), endOther
+			return 0, "connect: " + err.Error(), endingOf(err)
 		}
 		defer c.Close()
 		w := time.Now()
@@ -193,7 +193,7 @@ func midReply(rst bool) hostileFunc {
 func connectClose(r *run, _ *rand.Rand, _ time.Time) (int, string, ending) {
 	c, err := dial(r.srv.addr)
 	if err != nil {
-		return 0, "connect: " + err.Error(), endOther
+		return 0, "connect: " + err.Error(), endingOf(err)
 	}
 	c.Close()
 	return 0, "", endDone
@@ -203,7 +203,7 @@ func connectClose(r *run, _ *rand.Rand, _ time.Time) (int, string, ending) {
 func idleClient(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
 	c, _, err := r.open(dial, deadline)
 	if err != nil {
-		return 0, "connect: " + err.Error(), endOther
+		return 0, "connect: " + err.Error(), endingOf(err)
 	}
 	defer c.Close()
 	got, end := drain(c, -1)
@@ -221,7 +221,7 @@ func idleClient(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) 
 func slowClient(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
 	c, err := dial(r.srv.addr)
 	if err != nil {
-		return 0, "connect: " + err.Error(), endOther
+		return 0, "connect: " + err.Error(), endingOf(err)
 	}
 	defer c.Close()
 	t0 := time.Now()
@@ -264,7 +264,7 @@ func dribble(c net.Conn, gap time.Duration, deadline time.Time) ending {
 func nonReader(r *run, _ *rand.Rand, deadline time.Time) (int, string, ending) {
 	c, err := dialSmall(r.srv.addr)
 	if err != nil {
-		return 0, "connect: " + err.Error(), endOther
+		return 0, "connect: " + err.Error(), endingOf(err)
 	}
 	defer c.Close()
 	if _, err := io.WriteString(c, strings.Repeat(strconv.Itoa(unp.MAXN)+"\n", bigAsk)); err != nil {

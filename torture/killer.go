@@ -8,8 +8,9 @@ import (
 )
 
 // The child killer, part of the load for the process designs: SIGKILL of a
-// child at random moments, every other one the child blocked in accept (in
-// serv03 and serv04 the lock holder, whose death must free the lock).
+// child at random moments, every other one a child waiting for a
+// connection: blocked in accept (in serv03 and serv04 the lock holder,
+// whose death must free the lock), or for serv10 in epoll_wait.
 // After each, a pool must be full again within 3 s; and no child may die
 // that torture did not kill, since a pool that quietly replaces a child
 // that crashed on bad input hides the crash.
@@ -50,7 +51,7 @@ func (r *run) victim(rng *rand.Rand, acceptor bool, end time.Time) int {
 // killChild sends SIGKILL to child pid, noting whether it was in accept, and
 // for a pool waits for its replacement.
 func (r *run) killChild(pid int) {
-	accepting := inAccept(pid)
+	accepting := r.d.idleIn(pid)
 	if accepting {
 		r.t.inAccept.Add(1)
 	}
@@ -68,7 +69,7 @@ func (r *run) pickChild(rng *rand.Rand, acceptor bool) int {
 	live, _ := children(r.srv.Pid())
 	rng.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
 	for _, pid := range live {
-		if role(pid) == "child" && (!acceptor || inAccept(pid)) {
+		if role(pid) == "child" && (!acceptor || r.d.idleIn(pid)) {
 			return pid
 		}
 	}

@@ -1,10 +1,12 @@
 // Torture is the test the book's servers would fail: hostile clients,
-// overload and faults against every design of chapter 30, at once, and a
-// check afterwards that nothing was lost and nothing leaked.
+// overload and faults against every design of chapter 30 and the three
+// beyond it, at once, and a check afterwards that nothing was lost and
+// nothing leaked.
 //
-// For each design it starts the server on 127.0.0.1 port 0 with a small
-// pool (-pool) and a short idle timeout (-idle, passed as UNP_IDLE_TIMEOUT)
-// and goes through these phases:
+// For each design (serv10-epoll and serv11-netpoll twice: with and
+// without -exclusive, without and with #threads) it starts the server on
+// 127.0.0.1 port 0 with a small pool (-pool) and a short idle timeout
+// (-idle, passed as UNP_IDLE_TIMEOUT) and goes through these phases:
 //
 //   - warm-up: a few good connections and one overload burst, so that the
 //     threads the Go runtime starts once and keeps are there before counting;
@@ -19,19 +21,32 @@
 //     a request in one-byte writes, 50 requests pipelined in one write, a
 //     close or SO_LINGER-0 reset in the middle of a reply, connect-and-close,
 //     half-close, idle, one byte at a time, a client that never reads);
-//     overload bursts of 10 × the pool (-crowd for serv06-thread) connected
-//     at once; and, for the process designs, SIGKILL of a child at random
-//     moments (-kills), every other one the child blocked in accept (in
-//     serv03 and serv04 the lock holder), after which the pool must be full
-//     again and the lock free;
-//   - the book's client, two processes of -loops connections (10,000 by
-//     default; a tenth for serv01, which pays a fork and exec for each),
-//     which must make every connection without error;
+//     overload bursts of 10 × the pool (-crowd for serv06 and serv11)
+//     connected at once; and, for the process designs, SIGKILL of a child at
+//     random moments (-kills), every other one a child waiting for a
+//     connection (in serv03 and serv04 the lock holder; in serv10 one in
+//     epoll_wait), after which the pool must be full again and the lock free;
+//   - the book's client, two processes of -loops connections (a tenth for
+//     serv01, which pays a fork and exec for each), which must make every
+//     connection without error;
 //   - quiet: the descriptors and threads of the server and its children,
 //     and its zombies, must come back to what they were before the load;
+//   - process designs, a stopped child: SIGSTOP of one child (in serv03 and
+//     serv04 the lock holder) for -stop while good clients come, then
+//     SIGCONT; what was served meanwhile is a figure, but afterwards every
+//     request must be served, and a pool's parent must have logged the stop;
+//   - out of descriptors: the process that accepts is given an
+//     RLIMIT_NOFILE of its lowest free descriptor (prlimit(2) from outside)
+//     and an overload burst of silent clients: over -window its CPU and its
+//     EMFILE lines a second must stay low (no spin), and once the
+//     descriptors come back a good client must be served within 2 s;
 //   - SIGINT under load: exit 0 within 2 s, the report, no process left;
 //   - process designs: the server again, its parent killed with SIGKILL:
-//     no child may live on or keep the port.
+//     no child may live on or keep the port;
+//   - process designs and serv06, where torture is root: out of processes,
+//     the server again as uid 65534 under an RLIMIT_NPROC of -nproc and a
+//     flood of -flood silent clients: no crash, no spinning parent, and a
+//     good client served once they leave.
 //
 // A request that failed on a connection that was open when torture killed
 // a child, and that the server closed or reset, is counted as lost to the
@@ -43,18 +58,21 @@
 //
 // Torture prints one line per design and, under it, every check that
 // failed (quoting what the server said about the connection on stderr)
-// and its notes, and exits 1 if any design failed. It builds the servers
-// and the client with the go command, or takes them from -bin DIR (-bin
-// PATH: look each one up on $PATH). Every server runs in a process group
-// of its own, which torture kills on the way out, on failure or on
-// Ctrl-C; and every server dies with torture (PR_SET_PDEATHSIG). Both, and
-// the /proc readers, are the workspace's shared machinery, unp-go.dev/lab.
+// and its notes, and exits 1 if any design failed; torture/README.md says
+// how to read the table. It builds the servers and the client with the go
+// command, or takes them from -bin DIR (-bin PATH: look each one up on
+// $PATH). Every server runs in a process group of its own, which torture
+// kills on the way out, on failure or on Ctrl-C; and every server dies
+// with torture (PR_SET_PDEATHSIG), but the one run as another user, whose
+// change of user clears it. Both, and the /proc readers, are the
+// workspace's shared machinery, unp-go.dev/lab.
 //
 // Usage:
 //
 //	torture [flags] [design...]
 //
-// A design may be named by a prefix (serv03, serv0); the default is all nine.
+// A design may be named by a prefix (serv03, serv0, serv10); the default
+// is all fourteen.
 package main
 
 import (
@@ -64,6 +82,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -85,6 +104,11 @@ func main() {
 	flag.IntVar(&cfg.crowd, "crowd", 300, "connections of an overload burst against serv06-thread")
 	flag.IntVar(&cfg.loops, "loops", 5000,
 		"loops per child of the client run after the load (a tenth for serv01)")
+	flag.DurationVar(&cfg.stop, "stop", 3*time.Second, "how long a child stays stopped (SIGSTOP)")
+	flag.DurationVar(&cfg.window, "window", 2*time.Second,
+		"how long the descriptor and process faults are measured")
+	flag.IntVar(&cfg.nproc, "nproc", 40, "RLIMIT_NPROC of the process fault (run as uid 65534)")
+	flag.IntVar(&cfg.flood, "flood", 60, "silent clients of the process fault")
 	parallel := flag.Int("parallel", 1, "designs tortured at once")
 	seed := flag.Uint64("seed", 0, "random seed (0: from the clock)")
 	flag.BoolVar(&cfg.verbose, "v", false, "print each phase as it starts, and each kill")
@@ -96,7 +120,8 @@ func main() {
 	flag.Parse()
 	chosen, err := selectDesigns(flag.Args())
 	if err != nil || cfg.pool < 1 || cfg.idle <= 0 || cfg.kills < 0 || cfg.good < 1 ||
-		cfg.hostile < 1 || cfg.overload < 1 || cfg.crowd < 1 || cfg.loops < 1 || *parallel < 1 {
+		cfg.hostile < 1 || cfg.overload < 1 || cfg.crowd < 1 || cfg.loops < 1 || *parallel < 1 ||
+		cfg.stop <= 0 || cfg.window <= 0 || cfg.nproc < 1 || cfg.flood < 1 {
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "torture: %v\n", err)
 		}
@@ -133,12 +158,14 @@ func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
 	}
 	defer lab.KillAll(5 * time.Second)
 	start := time.Now()
-	names := []string{"client"}
+	pkgs := []string{"client"}
 	for _, d := range chosen {
-		names = append(names, d.name)
+		if !slices.Contains(pkgs, d.dir()) {
+			pkgs = append(pkgs, d.dir())
+		}
 	}
 	var err error
-	if cfg.bins, cfg.skips, err = programs(bin, names, filepath.Join(cfg.dir, "bin")); err != nil {
+	if cfg.bins, cfg.skips, err = programs(bin, pkgs, filepath.Join(cfg.dir, "bin")); err != nil {
 		fmt.Fprintf(os.Stderr, "torture: %v\n", err)
 		return 1
 	}
@@ -174,15 +201,20 @@ func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
 	return 0
 }
 
-// programs finds or builds the named programs. bin "" builds them with
-// the go command into dir; bin "PATH" looks each up on $PATH; any other bin
-// is a directory holding them. A program that cannot be found or built is
-// skipped, with the reason.
-func programs(bin string, names []string, dir string) (bins, skips map[string]string, err error) {
+// programs finds or builds the programs of the packages named (their
+// directories in the workspace), and returns them by program name. bin ""
+// builds them with the go command into dir; bin "PATH" looks each up on
+// $PATH; any other bin is a directory holding them. A program that cannot
+// be found or built is skipped, with the reason.
+func programs(bin string, pkgs []string, dir string) (bins, skips map[string]string, err error) {
 	bins, skips = map[string]string{}, map[string]string{}
+	names := make([]string, len(pkgs))
+	for i, pkg := range pkgs {
+		names[i] = filepath.Base(pkg)
+	}
 	switch bin {
 	case "":
-		if err := build(names, dir, skips); err != nil {
+		if err := build(pkgs, dir, skips); err != nil {
 			return nil, nil, err
 		}
 		bin = dir
@@ -210,18 +242,18 @@ func programs(bin string, names []string, dir string) (bins, skips map[string]st
 
 // build builds the programs of the workspace torture is run in (see
 // lab.Build): one broken design skips only itself.
-func build(names []string, dir string, skips map[string]string) error {
+func build(dirs []string, dir string, skips map[string]string) error {
 	root, err := lab.Root()
 	if err != nil {
 		return fmt.Errorf("%v: run from it, or use -bin", err)
 	}
-	pkgs := make([]string, len(names))
-	for i, name := range names {
-		pkgs[i] = "./" + name
+	pkgs := make([]string, len(dirs))
+	for i, d := range dirs {
+		pkgs[i] = "./" + d
 	}
 	for pkg, err := range lab.Build(root, dir, pkgs...) {
 		line, _, _ := strings.Cut(strings.TrimSpace(err.Output), "\n")
-		skips[strings.TrimPrefix(pkg, "./")] = "does not build: " + line
+		skips[filepath.Base(pkg)] = "does not build: " + line
 	}
 	return nil
 }

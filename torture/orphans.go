@@ -17,8 +17,8 @@ import (
 // checks that no child keeps running or listening on the port.
 func (r *run) orphans() {
 	r.logf("%s: SIGKILL of the parent", r.d.name)
-	srv, err := startServer(r.cfg.bins[r.d.name], r.d.name, r.d.args(r.cfg.pool), r.cfg.idle,
-		filepath.Join(r.cfg.dir, r.d.name+"-orphans"))
+	srv, err := startServer(r.cfg.bins[r.d.program()], r.d.name, r.d.args(r.cfg.pool), r.cfg.idle,
+		filepath.Join(r.cfg.dir, r.d.slug()+"-orphans"))
 	if err != nil {
 		r.t.fail("parent killed", "restart: %v", err)
 		return

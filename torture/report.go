@@ -7,21 +7,25 @@ import (
 
 // The table: one line per design, the verdict last, so that a test can
 // match "^serv03-flock .* PASS$".
-const header = "design             conns  served hostile kills  lost errors  " +
-	"fds      threads  zombies  stall sigint verdict"
+const header = "design                   conns  served hostile kills  lost errors  " +
+	"fds      threads  zombies  stall sigint stopped  emfile           nproc     verdict"
 
 func (res *result) row() string {
 	if res.skip != "" {
-		return fmt.Sprintf("%-17s SKIP (%s)", res.d.name, res.skip)
+		return fmt.Sprintf("%-23s SKIP (%s)", res.d.name, res.skip)
 	}
-	kills, lost := "-", "-"
+	kills, lost, stopped := "-", "-", "-"
 	if res.d.forks {
 		kills, lost = fmt.Sprint(res.kills), fmt.Sprint(res.lost)
 	}
-	return fmt.Sprintf("%-17s %6d %7d %7d %5s %5s %6d  %-7s  %-7s  %7d %5s %6s %s",
+	if res.stopRan {
+		stopped = fmt.Sprintf("%d/%d", res.stopServed, res.stopTried)
+	}
+	return fmt.Sprintf("%-23s %6d %7d %7d %5s %5s %6d  %-7s  %-7s  %7d %5s %6s %7s  %-15s  %-8s  %s",
 		res.d.name, res.conns, res.served, res.hostile, kills, lost, res.errors,
 		arrow(res.before.fds, res.after.fds), arrow(res.before.threads, res.after.threads),
-		res.after.zombies, seconds(res.stall), seconds(res.sigint), res.verdict())
+		res.after.zombies, seconds(res.stall), seconds(res.sigint), stopped, res.fd, res.nproc,
+		res.verdict())
 }
 
 // print prints the design's row and, under it, its failures and notes.
@@ -30,8 +34,11 @@ func (res *result) print() {
 	for _, f := range res.failures {
 		fmt.Printf("    %s: %s\n", res.d.name, f)
 	}
+	for _, n := range res.notes {
+		fmt.Printf("    %s: note: %s\n", res.d.name, n)
+	}
 	if res.inAccept > 0 {
-		fmt.Printf("    %s: note: %d of %d children killed while blocked in accept\n",
+		fmt.Printf("    %s: note: %d of %d children killed while waiting for a connection\n",
 			res.d.name, res.inAccept, res.kills)
 	}
 	if res.slow > 0 {

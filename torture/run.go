@@ -11,7 +11,8 @@ import (
 
 // The core of a torture run: one design's server started, put through
 // the phases in order (each in a file of its own: warmup.go, stall.go,
-// quiet.go, load.go with killer.go, client.go, sigint.go, orphans.go),
+// quiet.go, load.go with killer.go, client.go, stopped.go, emfile.go,
+// sigint.go, orphans.go, nproc.go),
 // and what it went through kept in a result. A phase that finds the
 // server gone ends the run: what comes after would only fail again.
 
@@ -28,6 +29,10 @@ type config struct {
 	overload int           // an overload burst is this many × the pool
 	crowd    int           // ... and this many for serv06-thread
 	loops    int           // loops per child of the client run after the load
+	stop     time.Duration // how long a child stays stopped
+	window   time.Duration // how long the descriptor and process faults are measured
+	nproc    int           // RLIMIT_NPROC of the process fault
+	flood    int           // silent clients of the process fault
 	seed     uint64
 	dir      string
 	keep     bool
@@ -44,7 +49,11 @@ type result struct {
 	kills                  int
 	before, after          usage
 	stall, sigint          time.Duration
-	failures               []string
+	stopServed, stopTried  int64 // requests served while a child was stopped, and tried
+	stopRan                bool
+	fd                     fdFault
+	nproc                  nprocFault
+	failures, notes        []string
 }
 
 func (res *result) verdict() string {
@@ -71,20 +80,25 @@ type run struct {
 // design that could not be built or found is skipped.
 func torture(cfg *config, d design) *result {
 	res := &result{d: d}
-	if reason := cfg.skips[d.name]; reason != "" {
+	if reason := cfg.skips[d.program()]; reason != "" {
 		res.skip = reason
 		return res
 	}
-	srv, err := startServer(cfg.bins[d.name], d.name, d.args(cfg.pool), cfg.idle,
-		filepath.Join(cfg.dir, d.name))
+	srv, err := startServer(cfg.bins[d.program()], d.name, d.args(cfg.pool), cfg.idle,
+		filepath.Join(cfg.dir, d.slug()))
 	if err != nil {
 		res.failures = []string{"start: " + err.Error()}
 		return res
 	}
 	r := &run{cfg: cfg, d: d, srv: srv}
 	defer r.finish(res)
-	if r.phases(res) && d.forks {
-		r.orphans()
+	if r.phases(res) {
+		if d.forks {
+			r.orphans()
+		}
+		if d.forks || d.threadEach {
+			r.outOfProcs(res)
+		}
 	}
 	return res
 }
@@ -102,6 +116,12 @@ func (r *run) phases(res *result) bool {
 		{"load", r.load},
 		{"client", r.stillServes},
 		{"quiet after", func() { res.after = r.quietAfter(res.before) }},
+		{"stopped child", func() {
+			if r.d.forks {
+				r.stopped(res)
+			}
+		}},
+		{"out of descriptors", func() { res.fd = r.outOfFDs() }},
 		{"SIGINT", func() { res.sigint = r.interrupt() }},
 	}
 	start := time.Now()
@@ -126,19 +146,23 @@ func (r *run) finish(res *result) {
 	res.conns, res.served, res.hostile = r.t.conns.Load(), r.t.served.Load(), r.t.hostile.Load()
 	res.lost, res.errors, res.kills = r.t.lost.Load(), r.t.errors.Load(), r.kills.count()
 	res.slow, res.inAccept = r.t.slow.Load(), r.t.inAccept.Load()
-	res.failures = r.t.failures()
+	res.failures, res.notes = r.t.failures(), r.t.remarks()
 }
 
 // crashes looks for a Go panic or fatal error in the server's stderr,
 // which its children share.
 func (r *run) crashes() {
-	for _, name := range []string{r.d.name, r.d.name + "-orphans"} {
-		text := readFile(filepath.Join(r.cfg.dir, name, "stderr"))
-		for _, word := range []string{"panic: ", "fatal error: "} {
-			if i := strings.Index(text, word); i >= 0 {
-				line, _, _ := strings.Cut(text[i:], "\n")
-				r.t.fail("crash", "%s", line)
-			}
+	for _, name := range []string{r.d.slug(), r.d.slug() + "-orphans"} {
+		r.crashed(readFile(filepath.Join(r.cfg.dir, name, "stderr")))
+	}
+}
+
+// crashed fails the first panic or fatal error in a server's stderr.
+func (r *run) crashed(text string) {
+	for _, word := range []string{"panic: ", "fatal error: "} {
+		if i := strings.Index(text, word); i >= 0 {
+			line, _, _ := strings.Cut(text[i:], "\n")
+			r.t.fail("crash", "%s", line)
 		}
 	}
 }

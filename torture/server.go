@@ -25,14 +25,17 @@ type server struct {
 }
 
 // startServer starts bin with args on 127.0.0.1 port 0 and waits until it
-// has written its address file. idle is its UNP_IDLE_TIMEOUT.
-func startServer(bin, name string, args []string, idle time.Duration, dir string) (*server, error) {
+// has written its address file. idle is its UNP_IDLE_TIMEOUT. wrap, if
+// any, is a command that execs bin with its arguments ("setpriv ...").
+func startServer(bin, name string, args []string, idle time.Duration, dir string,
+	wrap ...string) (*server, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	addrFile := filepath.Join(dir, "addr")
 	os.Remove(addrFile)
-	cmd := exec.Command(bin, args...)
+	argv := append(append(wrap, bin), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(environ(), "UNP_ADDR_FILE="+addrFile, "UNP_IDLE_TIMEOUT="+idle.String())
 	g, err := lab.Start(cmd, filepath.Join(dir, "stdout"), filepath.Join(dir, "stderr"),
 		syscall.SIGKILL)

@@ -17,11 +17,26 @@ type tally struct {
 	errors  atomic.Int64 // well-formed requests that failed otherwise
 	slow    atomic.Int64 // requests torture itself sent too late (see tooSlow)
 
-	inAccept atomic.Int64 // children killed while blocked in accept
+	inAccept atomic.Int64 // children killed while waiting for a connection (see design.idleIn)
 
 	mu     sync.Mutex
 	counts map[string]int // failures by check
 	notes  []string       // the first few failures of each check
+	others []string       // notes that are not failures
+}
+
+// note records something worth saying that is not a failure.
+func (t *tally) note(format string, a ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.others = append(t.others, fmt.Sprintf(format, a...))
+}
+
+// remarks are the notes.
+func (t *tally) remarks() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.others...)
 }
 
 // keepPerCheck is how many failures of one check are kept word for word.

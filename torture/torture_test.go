@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -136,11 +137,14 @@ func TestTallyKeepsFewPerCheck(t *testing.T) {
 
 func TestSelectDesigns(t *testing.T) {
 	all, _ := selectDesigns(nil)
-	if len(all) != 9 {
-		t.Fatalf("default is %d designs, want 9", len(all))
+	if len(all) != 14 {
+		t.Fatalf("default is %d designs, want 14", len(all))
+	}
+	if ds, _ := selectDesigns([]string{"serv10"}); len(ds) != 2 || ds[1].name != "serv10-epoll -exclusive" {
+		t.Errorf("selectDesigns(serv10) = %v, want both modes", ds)
 	}
 	ds, err := selectDesigns([]string{"serv03", "serv0"})
-	if err != nil || len(ds) != 10 || ds[0].name != "serv03-flock" {
+	if err != nil || len(ds) != 11 || ds[0].name != "serv03-flock" { // serv0 is serv00 to serv09
 		t.Errorf("selectDesigns(serv03, serv0) = %d designs, %v", len(ds), err)
 	}
 	if _, err := selectDesigns([]string{"serv9"}); err == nil {
@@ -165,8 +169,14 @@ func TestDesignShapes(t *testing.T) {
 		{"serv05-fdpass", 3, 30, 3, 3},
 		{"serv06-thread", 0, 300, 0, 2},
 		{"serv08-mainaccept", 3, 30, 0, 3},
+		{"serv10-epoll -exclusive", 3, 30, 3, 4},
+		{"serv11-netpoll", 0, 300, 0, 2},
+		{"serv11-netpoll #threads", 3, 30, 0, 3},
 	} {
-		d := byName[tt.name]
+		d, ok := byName[tt.name]
+		if !ok {
+			t.Fatalf("no design %q", tt.name)
+		}
 		r := &run{cfg: cfg, d: d}
 		if d.slots(3) != tt.slots || r.crowd() != tt.crowd || d.children(3) != tt.children || len(d.args(3)) != tt.arg {
 			t.Errorf("%s: slots %d, crowd %d, children %d, args %q", tt.name, d.slots(3), r.crowd(), d.children(3), d.args(3))
@@ -178,7 +188,11 @@ func TestRow(t *testing.T) {
 	res := &result{d: designs[2], conns: 789, served: 1234, hostile: 56, kills: 6, lost: 1,
 		before: usage{fds: 31, threads: 15}, after: usage{fds: 31, threads: 16},
 		stall: 510 * time.Millisecond, sigint: 20 * time.Millisecond}
-	want := "serv02-prefork       789    1234      56     6     1      0  31→31    15→16          0 0.51s  0.02s PASS"
+	res.stopServed, res.stopTried, res.stopRan = 40, 41, true
+	res.fd = fdFault{ran: true, cpu: 0.012, lines: 1, recover: 310 * time.Millisecond}
+	res.nproc = nprocFault{ran: true, cpu: 0.03, recover: 20 * time.Millisecond}
+	want := "serv02-prefork             789    1234      56     6     1      0  31→31    15→16          0 " +
+		"0.51s  0.02s   40/41  1% 1.0/s 0.31s   3% 0.02s  PASS"
 	if got := res.row(); got != want {
 		t.Errorf("row:\n got %q\nwant %q", got, want)
 	}
@@ -187,7 +201,7 @@ func TestRow(t *testing.T) {
 		t.Errorf("a failed row ends %q", got)
 	}
 	skip := &result{d: designs[3], skip: "does not build: # unp-go.dev/serv03-flock"}
-	if got := skip.row(); got != "serv03-flock      SKIP (does not build: # unp-go.dev/serv03-flock)" {
+	if got := skip.row(); got != "serv03-flock            SKIP (does not build: # unp-go.dev/serv03-flock)" {
 		t.Errorf("skipped row = %q", got)
 	}
 }
@@ -229,5 +243,34 @@ func TestTooSlow(t *testing.T) {
 	}
 	if n := r.t.slow.Load(); n != 2 {
 		t.Errorf("counted %d slow requests, want 2", n)
+	}
+}
+
+func TestDesignPrograms(t *testing.T) {
+	for _, tt := range []struct{ name, dir, slug string }{
+		{"serv02-prefork", "serv02-prefork", "serv02-prefork"},
+		{"serv10-epoll -exclusive", "beyond/serv10-epoll", "serv10-epoll-exclusive"},
+		{"serv11-netpoll #threads", "beyond/serv11-netpoll", "serv11-netpoll-threads"},
+	} {
+		ds, _ := selectDesigns([]string{tt.name})
+		d := ds[len(ds)-1]
+		if d.dir() != tt.dir || d.slug() != tt.slug || d.program() != path.Base(tt.dir) {
+			t.Errorf("%s: dir %q, slug %q, program %q", tt.name, d.dir(), d.slug(), d.program())
+		}
+	}
+}
+
+// TestLowestFree reads a child's descriptors (reading this process's own
+// would open one more): sleep with 0, 1 and 2 and a hole at 3 before 4.
+func TestLowestFree(t *testing.T) {
+	cmd := exec.Command("sleep", "30")
+	cmd.ExtraFiles = []*os.File{nil, os.Stderr} // fd 3 closed, fd 4 open
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	if got := lowestFree(cmd.Process.Pid); got != 3 {
+		t.Errorf("lowestFree = %d, want 3", got)
 	}
 }
