@@ -34,12 +34,20 @@ import (
 // nanosleep traffic per connection of the preforked children.
 //
 // So the pooled children get a second, idle P (see PoolChild), which keeps
-// the first condition false, and schedPoint, called before each blocking wait for
-// the next client, takes the goroutine through the scheduler when it has
-// not been there for half of forcePreemptNS, which keeps the third one
-// false. A call that really blocks for 10 ms still loses its P, and then
-// both Ps are idle and sysmon sleeps until woken: an idle server costs
-// nothing.
+// the first condition false, and schedPoint, called before each blocking
+// wait for the next client, takes the goroutine through the scheduler when
+// it has not been there for half of forcePreemptNS and the process is busy,
+// which keeps the third one false. A call that really blocks for 10 ms
+// still loses its P, and then both Ps are idle and sysmon sleeps until
+// woken: an idle server costs nothing.
+//
+// It is a cure for a busy pool, and the bench shows its limit. A child of a
+// pool much larger than its load waits longer than 10 ms for each client,
+// loses its P in that wait whatever it does, and comes back a hog; there
+// the spare P costs more hand-offs than it saves (bench/README.md, the
+// sweep over the number of children). What would fit both is a scheduler
+// that did not take a P from a goroutine that has nothing to compete with,
+// which is the runtime's to change, not a server's.
 //
 // UNP_SCHEDPOINT=0 in the environment turns both off, to see the
 // difference (bench/README.md has the two measured side by side).
@@ -57,20 +65,28 @@ var schedPointOn = os.Getenv("UNP_SCHEDPOINT") != "0"
 
 var (
 	schedStart = time.Now() // origin of the monotonic clock below
-	schedLast  atomic.Int64 // time.Since(schedStart) at the last schedPoint yield
+	schedLast  atomic.Int64 // time.Since(schedStart) at the last yield
+	schedPrev  atomic.Int64 // ... at the last call, yield or not
 )
 
 // schedPoint yields the processor (runtime.Gosched) if no caller has for
-// schedPointEvery. A yield with nothing else to run puts the goroutine on
-// the run queue and takes it straight off again; it costs one wake-up of
-// an idle thread, which is why it is rationed by time and not made on
-// every call.
+// schedPointEvery, and if the process is busy: its previous call was less
+// than schedPointEvery ago. A yield with nothing else to run puts the
+// goroutine on the run queue and takes it straight off again, but it costs
+// a wake-up of the idle thread, so it is rationed by time, not made on
+// every call; and it only pays while the process goes from one short wait
+// to the next. A child of a large pool, whose waits for a client last
+// longer than that, loses its processor in each of them anyway (sysmon
+// retakes a call that has lasted 10 ms) and would pay for a yield per
+// connection and gain nothing (the bench's sweep over the number of
+// children shows it).
 func schedPoint() {
 	if !schedPointOn {
 		return
 	}
 	now := int64(time.Since(schedStart))
-	if now-schedLast.Load() < int64(schedPointEvery) {
+	prev := schedPrev.Swap(now)
+	if now-prev >= int64(schedPointEvery) || now-schedLast.Load() < int64(schedPointEvery) {
 		return
 	}
 	schedLast.Store(now)
