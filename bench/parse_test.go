@@ -252,7 +252,7 @@ func TestSummarizeBaseline(t *testing.T) {
 	res.Machine = &machine{}
 	res.markdown(&b)
 	for _, want := range []string{"| 2 | serv02-prefork |", "| 0.300 | 0.070 |", "| 0 | C serv00 | serv00 |",
-		"children 10–90 (9.00×)", "| 2 | serv02-prefork | C serv02m | 2.00 | 1.00 |", "serv02-prefork: 1 of 2 runs failed: round 0: boom"} {
+		"children 10–90 (9.00×)", "| 2 | serv02-prefork | C serv02m | 2.00 | — | 1.00 |", "serv02-prefork: 1 of 2 runs failed: round 0: boom"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}

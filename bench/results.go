@@ -312,15 +312,20 @@ func (res *results) versus(w io.Writer) {
 				continue
 			}
 			o := res.Summary[j]
-			rows = append(rows, fmt.Sprintf("| %d | %s | %s | %.2f | %.2f |", g.Row, g.Name, o.Name,
-				g.PerConn/o.PerConn, g.ConnRate/o.ConnRate))
+			net := "—" // (CPU − idle CPU), when both have an idle run: the cost past start-up
+			if g.HasIdle && o.HasIdle && o.CPU > o.Idle {
+				net = fmt.Sprintf("%.2f", (g.CPU-g.Idle)/(o.CPU-o.Idle))
+			}
+			rows = append(rows, fmt.Sprintf("| %d | %s | %s | %.2f | %s | %.2f |", g.Row, g.Name,
+				o.Name, g.PerConn/o.PerConn, net, g.ConnRate/o.ConnRate))
 		}
 		if len(rows) == 0 {
 			continue
 		}
 		fmt.Fprintf(w, "\nGo against %s (medians; CPU below 1 and connections/s above 1 favour Go):\n\n", other)
-		fmt.Fprintf(w, "| row | Go | %s | CPU µs/conn, Go ÷ %s | conn/s, Go ÷ %s |\n", other, other, other)
-		fmt.Fprintln(w, "|---:|---|---|---:|---:|")
+		fmt.Fprintf(w, "| row | Go | %s | CPU µs/conn, Go ÷ %s | CPU − idle CPU, Go ÷ %s | "+
+			"conn/s, Go ÷ %s |\n", other, other, other, other)
+		fmt.Fprintln(w, "|---:|---|---|---:|---:|---:|")
 		for _, r := range rows {
 			fmt.Fprintln(w, r)
 		}
