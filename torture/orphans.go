@@ -34,7 +34,8 @@ func (r *run) orphans() {
 	if err := srv.WaitGone(2 * time.Second); err != nil {
 		r.t.fail("parent killed", "children %v: 2 s after SIGKILL of the parent: %v", kids, err)
 	}
-	if addr, err := net.ResolveTCPAddr("tcp4", srv.addr); err == nil && listening(addr) {
+	addr, err := net.ResolveTCPAddr("tcp4", srv.addr)
+	if err == nil && orphanListens(addr, filepath.Join(srv.dir, "addr")) {
 		r.t.fail("parent killed", "a process still listens on %s", srv.addr)
 	}
 }

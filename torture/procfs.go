@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -64,14 +65,56 @@ const (
 	tcpListen      = 0x0A
 )
 
-// listening reports whether a socket listens on addr. After SIGKILL of a
-// server's parent, that would be an orphan serving the port. (Binding the
-// port to find out is wrong: port 0 gave the server a port from the range
-// the kernel also hands to clients, and a client may have it by now.)
-func listening(addr *net.TCPAddr) bool {
+// orphanListens reports whether a process started with addrFile as its
+// UNP_ADDR_FILE (a server, or any child it forked: they inherit the
+// environment) holds a socket that listens on addr. After SIGKILL of a
+// server's parent, that would be an orphan serving the port. Any other
+// listener is not this server's: torture runs designs side by side, and the
+// kernel may give the port a killed server freed to the next one that asks
+// for port 0. (Binding the port to find out is wrong too: port 0 gave the
+// server a port from the range the kernel also hands to clients, and a
+// client may have it by now.)
+func orphanListens(addr *net.TCPAddr, addrFile string) bool {
+	for _, pid := range listeners(addr) {
+		if env, err := lab.Env(pid); err == nil && env["UNP_ADDR_FILE"] == addrFile {
+			return true
+		}
+	}
+	return false
+}
+
+// listeners returns the processes that hold a socket listening on addr.
+func listeners(addr *net.TCPAddr) []int {
 	table, _ := os.ReadFile("/proc/net/tcp")
-	st, ok := tcpState(table, addr, &net.TCPAddr{IP: net.IPv4zero, Port: 0})
-	return ok && st == tcpListen
+	inodes := listenInodes(table, addr)
+	if len(inodes) == 0 {
+		return nil
+	}
+	var pids []int
+	for _, pid := range lab.Pids() {
+		fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", pid))
+		for _, fd := range fds {
+			if link, err := os.Readlink(fd); err == nil && inodes[link] {
+				pids = append(pids, pid)
+				break
+			}
+		}
+	}
+	return pids
+}
+
+// listenInodes returns the sockets that listen on addr in a /proc/net/tcp
+// table, as the links a descriptor of theirs reads ("socket:[INODE]").
+func listenInodes(table []byte, addr *net.TCPAddr) map[string]bool {
+	want := hexAddr(addr)
+	inodes := map[string]bool{}
+	for line := range bytes.SplitSeq(table, []byte("\n")) {
+		f := strings.Fields(string(line))
+		if len(f) > 9 && f[1] == want && f[3] == fmt.Sprintf("%02X", tcpListen) {
+			inodes["socket:["+f[9]+"]"] = true
+		}
+	}
+	return inodes
 }
 
 // serverHolds reports whether the server still has its end of c open: the
@@ -87,16 +130,7 @@ func serverHolds(c *net.TCPConn) bool {
 }
 
 // tcpState finds the socket local → remote in a /proc/net/tcp table.
-// Addresses are printed as the kernel holds them: the IPv4 address as a
-// host-order (here little-endian) word, the port in host order.
 func tcpState(table []byte, local, remote *net.TCPAddr) (int, bool) {
-	hexAddr := func(a *net.TCPAddr) string {
-		ip := a.IP.To4()
-		if ip == nil {
-			return ""
-		}
-		return fmt.Sprintf("%02X%02X%02X%02X:%04X", ip[3], ip[2], ip[1], ip[0], a.Port)
-	}
 	l, r := hexAddr(local), hexAddr(remote)
 	for line := range bytes.SplitSeq(table, []byte("\n")) {
 		f := strings.Fields(string(line))
@@ -106,6 +140,16 @@ func tcpState(table []byte, local, remote *net.TCPAddr) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// hexAddr is an IPv4 address and port as /proc/net/tcp prints them: the
+// address as a host-order (here little-endian) word, the port in host order.
+func hexAddr(a *net.TCPAddr) string {
+	ip := a.IP.To4()
+	if ip == nil {
+		return ""
+	}
+	return fmt.Sprintf("%02X%02X%02X%02X:%04X", ip[3], ip[2], ip[1], ip[0], a.Port)
 }
 
 // inAccept reports whether a thread of pid is blocked in accept4(2). In
