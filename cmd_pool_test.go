@@ -48,9 +48,10 @@ func sigterm(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // killwait ROLE N [PID] sends SIGKILL to one process of this scenario in
-// ROLE (see killchild), or to PID, prints "killed PID", and waits (at most
-// 10 s) until that process is gone and N processes run in ROLE again: the
-// parent has reaped the dead child and started its replacement.
+// ROLE (unp.Fork's role, e.g. "child"), or to PID, prints "killed PID", and
+// waits (at most 10 s) until that process is gone and N processes run in
+// ROLE again: the parent has reaped the dead child and started its
+// replacement.
 func killwait(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 && len(args) != 3 {
 		ts.Fatalf("usage: killwait ROLE N [PID]")

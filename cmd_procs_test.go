@@ -1,9 +1,7 @@
 package unpgo
 
 import (
-	"fmt"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -12,7 +10,6 @@ import (
 
 func init() {
 	commands["noprocs"] = noprocs
-	commands["killchild"] = killchild
 }
 
 // noprocs waits (at most 5 s) until no process started by this scenario is
@@ -34,20 +31,6 @@ func noprocs(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// killchild ROLE sends SIGKILL to one process of this scenario that the fork
-// analog started in ROLE (unp.Fork's role, e.g. "child"), and prints its PID.
-func killchild(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: killchild ROLE")
-	}
-	pids := scriptProcs(ts, args[0])
-	if len(pids) == 0 {
-		ts.Fatalf("no process in role %q", args[0])
-	}
-	ts.Check(syscall.Kill(pids[0], syscall.SIGKILL))
-	fmt.Fprintf(ts.Stdout(), "killed %d\n", pids[0])
 }
 
 // scriptProcs lists live processes whose environment has this scenario's

@@ -23,7 +23,7 @@ func init() {
 }
 
 // inaccept ROLE waits (at most 10 s) until exactly one process of this
-// scenario in ROLE (see killchild) has a thread asleep in accept(2), sets
+// scenario in ROLE (see killwait) has a thread asleep in accept(2), sets
 // $PID to it and prints "PID is in accept". In serv03 and serv04 that child
 // is the lock holder: the lock is taken before accept and released after
 // it, so its siblings sleep on the lock. The kernel says where a thread

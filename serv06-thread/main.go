@@ -67,12 +67,9 @@ import (
 
 // MAXTHREADS bounds the connections served at once, each of which may hold
 // an OS thread: well under the runtime's limit of 10000 threads, leaving
-// room for the runtime's own (runtimeThreads, kept back from RLIMIT_NPROC
-// too).
-const (
-	MAXTHREADS     = 8000
-	runtimeThreads = 16
-)
+// room for the runtime's own (unp.ParentThreads, kept back from
+// RLIMIT_NPROC too).
+const MAXTHREADS = 8000
 
 // slots counts the connections being served: a semaphore of maxthreads.
 var slots chan struct{}
@@ -103,13 +100,13 @@ func main() {
 
 // thread_limit works out how many connections may hold a thread at once:
 // MAXTHREADS, or what RLIMIT_NPROC leaves after the threads already in use
-// by this user and runtimeThreads for the runtime.
+// by this user and unp.ParentThreads for the runtime.
 func thread_limit() (int, string) {
 	left, limit := unp.ThreadBudget()
-	if limit < 0 || left-runtimeThreads >= MAXTHREADS {
+	if limit < 0 || left-unp.ParentThreads >= MAXTHREADS {
 		return MAXTHREADS, "MAXTHREADS, under the Go runtime's 10000 threads"
 	}
-	return max(left-runtimeThreads, 1), fmt.Sprintf("RLIMIT_NPROC %d, %d tasks in use",
+	return max(left-unp.ParentThreads, 1), fmt.Sprintf("RLIMIT_NPROC %d, %d tasks in use",
 		limit, limit-left)
 }
 

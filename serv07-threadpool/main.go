@@ -53,7 +53,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -83,18 +82,11 @@ func main() {
 	if len(args) > 0 && args[0] == "-nolock" {
 		nolock, args = true, args[1:]
 	}
-	switch len(args) {
-	case 2:
-		listenfd = unp.Tcp_listen("", args[0])
-	case 3:
-		listenfd = unp.Tcp_listen(args[0], args[1])
-	default:
+	host, serv, nthreads := unp.PoolArgs(args, usage) // checked before anything is bound
+	if nthreads > MAXTHREADS {
 		unp.Usage(usage)
 	}
-	nthreads, err := strconv.Atoi(args[len(args)-1])
-	if err != nil || nthreads < 1 || nthreads > MAXTHREADS {
-		unp.Usage(usage)
-	}
+	listenfd = unp.Tcp_listen(host, serv)
 	tptr = make([]Thread, nthreads)
 	// each may hold an OS thread, blocked in accept or read
 	unp.PoolFits(nthreads+unp.ParentThreads, fmt.Sprintf("%d threads", nthreads))

@@ -62,7 +62,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -105,18 +104,11 @@ var (
 )
 
 func main() {
-	switch len(os.Args) {
-	case 3:
-		listenfd = unp.Tcp_listen("", os.Args[1])
-	case 4:
-		listenfd = unp.Tcp_listen(os.Args[1], os.Args[2])
-	default:
+	host, serv, nthreads := unp.PoolArgs(os.Args[1:], usage) // checked before anything is bound
+	if nthreads > MAXTHREADS {
 		unp.Usage(usage)
 	}
-	nthreads, err := strconv.Atoi(os.Args[len(os.Args)-1])
-	if err != nil || nthreads < 1 || nthreads > MAXTHREADS {
-		unp.Usage(usage)
-	}
+	listenfd = unp.Tcp_listen(host, serv)
 	tptr = make([]Thread, nthreads)
 	// each may hold an OS thread, blocked in accept or read
 	unp.PoolFits(nthreads+unp.ParentThreads, fmt.Sprintf("%d threads", nthreads))

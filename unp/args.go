@@ -27,9 +27,9 @@ func ListenPoolArgs(usage string) (listenfd, n int) {
 
 // PoolArgs reads args as ListenPoolArgs reads the command line, with the
 // same usage errors, and returns the host ("" for the wildcard), the port
-// and the count without binding anything: for the designs beyond the book
-// that take flags first (serv10-epoll) or bind in their own way
-// (serv09-reuseport).
+// and the count without binding anything: for the servers that take flags
+// first (serv02's -select, serv07's -nolock, serv10's -exclusive), check
+// the count further (serv07, serv08) or bind in their own way (serv09).
 func PoolArgs(args []string, usage string) (host, serv string, n int) {
 	if len(args) != 2 && len(args) != 3 {
 		Usage(usage)

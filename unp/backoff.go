@@ -39,13 +39,16 @@ type Backoff struct {
 
 // A Backoff's pause is a runtime timer, and the runtime creates its
 // netpoller (an epoll descriptor and an eventfd) for the first timer a
-// process makes. A preforked child that uses no timer before it runs out
-// of descriptors would make its first one in its first pause, and there
+// process makes. A process that uses no timer before it runs out of
+// descriptors would make its first one in its first pause, and there
 // epoll_create fails with EMFILE and the runtime ends the process ("fatal
 // error: runtime: netpollinit failed"), which torture's descriptor fault
-// found in serv02, serv03, serv04 and serv09. So every process of unp makes
-// one at start-up, while it has descriptors.
-func init() { time.AfterFunc(time.Hour, func() {}).Stop() }
+// found in serv02, serv03, serv04 and serv09. So every process that will
+// loop on accept makes one while it still has descriptors: Ready (every
+// server, parent or not) and PoolChild (every preforked child) call
+// reserveTimers. A serv01 child, which serves one client and exits, does
+// not pay for it.
+var reserveTimers = sync.OnceFunc(func() { time.AfterFunc(time.Hour, func() {}).Stop() })
 
 // Bounds of a Backoff's pause, and how often it may write a line.
 const (

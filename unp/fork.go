@@ -98,6 +98,7 @@ func forgetChildren() {
 // it, and a second processor makes the runtime's start-up dearer, so Fork
 // starts every child with one.
 func PoolChild(args []string) int {
+	reserveTimers() // before the accept loop can run out of descriptors: see Backoff
 	if schedPointOn {
 		runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0)))
 	}

@@ -18,6 +18,7 @@ import (
 //
 // Not in the book, whose servers print nothing until SIGINT.
 func Ready(listenfd int) {
+	reserveTimers() // before the accept loop can run out of descriptors: see Backoff
 	sa, err := unix.Getsockname(listenfd)
 	if err != nil {
 		Err_sys(err, "getsockname")

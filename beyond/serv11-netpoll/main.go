@@ -125,22 +125,10 @@ func args(a []string) (host, port string, nthreads int) {
 	if len(a) == 2 && !isNum(a[0]) {
 		return a[0], a[1], 0 // host port
 	}
-	switch len(a) {
-	case 1:
+	if len(a) == 1 {
 		return "", a[0], 0
-	case 2, 3:
-		n, err := strconv.Atoi(a[len(a)-1])
-		if err != nil || n < 1 {
-			unp.Err_msg("bad count %q: want a number of at least 1", a[len(a)-1])
-			unp.Usage(usage)
-		}
-		if len(a) == 3 {
-			host = a[0]
-		}
-		return host, a[len(a)-2], n
 	}
-	unp.Usage(usage)
-	return
+	return unp.PoolArgs(a, usage)
 }
 
 // ready announces the server (unp.Ready) on the listener's descriptor.
