@@ -233,16 +233,19 @@ func reaped(pid int, ws unix.WaitStatus) {
 			cptr[i].stopped = ws.Stopped()
 			return
 		}
-		unp.ChildDied(i, pid, ws)
+		forkAt = later(forkAt, time.Now().Add(unp.ChildDied(i, pid, ws)))
 		hung_up(i)
 		cptr[i].child_pid = 0
 		return
 	}
 }
 
-// fill starts a child in every empty slot; if fork fails, the slots are
-// tried again after a pause.
+// fill starts a child in every empty slot, once forkAt has come: a child
+// that died young, or a fork that failed, puts it off (ChildDied, forks).
 func fill() {
+	if time.Now().Before(forkAt) {
+		return // main's select wakes at forkAt
+	}
 	for i := range cptr {
 		if cptr[i].child_pid != 0 {
 			continue
@@ -253,6 +256,14 @@ func fill() {
 		}
 		forks.Succeeded()
 	}
+}
+
+// later is the later of two times.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // sig_int terminates all children, waits for them, and prints each slot's

@@ -22,7 +22,8 @@ import (
 type Children struct {
 	Pids       []int // by slot; 0 while a slot is empty
 	child_make func(i int) (int, error)
-	forks      Backoff // child_make failing: EAGAIN when out of processes
+	forks      Backoff     // child_make failing: EAGAIN when out of processes
+	after      []time.Time // by slot: not to be filled before then (ChildDied)
 }
 
 // Prefork starts nchildren children, calling child_make(i) for each slot i,
@@ -31,7 +32,8 @@ type Children struct {
 // PoolFits), and exits through Err_sys if a child cannot be started.
 func Prefork(nchildren int, child_make func(i int) (int, error)) *Children {
 	PoolFits(nchildren*ChildThreads+ParentThreads, fmt.Sprintf("%d children", nchildren))
-	c := &Children{Pids: make([]int, nchildren), child_make: child_make}
+	c := &Children{Pids: make([]int, nchildren), child_make: child_make,
+		after: make([]time.Time, nchildren)}
 	c.forks.What = "fork"
 	for i := range c.Pids {
 		pid, err := child_make(i)
@@ -83,25 +85,38 @@ func (c *Children) reaped(pid int, ws unix.WaitStatus) {
 		ChildStopped(i, pid, ws)
 		return
 	}
-	ChildDied(i, pid, ws)
+	c.after[i] = time.Now().Add(ChildDied(i, pid, ws))
 	c.Pids[i] = 0
 }
 
-// fill starts a child in every empty slot. It returns 0 if none is left
-// empty, or else how long to wait before trying again.
+// fill starts a child in every empty slot whose time has come. It returns
+// 0 if none is left empty, or else how long to wait before trying again.
 func (c *Children) fill() time.Duration {
+	var retry time.Duration
 	for i, pid := range c.Pids {
 		if pid != 0 {
 			continue
 		}
+		if wait := time.Until(c.after[i]); wait > 0 {
+			retry = minPositive(retry, wait) // a child that died young: not yet
+			continue
+		}
 		newpid, err := c.child_make(i)
 		if err != nil {
-			return c.forks.Failed(fmt.Errorf("child_make %d: %w", i, err)) // the slot stays empty
+			return minPositive(retry, c.forks.Failed(fmt.Errorf("child_make %d: %w", i, err)))
 		}
 		c.forks.Succeeded()
 		c.Pids[i] = newpid
 	}
-	return 0
+	return retry
+}
+
+// minPositive is the smaller of two durations, 0 standing for none.
+func minPositive(a, b time.Duration) time.Duration {
+	if a == 0 || (b != 0 && b < a) {
+		return b
+	}
+	return a
 }
 
 // Terminate ends every child and reaps them all (see TerminateAll): the
@@ -197,19 +212,22 @@ func ChildStopped(i, pid int, ws unix.WaitStatus) {
 }
 
 // ChildDied logs, in one line, that the child in slot i has died and is
-// being replaced. A child that dies within a second of its start is
-// probably failing at start-up and will again: its replacement waits
-// respawnPause first, so a broken child costs a few lines a second rather
-// than a parent spinning through fork after fork.
-func ChildDied(i, pid int, ws unix.WaitStatus) {
+// being replaced, and returns how long the replacement should wait. A child
+// that dies within a second of its start is probably failing at start-up
+// and will again: its replacement waits respawnPause, so a broken child
+// costs a few lines a second rather than a parent spinning through fork
+// after fork. The caller waits in its own loop, not in a sleep, so that it
+// goes on reaping, and serv05's parent on passing connections.
+func ChildDied(i, pid int, ws unix.WaitStatus) time.Duration {
 	how := fmt.Sprintf("exited with status %d", ws.ExitStatus())
 	if ws.Signaled() {
 		how = "killed by " + unix.SignalName(ws.Signal())
 	}
 	Err_msg("child %d (pid %d) %s; starting a new one", i, pid, how)
 	if lived, ok := childAge(pid); ok && lived < time.Second {
-		time.Sleep(respawnPause)
+		return respawnPause
 	}
+	return 0
 }
 
 // respawnPause is how long a child that died young waits to be replaced.

@@ -120,11 +120,16 @@ func TestChildrenRespawn(t *testing.T) {
 	})
 	old := c.Pids[1]
 	unix.Kill(old, unix.SIGKILL)
-	for c.Pids[1] == old { // a SIGCHLD may be an earlier test's child
-		if ReadSignal(sigfd) == syscall.SIGCHLD {
-			Reap(c.reaped)
-			c.fill()
+	// a SIGCHLD may be an earlier test's child; the replacement of one
+	// that died young comes after respawnPause, when fill's time comes
+	for deadline := time.Now().Add(5 * time.Second); c.Pids[1] == old || c.Pids[1] == 0; {
+		if time.Now().After(deadline) {
+			break
 		}
+		if Readable(sigfd, 20*time.Millisecond) && ReadSignal(sigfd) == syscall.SIGCHLD {
+			Reap(c.reaped)
+		}
+		c.fill()
 	}
 	if c.Pids[1] == old || c.Pids[1] <= 0 || unix.Kill(c.Pids[1], 0) != nil {
 		t.Fatalf("slot 1: pid %d, was %d: not replaced", c.Pids[1], old)
@@ -136,7 +141,8 @@ func TestChildrenRespawn(t *testing.T) {
 }
 
 // A child that dies at start-up is replaced at most every respawnPause,
-// not as fast as the parent can fork.
+// not as fast as the parent can fork; and the parent waits for it in its
+// loop (fill's retry, as Pause does), not in a sleep.
 func TestChildrenRespawnPause(t *testing.T) {
 	sigfd := SignalPipe()
 	c := Prefork(1, func(i int) (int, error) {
@@ -144,14 +150,16 @@ func TestChildrenRespawnPause(t *testing.T) {
 	})
 	const watch = time.Second
 	deaths := 0
-	deadline := time.Now().Add(watch)
-	for time.Now().Before(deadline) {
-		pfd := []unix.PollFd{{Fd: int32(sigfd), Events: unix.POLLIN}}
-		if n, _ := unix.Poll(pfd, int(time.Until(deadline).Milliseconds())+1); n > 0 &&
-			ReadSignal(sigfd) == syscall.SIGCHLD {
-			Reap(func(pid int, ws unix.WaitStatus) { deaths++; c.reaped(pid, ws) })
-			c.fill()
+	var retry time.Duration
+	for deadline := time.Now().Add(watch); time.Now().Before(deadline); {
+		wait := time.Until(deadline)
+		if retry > 0 {
+			wait = min(wait, retry)
 		}
+		if Readable(sigfd, wait) && ReadSignal(sigfd) == syscall.SIGCHLD {
+			Reap(func(pid int, ws unix.WaitStatus) { deaths++; c.reaped(pid, ws) })
+		}
+		retry = c.fill()
 	}
 	c.Terminate()
 	if max := int(watch/respawnPause) + 1; deaths < 2 || deaths > max {
@@ -205,7 +213,7 @@ func TestReapForgetsChild(t *testing.T) {
 // that grows; once fork works, it is filled.
 func TestChildrenFillBacksOff(t *testing.T) {
 	fails := 2
-	c := &Children{Pids: []int{0}, forks: Backoff{What: "fork"}}
+	c := &Children{Pids: []int{0}, forks: Backoff{What: "fork"}, after: []time.Time{{}}}
 	c.child_make = func(int) (int, error) {
 		if fails > 0 {
 			fails--
