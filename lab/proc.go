@@ -11,16 +11,12 @@ import (
 	"time"
 )
 
-// A Proc is what lab reads about a process from /proc/PID/stat, and, by
-// Stat only, /proc/PID/wchan.
+// A Proc is what lab reads about a process from /proc/PID/stat.
 type Proc struct {
 	Pid, PPid, Pgrp int
 	State           byte   // R, S, D, T, Z, ... as ps prints it
 	Comm            string // the command name, cut to 15 bytes by the kernel
 	Threads         int    // num_threads, as the Threads: line of /proc/PID/status
-	// Wchan is where in the kernel the process sleeps ("0" while it runs).
-	// Stat reads it; Procs, which reads every process, leaves it empty.
-	Wchan string
 }
 
 // String describes p as "PID (COMM) STATE, parent PPID".
@@ -77,19 +73,13 @@ func CPUTime(pid int) (time.Duration, error) {
 // userHZ is the unit of the times in /proc/PID/stat (sysconf(_SC_CLK_TCK)).
 const userHZ = 100
 
-// Stat reads process pid's stat and wchan.
+// Stat reads process pid's stat.
 func Stat(pid int) (Proc, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return Proc{}, err
 	}
-	p, err := parseStat(b)
-	if err != nil {
-		return Proc{}, err
-	}
-	w, err := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", pid))
-	p.Wchan = strings.TrimSpace(string(w))
-	return p, err
+	return parseStat(b)
 }
 
 // Pids lists the ID of every process, in the order of /proc's names.
