@@ -83,16 +83,17 @@ func killwait(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // fds save FILE writes the open-descriptor count of every process of this
-// scenario, one "NAME ROLE COUNT" line each, sorted, to FILE. fds same FILE
-// waits (at most 5 s) until the counts are again what FILE holds, and fails
-// with both lists if they never are: a descriptor leak.
+// scenario, one "NAME ROLE COUNT" line each, sorted, to FILE, once they hold
+// still (see quietCounts). fds same FILE waits (at most 5 s) until the
+// counts are again what FILE holds, and fails with both lists if they never
+// are: a descriptor leak.
 func fds(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 || (args[0] != "save" && args[0] != "same") {
 		ts.Fatalf("usage: fds save|same FILE")
 	}
 	path := ts.MkAbs(args[1])
 	if args[0] == "save" {
-		ts.Check(os.WriteFile(path, []byte(fdCounts(ts)), 0o666))
+		ts.Check(os.WriteFile(path, []byte(quietCounts(ts)), 0o666))
 		return
 	}
 	want := ts.ReadFile(args[1])
@@ -107,6 +108,24 @@ func fds(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// quietCounts returns the descriptor counts once they have held still for
+// three looks 20 ms apart (at most 5 s): a child may still hold the last
+// connection of a client that has just finished, until it reads the EOF,
+// and a snapshot taken then would count it.
+func quietCounts(ts *testscript.TestScript) string {
+	last, same := fdCounts(ts), 0
+	for deadline := time.Now().Add(5 * time.Second); same < 2 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		now := fdCounts(ts)
+		if now == last {
+			same++
+		} else {
+			last, same = now, 0
+		}
+	}
+	return last
 }
 
 func fdCounts(ts *testscript.TestScript) string {
