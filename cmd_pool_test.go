@@ -69,16 +69,11 @@ func killwait(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Check(syscall.Kill(victim, syscall.SIGKILL))
 	fmt.Fprintf(ts.Stdout(), "killed %d\n", victim)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	if !poll(10*time.Second, func() bool {
 		pids = scriptProcs(ts, args[0])
-		if len(pids) == n && !slices.Contains(pids, victim) {
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("%d processes in role %q after killing %d: %v", len(pids), args[0], victim, pids)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return len(pids) == n && !slices.Contains(pids, victim)
+	}) {
+		ts.Fatalf("%d processes in role %q after killing %d: %v", len(pids), args[0], victim, pids)
 	}
 }
 
@@ -96,17 +91,9 @@ func fds(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(os.WriteFile(path, []byte(quietCounts(ts)), 0o666))
 		return
 	}
-	want := ts.ReadFile(args[1])
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		got := fdCounts(ts)
-		if got == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("descriptor counts changed:\nwas:\n%snow:\n%s", want, got)
-		}
-		time.Sleep(20 * time.Millisecond)
+	want, got := ts.ReadFile(args[1]), ""
+	if !poll(5*time.Second, func() bool { got = fdCounts(ts); return got == want }) {
+		ts.Fatalf("descriptor counts changed:\nwas:\n%snow:\n%s", want, got)
 	}
 }
 

@@ -20,16 +20,9 @@ func noprocs(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 0 {
 		ts.Fatalf("usage: noprocs")
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		left := scriptProcs(ts, "")
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("processes still running: %v", left)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var left []int
+	if !poll(5*time.Second, func() bool { left = scriptProcs(ts, ""); return len(left) == 0 }) {
+		ts.Fatalf("processes still running: %v", left)
 	}
 }
 

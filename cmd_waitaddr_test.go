@@ -20,20 +20,17 @@ func waitaddr(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: waitaddr FILE")
 	}
 	path := ts.MkAbs(args[0])
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	var addr string
+	if !poll(10*time.Second, func() bool {
 		data, err := os.ReadFile(path)
-		if addr := strings.TrimSpace(string(data)); err == nil && addr != "" {
-			host, port, err := net.SplitHostPort(addr)
-			ts.Check(err)
-			ts.Setenv("ADDR", addr)
-			ts.Setenv("HOST", host)
-			ts.Setenv("PORT", port)
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("no address in %s after 10 s", args[0])
-		}
-		time.Sleep(10 * time.Millisecond)
+		addr = strings.TrimSpace(string(data))
+		return err == nil && addr != ""
+	}) {
+		ts.Fatalf("no address in %s after 10 s", args[0])
 	}
+	host, port, err := net.SplitHostPort(addr)
+	ts.Check(err)
+	ts.Setenv("ADDR", addr)
+	ts.Setenv("HOST", host)
+	ts.Setenv("PORT", port)
 }

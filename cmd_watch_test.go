@@ -33,24 +33,20 @@ func inaccept(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: inaccept ROLE")
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var in []int
+	var in []int
+	if !poll(10*time.Second, func() bool {
+		in = in[:0]
 		for _, pid := range scriptProcs(ts, args[0]) {
 			if sleepsIn(pid, "accept") {
 				in = append(in, pid)
 			}
 		}
-		if len(in) == 1 {
-			ts.Setenv("PID", strconv.Itoa(in[0]))
-			fmt.Fprintf(ts.Stdout(), "%d is in accept\n", in[0])
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("processes in role %q asleep in accept: %v, want one", args[0], in)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return len(in) == 1
+	}) {
+		ts.Fatalf("processes in role %q asleep in accept: %v, want one", args[0], in)
 	}
+	ts.Setenv("PID", strconv.Itoa(in[0]))
+	fmt.Fprintf(ts.Stdout(), "%d is in accept\n", in[0])
 }
 
 // sleepsIn reports whether a thread of pid sleeps in a kernel function
@@ -94,19 +90,18 @@ func slotpid(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: slotpid ROLE SLOT")
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	found := poll(10*time.Second, func() bool {
 		for _, pid := range scriptProcs(ts, args[0]) {
 			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 			if argv := strings.Split(string(cmdline), "\x00"); len(argv) > 1 && argv[1] == args[1] {
 				ts.Setenv("PID", strconv.Itoa(pid))
-				return
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("no process in role %q for slot %s", args[0], args[1])
-		}
-		time.Sleep(10 * time.Millisecond)
+		return false
+	})
+	if !found {
+		ts.Fatalf("no process in role %q for slot %s", args[0], args[1])
 	}
 }
 
@@ -119,16 +114,12 @@ func waitstate(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: waitstate PID STATE")
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		states := taskStates(args[0])
-		if len(states) > 0 && strings.Trim(states, args[1]) == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("threads of %s in states %q, not all %s, after 10 s", args[0], states, args[1])
-		}
-		time.Sleep(10 * time.Millisecond)
+	var states string
+	if !poll(10*time.Second, func() bool {
+		states = taskStates(args[0])
+		return len(states) > 0 && strings.Trim(states, args[1]) == ""
+	}) {
+		ts.Fatalf("threads of %s in states %q, not all %s, after 10 s", args[0], states, args[1])
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"unp-go.dev/lab"
@@ -63,6 +64,20 @@ func buildAndRun(m *testing.M) int {
 	}
 	os.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return m.Run()
+}
+
+// poll calls cond every 10 ms until it returns true or limit has passed,
+// and reports whether it did. The scenario commands wait for a state of the
+// programs this way, by looking, never for a fixed time.
+func poll(limit time.Duration, cond func() bool) bool {
+	for deadline := time.Now().Add(limit); ; time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
 }
 
 // buildErrors holds what TestMain could not build.
