@@ -121,6 +121,8 @@ var (
 	pointsArg = flag.String("points", "", "comma-separated `LIST` of the sweep's points")
 	replot    = flag.String("replot", "", "run nothing: print the table (or sweep tables) and "+
 		"write -svg\nfrom the raw numbers a -json run kept in `FILE`")
+	readme = flag.Bool("readme", false, "run nothing: write every table and chart of the "+
+		"READMEs again\nfrom the runs kept in bench/results (see readme.go)")
 	sweepConns = flag.Int("conns", 0, "`N` connections per run of an inflight sweep "+
 		"(default -children × -loops)")
 	servers serverFlags
@@ -215,6 +217,9 @@ func main() {
 	if *replot != "" {
 		os.Exit(replotFrom(*replot))
 	}
+	if *readme {
+		os.Exit(writeReadmes())
+	}
 	chosen, err := chooseDesigns(*designArg)
 	if err != nil {
 		unp.Err_msg("-designs: %v", err)
@@ -306,7 +311,8 @@ func bench(tmp string, chosen []int) int {
 	}
 
 	m := describeMachine()
-	res := &results{Machine: m, Client: clientLine(client), Rounds: *rounds,
+	res := &results{Commit: commit(), Date: started.UTC().Format("2006-01-02 15:04 UTC"),
+		Command: commandLine(), Machine: m, Client: clientLine(client), Rounds: *rounds,
 		Children: *children, Loops: *loops, Bytes: *nbytes, Workers: *nworkers,
 		Targets: targets, Notes: notes, Sweep: *sweep, SweepConns: *sweepConns}
 	for _, t := range targets {
@@ -326,7 +332,8 @@ func bench(tmp string, chosen []int) int {
 // report prints the table or the sweep's tables, and writes -json and -svg.
 func (res *results) report() int {
 	if res.Sweep == "" {
-		res.markdown(os.Stdout)
+		res.markdown(os.Stdout, nil)
+		res.versus(os.Stdout)
 	} else {
 		res.sweepMarkdown(os.Stdout)
 	}
@@ -364,4 +371,27 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	return s
+}
+
+// commit is the repository's commit, as lab.CommitOf names it, or
+// "unknown" away from a repository.
+func commit() string {
+	root, err := lab.Root()
+	if err != nil {
+		return "unknown"
+	}
+	return lab.CommitOf(root)
+}
+
+// commandLine is the bench's command line as a reader would retype it,
+// with this machine's paths reduced to their base names.
+func commandLine() string {
+	words := []string{"go run ./bench"}
+	for _, a := range os.Args[1:] {
+		if strings.ContainsAny(a, " '\"") {
+			a = "'" + a + "'"
+		}
+		words = append(words, a)
+	}
+	return lab.Sanitize(strings.Join(words, " "))
 }

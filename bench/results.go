@@ -12,10 +12,17 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+	"unp-go.dev/lab"
 )
 
 // results is everything one bench run learnt; -json writes it as is.
 type results struct {
+	// What was measured and how: the repository's commit (+changes when
+	// its code differed from it), when, and the bench's command line, with
+	// this machine's paths taken out (lab.Sanitize).
+	Commit    string            `json:"commit"`
+	Date      string            `json:"date"`
+	Command   string            `json:"command"`
 	Machine   *machine          `json:"machine"`
 	Client    string            `json:"client"`
 	Rounds    int               `json:"rounds"`     // asked
@@ -228,8 +235,9 @@ func (res *results) summarize() {
 }
 
 // markdown writes the machine, the load and the table, laid out like
-// Figure 30.1, then a note for every row that did not run cleanly.
-func (res *results) markdown(w io.Writer) {
+// Figure 30.1, then a note for every row that did not run cleanly. With
+// only, just the rows of those names.
+func (res *results) markdown(w io.Writer, only []string) {
 	m := res.Machine
 	fmt.Fprintf(w, "Figure 30.1 on %s, %d cores, %s, %s; load average %s before, %s after.\n",
 		m.CPU, m.Cores, m.Kernel, m.Go, m.LoadBefore, m.LoadAfter)
@@ -242,6 +250,9 @@ func (res *results) markdown(w io.Writer) {
 	fmt.Fprintln(w, "|---:|---|---|---:|---:|---:|---:|---:|---:|---|")
 	var notes []string
 	for _, s := range res.Summary {
+		if only != nil && !slices.Contains(only, s.Name) {
+			continue
+		}
 		row := "—"
 		if s.Row >= 0 {
 			row = fmt.Sprint(s.Row)
@@ -287,7 +298,6 @@ func (res *results) markdown(w io.Writer) {
 	if len(res.Notes)+len(notes) > 0 {
 		fmt.Fprintln(w)
 	}
-	res.versus(w)
 }
 
 // versus writes, for each external series, a table of Go against it on
@@ -357,12 +367,38 @@ func (res *results) firstError(name string) string {
 	return ""
 }
 
+// writeJSON keeps the run in path, as the bench's -readme and -replot
+// read it back, with no path of this machine in it.
 func (res *results) writeJSON(path string) error {
-	data, err := json.MarshalIndent(res, "", "  ")
+	kept := *res
+	kept.Client = lab.Sanitize(res.Client)
+	kept.Notes = sanitized(res.Notes)
+	kept.Targets = slices.Clone(res.Targets)
+	for i, t := range kept.Targets {
+		kept.Targets[i].Argv = sanitized(t.Argv)
+		kept.Targets[i].Desc = lab.Sanitize(t.Desc)
+	}
+	kept.Runs = slices.Clone(res.Runs)
+	for i, r := range kept.Runs {
+		kept.Runs[i].Err = lab.Sanitize(r.Err)
+	}
+	kept.Skipped = map[string]string{}
+	for k, v := range res.Skipped {
+		kept.Skipped[k] = lab.Sanitize(v)
+	}
+	data, err := json.MarshalIndent(&kept, "", "  ")
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+func sanitized(xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = lab.Sanitize(x)
+	}
+	return out
 }
 
 // plural writes 1 round, 5 rounds.
