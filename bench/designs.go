@@ -126,22 +126,37 @@ func designTarget(d design, paths map[string]string, n int) target {
 }
 
 // place orders the rows as the book does, each external row right after
-// the Go design its name points at ("C serv05" after serv05-fdpass), and
-// external rows that point at no design at the end.
+// the Go design it stands beside (besideOf), and external rows that stand
+// beside no design at the end.
 func place(goRows []target, ext []target) []target {
 	for i, t := range ext {
-		ext[i].Group = t.Name
-		if j := slices.IndexFunc(designs, func(d design) bool { return d.row == t.Row }); j >= 0 {
-			ext[i].Group = designs[j].name
-		}
+		ext[i].Group = besideOf(t)
 	}
 	out := slices.Concat(goRows, ext)
 	key := func(t target) int {
-		if t.Row < 0 {
-			return 1 << 10
+		if i := slices.IndexFunc(designs, func(d design) bool { return d.name == t.Group }); i >= 0 {
+			return i
 		}
-		return t.Row
+		return len(designs)
 	}
 	slices.SortStableFunc(out, func(a, b target) int { return key(a) - key(b) })
 	return out
+}
+
+// besideOf is the Go design an external row stands beside: the one cBeside
+// names, the one whose name it holds ("C serv10-exclusive"), or the first
+// of its row of the book ("C serv05"); itself if none.
+func besideOf(t target) string {
+	if d, ok := cBeside[t.Name]; ok {
+		return d
+	}
+	for _, d := range designs {
+		if strings.Contains(t.Name, d.name) {
+			return d.name
+		}
+	}
+	if j := slices.IndexFunc(designs, func(d design) bool { return d.row == t.Row }); j >= 0 {
+		return designs[j].name
+	}
+	return t.Name
 }

@@ -62,7 +62,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -84,6 +86,9 @@ type target struct {
 	Group  string   `json:",omitempty"`
 	Series string   `json:",omitempty"`
 	Env    []string `json:",omitempty"` // added to the server's environment
+	// Pooled: an external row whose last argument is its #children or
+	// #threads, which a worker sweep sets.
+	Pooled bool `json:",omitempty"`
 	// Floor: no server; exec, exit and wait of the serv01 child, per
 	// connection (see floor.go).
 	Floor bool `json:",omitempty"`
@@ -105,6 +110,9 @@ var (
 		"(serv03-flock, serv03 or 3);\nserv00-iterative always runs: it is the baseline")
 	clientArg = flag.String("client", "", "client `PROG` to use instead of ours; it gets the "+
 		"book's arguments:\nhost port #children #loops/child #bytes/request")
+	bookDir = flag.String("book", "", "build the book's C client and servers from `DIR`, "+
+		"a copy of its source (unpv13e),\nand run them beside the Go: the C rows, and the C "+
+		"curves of a worker sweep")
 	binDir   = flag.String("bin", "", "use prebuilt programs in `DIR` instead of building them")
 	jsonFile = flag.String("json", "", "write every run's raw numbers to `FILE`")
 	svgFile  = flag.String("svg", "", "write a chart of CPU µs/connection and connections/s to `FILE`")
@@ -154,8 +162,9 @@ func (s *serverFlags) Set(v string) error {
 	if argv[0] = resolve(argv[0]); argv[0] == "" {
 		return fmt.Errorf("no program %s", strings.Fields(cmdline)[0])
 	}
+	_, err := strconv.Atoi(argv[len(argv)-1])
 	*s = append(*s, target{Name: name, Row: designRow(name), Desc: strings.Join(argv, " "),
-		External: true, Argv: argv})
+		External: true, Argv: argv, Pooled: len(argv) > 3 && err == nil})
 	return nil
 }
 
@@ -294,9 +303,27 @@ func bench(tmp string, chosen []int) int {
 		progs = progs[1:]
 	}
 	paths, notes := programs(tmp, progs)
-	client := paths["client"]
+	client, clientName := paths["client"], "client (ours)"
+	if *bookDir != "" {
+		cbin, err := bookBuild(*bookDir)
+		if err != nil {
+			unp.Err_msg("-book: %v", err)
+			return 1
+		}
+		unp.Err_msg("the book's C programs: %s", cbin)
+		for _, t := range bookServers(cbin, *nworkers) {
+			if t.Row == 0 || slices.ContainsFunc(chosen, func(i int) bool {
+				return designs[i].name == besideOf(t)
+			}) {
+				servers = append(servers, t)
+			}
+		}
+		if *sweep != "inflight" { // the book's client has no -inflight
+			client, clientName = filepath.Join(cbin, "client"), "client (the book's C)"
+		}
+	}
 	if *clientArg != "" {
-		client = resolve(*clientArg)
+		client, clientName = resolve(*clientArg), *clientArg
 	}
 	if client == "" {
 		unp.Err_msg("no client to run")
@@ -307,12 +334,12 @@ func bench(tmp string, chosen []int) int {
 	if *sweep == "" {
 		targets = place(tableTargets(chosen, paths), servers)
 	} else {
-		targets = sweepTargets(*sweep, chosen, paths)
+		targets = sweepTargets(*sweep, chosen, paths, servers)
 	}
 
 	m := describeMachine()
 	res := &results{Commit: commit(), Date: started.UTC().Format("2006-01-02 15:04 UTC"),
-		Command: commandLine(), Machine: m, Client: clientLine(client), Rounds: *rounds,
+		Command: commandLine(), Machine: m, Client: clientLine(clientName), Rounds: *rounds,
 		Children: *children, Loops: *loops, Bytes: *nbytes, Workers: *nworkers,
 		Targets: targets, Notes: notes, Sweep: *sweep, SweepConns: *sweepConns}
 	for _, t := range targets {
@@ -356,12 +383,9 @@ func (res *results) report() int {
 	return 0
 }
 
-// clientLine is the client command line as a reader would type it.
-func clientLine(client string) string {
-	name := "client (ours)"
-	if *clientArg != "" {
-		name = *clientArg
-	}
+// clientLine is the client command line as a reader would type it: name
+// is the client's.
+func clientLine(name string) string {
 	return fmt.Sprintf("%s 127.0.0.1 PORT %d %d %d", name, *children, *loops, *nbytes)
 }
 

@@ -145,7 +145,9 @@ func (res *results) summarize() {
 		if s.Series == "" {
 			s.Series = series(t.Name, t.External)
 		}
-		if s.Group == "" {
+		if s.Group == "" && t.External {
+			s.Group = besideOf(t)
+		} else if s.Group == "" {
 			s.Group = t.Name
 		}
 		if t.External {
@@ -316,7 +318,7 @@ func (res *results) versus(w io.Writer) {
 				continue
 			}
 			j := slices.IndexFunc(res.Summary, func(o summary) bool {
-				return o.Series == other && o.Row == g.Row && o.OK > 0
+				return o.Series == other && o.Group == g.Name && o.OK > 0
 			})
 			if j < 0 {
 				continue
