@@ -22,7 +22,8 @@
 // 30.13, because on one shared machine the rate is what a reader notices.
 //
 // Beside the book's nine rows the table has the book's select-collision
-// experiment (serv02-select: select, then accept, as child02l.c does) and the designs beyond the book:
+// experiment (serv02-select: select, then accept, as child02l.c does) and
+// the designs beyond the book:
 // serv09-reuseport, serv10-epoll plainly and with -exclusive
 // (serv10-exclusive), serv11-netpoll with a goroutine per client and with a
 // pool (serv11-netpool). -runtime adds, after each process design, the
@@ -34,12 +35,16 @@
 // the latency, as the number of children or threads, or of connections in
 // flight, grows.
 //
-// Any program that speaks the protocol and prints the book's report can
-// stand beside the Go designs, the C originals in particular:
+// -book DIR builds the book's own C client and servers from DIR, a copy of
+// its source (book.go), and runs them beside the Go designs, the book's
+// client driving both. Any other program that speaks the protocol and
+// prints the book's report can stand beside them too:
 //
-//	go run ./bench -client ../shared/anchors/c-unpv13e/client \
-//		-server 'C serv00=../shared/anchors/c-unpv13e/serv00 127.0.0.1 {port}' \
-//		-server 'C serv07=../shared/anchors/c-unpv13e/serv07 127.0.0.1 {port} 15'
+//	go run ./bench -server 'mine=./myserver 127.0.0.1 {port} 15'
+//
+// -json FILE keeps a run, machine, commit and command included; the READMEs'
+// tables and charts are rendered from the runs kept in bench/results by
+// -readme (readme.go), never typed.
 //
 // The table goes to standard output, progress to standard error.
 // Everything is bounded: each start, client run and shutdown has a
@@ -49,10 +54,11 @@
 // Usage:
 //
 //	bench [-rounds N] [-budget D] [-n N] [-children N] [-loops N] [-bytes N]
-//	      [-designs LIST] [-server 'NAME=PROG ARGS'] ... [-client PROG]
+//	      [-designs LIST] [-book DIR] [-server 'NAME=PROG ARGS'] ... [-client PROG]
 //	      [-bin DIR] [-json FILE] [-svg FILE] [-timeout D] [-runtime] [-floor]
 //	bench -sweep workers|inflight [-points LIST] [-conns N] [flags as above]
 //	bench -replot FILE.json [-svg FILE]
+//	bench -readme
 package main
 
 import (
@@ -203,12 +209,11 @@ Flags:
 `)
 	flag.PrintDefaults()
 	fmt.Fprintf(os.Stderr, `
-Example, the Go designs beside the C originals, one client for both:
+Example, the Go designs beside the book's C, built from the book's source
+(git clone https://github.com/unpbook/unpv13e), the book's client for both:
 
-  C=../shared/anchors/c-unpv13e
-  go run ./bench -client $C/client -svg fig.svg \
-      -server "C serv00=$C/serv00 127.0.0.1 {port}" \
-      -server "C serv05=$C/serv05 127.0.0.1 {port} 15"
+  go run ./bench -book ../unpv13e -budget 0 -json bench/results/figure-30-1.json
+  go run ./bench -readme     # the READMEs' tables and charts, from bench/results
 `)
 }
 
