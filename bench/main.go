@@ -342,9 +342,9 @@ func bench(tmp string, chosen []int) int {
 		targets = sweepTargets(*sweep, chosen, paths, servers)
 	}
 
-	m := describeMachine()
-	res := &results{Commit: commit(), Date: started.UTC().Format("2006-01-02 15:04 UTC"),
-		Command: commandLine(), Machine: m, Client: clientLine(clientName), Rounds: *rounds,
+	m := lab.DescribeMachine()
+	res := &results{Commit: lab.Commit(), Date: started.UTC().Format("2006-01-02 15:04 UTC"),
+		Command: lab.CommandLine("go run ./bench", os.Args[1:]), Machine: m, Client: clientLine(clientName), Rounds: *rounds,
 		Children: *children, Loops: *loops, Bytes: *nbytes, Workers: *nworkers,
 		Targets: targets, Notes: notes, Sweep: *sweep, SweepConns: *sweepConns}
 	for _, t := range targets {
@@ -353,7 +353,7 @@ func bench(tmp string, chosen []int) int {
 		}
 	}
 	runAll(tmp, client, res)
-	m.LoadAfter = loadavg()
+	m.LoadAfter = lab.LoadAvg()
 	res.summarize()
 	if res.report() != 0 || res.failed() {
 		return 1
@@ -400,27 +400,4 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	return s
-}
-
-// commit is the repository's commit, as lab.CommitOf names it, or
-// "unknown" away from a repository.
-func commit() string {
-	root, err := lab.Root()
-	if err != nil {
-		return "unknown"
-	}
-	return lab.CommitOf(root)
-}
-
-// commandLine is the bench's command line as a reader would retype it,
-// with this machine's paths reduced to their base names.
-func commandLine() string {
-	words := []string{"go run ./bench"}
-	for _, a := range os.Args[1:] {
-		if strings.ContainsAny(a, " '\"") {
-			a = "'" + a + "'"
-		}
-		words = append(words, a)
-	}
-	return lab.Sanitize(strings.Join(words, " "))
 }

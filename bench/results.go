@@ -7,11 +7,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 
-	"golang.org/x/sys/unix"
 	"unp-go.dev/lab"
 )
 
@@ -23,7 +21,7 @@ type results struct {
 	Commit    string            `json:"commit"`
 	Date      string            `json:"date"`
 	Command   string            `json:"command"`
-	Machine   *machine          `json:"machine"`
+	Machine   *lab.Machine      `json:"machine"`
 	Client    string            `json:"client"`
 	Rounds    int               `json:"rounds"`     // asked
 	RoundsRun int               `json:"rounds_run"` // done, within the -budget
@@ -76,46 +74,6 @@ type summary struct {
 	// The client's latency, ms, and its CPU, s: medians over the rounds.
 	P50, P99, P999, Max, ClientCPU float64
 	P99Lo, P99Hi                   float64
-}
-
-// machine is what the numbers were measured on.
-type machine struct {
-	CPU        string `json:"cpu"`
-	Cores      int    `json:"cores"`
-	Kernel     string `json:"kernel"`
-	Go         string `json:"go"`
-	LoadBefore string `json:"loadavg_before"`
-	LoadAfter  string `json:"loadavg_after"`
-}
-
-func describeMachine() *machine {
-	m := &machine{CPU: "unknown CPU", Cores: runtime.NumCPU(), Go: runtime.Version(),
-		LoadBefore: loadavg()}
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for line := range strings.Lines(string(data)) {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPU = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	var u unix.Utsname
-	if unix.Uname(&u) == nil {
-		m.Kernel = unix.ByteSliceToString(u.Sysname[:]) + " " +
-			unix.ByteSliceToString(u.Release[:]) + " " + runtime.GOARCH
-	}
-	return m
-}
-
-// loadavg is the 1-, 5- and 15-minute load average: how busy the machine
-// was with other work, which makes the timings noisy.
-func loadavg() string {
-	data, _ := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(data))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func (res *results) skip(name, why string) {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"unp-go.dev/lab"
 )
 
 func TestInflightLoad(t *testing.T) {
@@ -44,7 +46,7 @@ func TestParsePoints(t *testing.T) {
 // sweepResults is a sweep of two designs over two points, two rounds each,
 // with an idle run per round.
 func sweepResults(what string) *results {
-	res := &results{Machine: &machine{CPU: "test", Cores: 2}, Sweep: what, RoundsRun: 2,
+	res := &results{Machine: &lab.Machine{CPU: "test", Cores: 2}, Sweep: what, RoundsRun: 2,
 		Children: 5, Loops: 10, Bytes: 4000, Workers: 15}
 	for _, d := range []string{"serv02-prefork", "serv10-epoll"} {
 		for _, p := range []int{1, 8} {

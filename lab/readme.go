@@ -161,6 +161,30 @@ func Regenerate(root, gen string, mdFiles []string, write bool,
 	return differ, nil
 }
 
+// Commit is CommitOf the repository above the working directory, or
+// "unknown" away from one.
+func Commit() string {
+	root, err := Root()
+	if err != nil {
+		return "unknown"
+	}
+	return CommitOf(root)
+}
+
+// CommandLine is a command line as a reader would retype it: prog (such
+// as "go run ./bench"), then args, quoted where they hold spaces, with this
+// machine's paths reduced to their base names.
+func CommandLine(prog string, args []string) string {
+	words := []string{prog}
+	for _, a := range args {
+		if strings.ContainsAny(a, " '\"") {
+			a = "'" + a + "'"
+		}
+		words = append(words, a)
+	}
+	return Sanitize(strings.Join(words, " "))
+}
+
 // CommitOf names the commit a run measured: the short hash of HEAD in the
 // repository at root, with "+changes" when its tracked files differ from
 // that commit (results files themselves excepted, which a run writes).
