@@ -77,7 +77,7 @@ var slots chan struct{}
 func main() {
 	listenfd := unp.ListenArgs("serv06-thread [ <host> ] <port#>")
 
-	maxthreads, why := thread_limit()
+	maxthreads, why := threadLimit()
 	slots = make(chan struct{}, maxthreads)
 	fmt.Printf("at most %d clients at once: %s\n", maxthreads, why)
 
@@ -98,10 +98,10 @@ func main() {
 	}
 }
 
-// thread_limit works out how many connections may hold a thread at once:
+// threadLimit works out how many connections may hold a thread at once:
 // MAXTHREADS, or what RLIMIT_NPROC leaves after the threads already in use
 // by this user and unp.ParentThreads for the runtime.
-func thread_limit() (int, string) {
+func threadLimit() (int, string) {
 	left, limit := unp.ThreadBudget()
 	if limit < 0 || left-unp.ParentThreads >= MAXTHREADS {
 		return MAXTHREADS, "MAXTHREADS, under the Go runtime's 10000 threads"

@@ -36,7 +36,7 @@
 // (unp.Backoff), one line a second at most, while the threads serve on.
 //
 // Departure: here the main goroutine waits on a second condition variable,
-// clifd_space, until a thread has taken a descriptor out; meanwhile it does
+// clifdSpace, until a thread has taken a descriptor out; meanwhile it does
 // not accept, and the kernel's listen queue (LISTENQ) holds the clients
 // that come, as it does for every design. No connection is lost and the
 // server does not exit (testdata/script/serv08_full.txtar: the same 64).
@@ -96,7 +96,7 @@ var (
 	iget, iput  int                          // next to take out, next to put in
 	clifd_mutex sync.Mutex                   // guards clifd, iget and iput
 	clifd_cond  = sync.NewCond(&clifd_mutex) // a descriptor was put in
-	clifd_space = sync.NewCond(&clifd_mutex) // Departure: one was taken out
+	clifdSpace = sync.NewCond(&clifd_mutex) // Departure: one was taken out
 
 	listenfd int
 	started  sync.WaitGroup // the threads that have not yet started
@@ -136,7 +136,7 @@ func main() {
 
 		clifd_mutex.Lock()
 		for (iput+1)%MAXNCLI == iget { // ring full: the book's err_quit
-			clifd_space.Wait()
+			clifdSpace.Wait()
 		}
 		clifd[iput] = connfd
 		cliaddr[iput] = addr
