@@ -96,7 +96,7 @@ var (
 	iget, iput  int                          // next to take out, next to put in
 	clifd_mutex sync.Mutex                   // guards clifd, iget and iput
 	clifd_cond  = sync.NewCond(&clifd_mutex) // a descriptor was put in
-	clifdSpace = sync.NewCond(&clifd_mutex) // Departure: one was taken out
+	clifdSpace  = sync.NewCond(&clifd_mutex) // Departure: one was taken out
 
 	listenfd int
 	started  sync.WaitGroup // the threads that have not yet started
