@@ -62,9 +62,9 @@ import (
 
 const usage = "serv07-threadpool [ -nolock ] [ <host> ] <port#> <#threads>"
 
-// MAXTHREADS bounds #threads: each busy thread may hold an OS thread, and
+// maxThreads bounds #threads: each busy thread may hold an OS thread, and
 // the Go runtime kills a process that has more than 10000.
-const MAXTHREADS = 8000
+const maxThreads = 8000
 
 var (
 	tptr     []Thread                      // array of Thread structures, one per thread
@@ -83,7 +83,9 @@ func main() {
 		nolock, args = true, args[1:]
 	}
 	host, serv, nthreads := unp.PoolArgs(args, usage) // checked before anything is bound
-	if nthreads > MAXTHREADS {
+	if nthreads > maxThreads {
+		unp.Err_msg("bad count %d: at most %d threads (the Go runtime allows 10000)",
+			nthreads, maxThreads)
 		unp.Usage(usage)
 	}
 	listenfd = unp.Tcp_listen(host, serv)

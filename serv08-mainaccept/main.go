@@ -72,9 +72,9 @@ import (
 
 const usage = "serv08-mainaccept [ <host> ] <port#> <#threads>"
 
-// MAXTHREADS bounds #threads: each busy thread may hold an OS thread, and
+// maxThreads bounds #threads: each busy thread may hold an OS thread, and
 // the Go runtime kills a process that has more than 10000.
-const MAXTHREADS = 8000
+const maxThreads = 8000
 
 // Thread is the book's per-thread bookkeeping (pthread08.h), one slot of
 // the array tptr. Departure: the book's thread_tid has no Go counterpart (a
@@ -105,7 +105,9 @@ var (
 
 func main() {
 	host, serv, nthreads := unp.PoolArgs(os.Args[1:], usage) // checked before anything is bound
-	if nthreads > MAXTHREADS {
+	if nthreads > maxThreads {
+		unp.Err_msg("bad count %d: at most %d threads (the Go runtime allows 10000)",
+			nthreads, maxThreads)
 		unp.Usage(usage)
 	}
 	listenfd = unp.Tcp_listen(host, serv)
