@@ -110,7 +110,8 @@ func main() {
 // it then prints are the connections served. The process then exits,
 // ending every connection in progress.
 //
-// Departure: the book prints the CPU time first; DESIGN.md puts it last.
+// Departure: the book's sig_int prints the CPU time first; CONTRACT.md puts
+// it last, in every server.
 func sig_int() {
 	stopping.Store(true)
 	unix.Shutdown(listenfd, unix.SHUT_RD)

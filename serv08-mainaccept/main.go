@@ -157,7 +157,8 @@ func main() {
 // out) and is not served: the process exits, ending it and every
 // connection in progress.
 //
-// Departure: the book prints the CPU time first; DESIGN.md puts it last.
+// Departure: the book's sig_int prints the CPU time first; CONTRACT.md puts
+// it last, in every server.
 func sig_int() {
 	stopping.Store(true)
 	unix.Shutdown(listenfd, unix.SHUT_RD)

@@ -34,7 +34,7 @@
 // accepted socket non-blocking, not the accept, and Linux has no
 // MSG_DONTWAIT for accept; so the parent puts the listening socket itself in
 // O_NONBLOCK mode before the first fork. That flag belongs to the open file
-// description every child shares (the DESIGN.md trap that breaks serv02 if
+// description every child shares (the CONTRACT.md trap that breaks serv02 if
 // a child sets it), which is harmless here because every process that
 // shares it is a child of this design and wants it. The idle timeout is
 // the loop's own, not unp's, a deadline per connection kept in the order it
