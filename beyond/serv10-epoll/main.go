@@ -19,8 +19,9 @@
 //
 // The herd, in a new form (section 30.6). A process asleep in accept(2)
 // is woken alone (serv02). A process asleep in epoll_wait on a set holding
-// the listening socket is woken like the book's select: every child that
-// registered the socket plainly wakes for each connection, one accept wins,
+// the listening socket is woken like a child in the select of child02l.c
+// (the book's select-collision experiment, serv02's -select): every child
+// that registered the socket plainly wakes for each connection, one accept wins,
 // and the others get EAGAIN and go back to sleep. With -exclusive, the
 // children register it with EPOLLEXCLUSIVE, and the kernel wakes one child
 // that is waiting. Which one is visible in the per-child counts: the
