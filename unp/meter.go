@@ -11,7 +11,8 @@ import (
 // A Meter is the book's meter (server/meter.c, section 30.6): one
 // connection counter per preforked child, in memory that the parent and
 // every child share, so that the parent can print how the kernel spread the
-// connections (Figure 30.13) after the children are gone.
+// connections (the book's table of connections per child) after the
+// children are gone.
 //
 // Departure: the book maps shared memory before fork (MAP_ANON|MAP_SHARED,
 // or /dev/zero where there is no MAP_ANON), and the children inherit it.
