@@ -44,8 +44,9 @@
 //
 //	serv07-threadpool [ -nolock ] [ <host> ] <port#> <#threads>
 //
-// -nolock (not in the book) leaves the mutex out: every thread blocks in
-// accept at once. Each thread prints "thread I starting". Ctrl-C (SIGINT) or
+// -nolock leaves the mutex out, as the book's source does in serv09.c and
+// pthread09.c (the same pool, each thread calling accept unlocked): every
+// thread blocks in accept at once. Each thread prints "thread I starting". Ctrl-C (SIGINT) or
 // SIGTERM stops accepting and prints "thread I, N connections" for each
 // thread and then "user time = U, sys time = S".
 package main
