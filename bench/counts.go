@@ -25,8 +25,9 @@ import (
 var (
 	countFlag = flag.Bool("counts", true, "count each server's system calls, context switches "+
 		"and page faults with the kernel's counters (perf_event_open; system calls need tracefs)")
-	syscallsFor = flag.String("syscalls", "", "also count every system call apart for the row "+
-		"`NAME` (a design or a -server name) and print which calls it makes per connection")
+	syscallsFor = flag.String("syscalls", "", "also count the system calls one by one for the "+
+		"rows of the comma-separated `LIST` (designs or -server names), and print which calls "+
+		"each makes per connection")
 )
 
 // syscallList is what -syscalls counts one by one: what the servers, the Go
@@ -102,7 +103,7 @@ func startCounts(srv *lab.Group, t target) *counting {
 		events = append(events, sys)
 		k.names[sys.Name] = nSyscalls
 	}
-	if t.Name == *syscallsFor {
+	if slices.Contains(breakdownRows(), t.Name) {
 		calls, _ := lab.SyscallEvents(syscallList) // those this kernel has
 		for _, ev := range calls {
 			k.names[ev.Name] = ev.Name
@@ -347,22 +348,36 @@ func breakdown(w io.Writer, name string, ks *kernelSummary) {
 	fmt.Fprintf(w, "| others (not counted apart) | %.2f |\n| all | %.2f |\n", ks.Others, ks.Syscalls)
 }
 
-// checkBreakdown fails when -syscalls names no row of targets, or this
-// kernel cannot count calls one by one.
-func checkBreakdown(targets []target) error {
+// breakdownRows are the rows -syscalls names.
+func breakdownRows() []string {
 	if *syscallsFor == "" {
+		return nil
+	}
+	rows := strings.Split(*syscallsFor, ",")
+	for i := range rows {
+		rows[i] = strings.TrimSpace(rows[i])
+	}
+	return rows
+}
+
+// checkBreakdown fails when -syscalls names a row that is not among
+// targets, or this kernel cannot count calls one by one.
+func checkBreakdown(targets []target) error {
+	rows := breakdownRows()
+	if rows == nil {
 		return nil
 	}
 	if !*countFlag {
 		return errors.New("-syscalls needs -counts")
 	}
-	if !slices.ContainsFunc(targets, func(t target) bool { return t.Name == *syscallsFor }) {
-		var names []string
-		for _, t := range targets {
-			names = append(names, t.Name)
+	for _, row := range rows {
+		if !slices.ContainsFunc(targets, func(t target) bool { return t.Name == row }) {
+			var names []string
+			for _, t := range targets {
+				names = append(names, t.Name)
+			}
+			return fmt.Errorf("-syscalls: no row %q among %s", row, strings.Join(names, ", "))
 		}
-		return fmt.Errorf("-syscalls %s: no such row among %s", *syscallsFor,
-			strings.Join(names, ", "))
 	}
 	if _, err := lab.SyscallEvents([]string{"futex"}); err != nil {
 		return fmt.Errorf("-syscalls needs the syscalls tracepoints: %v", err)
