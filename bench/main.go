@@ -348,6 +348,10 @@ func bench(tmp string, chosen []int) int {
 		Command: lab.CommandLine("go run ./bench", os.Args[1:]), Machine: m, Client: clientLine(clientName), Rounds: *rounds,
 		Children: *children, Loops: *loops, Bytes: *nbytes, Workers: *nworkers,
 		Targets: targets, Notes: notes, Sweep: *sweep, SweepConns: *sweepConns}
+	if err := checkBreakdown(targets); err != nil {
+		unp.Err_msg("%v", err)
+		return 2
+	}
 	for _, t := range targets {
 		if t.Argv[0] == "" {
 			res.skip(t.Name, "not built")
@@ -367,6 +371,7 @@ func (res *results) report() int {
 	if res.Sweep == "" {
 		res.markdown(os.Stdout, nil)
 		res.versus(os.Stdout)
+		res.countsMarkdown(os.Stdout)
 	} else {
 		res.sweepMarkdown(os.Stdout)
 	}

@@ -12,6 +12,7 @@ package main
 //	table NAME             Figure 30.1's table, its noise and notes
 //	rows NAME D1,D2,...    the same table, only the rows of these designs
 //	versus NAME            Go against each external series (the C), as ratios
+//	counts NAME            the kernel's counts per connection, and any -syscalls breakdown
 //	findings NAME          the ratios the prose speaks of, as sentences
 //	sweep NAME             a sweep's tables
 //	chart NAME FILE.svg    the run's chart, written to FILE.svg beside the README
@@ -131,6 +132,14 @@ func (res *results) block(md string, b lab.Block, files *[]lab.Generated) (strin
 		res.versus(&w)
 		if w.Len() == 0 {
 			return "", fmt.Errorf("run %s has no external rows to set the Go beside", name)
+		}
+	case "counts":
+		if err := want(1); err != nil {
+			return "", err
+		}
+		res.countsMarkdown(&w)
+		if w.Len() == 0 {
+			return "", fmt.Errorf("run %s has no kernel counts", name)
 		}
 	case "findings":
 		if err := want(1); err != nil {

@@ -74,6 +74,8 @@ type summary struct {
 	// The client's latency, ms, and its CPU, s: medians over the rounds.
 	P50, P99, P999, Max, ClientCPU float64
 	P99Lo, P99Hi                   float64
+	// Kernel is the kernel's counts per connection (counts.go).
+	Kernel *kernelSummary `json:"kernel,omitempty"`
 }
 
 func (res *results) skip(name, why string) {
@@ -171,6 +173,7 @@ func (res *results) summarize() {
 		if len(p99) > 0 {
 			s.P99Lo, s.P99Hi = slices.Min(p99), slices.Max(p99)
 		}
+		s.Kernel = res.kernelSummary(t.Name)
 		if s.OK > 0 {
 			s.PerConnLo, s.PerConnHi = slices.Min(perConn), slices.Max(perConn)
 			s.ConnRateLo, s.ConnRateHi = slices.Min(rate), slices.Max(rate)

@@ -51,6 +51,9 @@ type Run struct {
 	Unit      string        `json:"unit,omitempty"`
 	Counts    []int         `json:"counts,omitempty"`
 	Client    *clientResult `json:"client,omitempty"`
+	// Kernel is what the kernel counted over the server's tree from ready
+	// to exit (counts.go); nil when not counted (-counts=false, the floor).
+	Kernel *kernelCounts `json:"kernel,omitempty"`
 
 	notStarted bool // the server never became ready
 }
@@ -170,6 +173,8 @@ func runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
 		return r
 	}
 	r.Ready = time.Since(t0).Seconds()
+	counts := startCounts(srv, t) // after ready: start-up is not counted
+	defer counts.close()
 
 	if !idle {
 		if err := runClient(client, port, base+".cli", t.load(), &r); err != nil {
@@ -189,6 +194,7 @@ func runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
 		r.Err = err.Error()
 		return r
 	}
+	r.Kernel = counts.finish(srv)
 	if ru, ok := srv.Cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.Wait4User = float64(ru.Utime.Nano()) / 1e9
 		r.Wait4Sys = float64(ru.Stime.Nano()) / 1e9

@@ -164,6 +164,7 @@ func (res *results) sweepMarkdown(w io.Writer) {
 			return fmt.Sprintf("%.0f–%.0f", s.MinCount, s.MaxCount)
 		})
 	}
+	res.sweepCounts(w)
 	if others := res.otherCores(); len(others) > 0 {
 		med, _ := median(others)
 		fmt.Fprintf(w, "\nNoise: besides the server and the client, other work kept %.2f of the %d "+

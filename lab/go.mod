@@ -1,3 +1,5 @@
 module unp-go.dev/lab
 
 go 1.26.0
+
+require golang.org/x/sys v0.50.0

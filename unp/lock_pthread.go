@@ -60,8 +60,8 @@ var (
 	heads   = map[int]*robustHead{} // by thread ID; never freed, so the kernel's pointers stay good
 )
 
-// threadHead returns the calling thread's robust list head, registering it
-// on first use. The caller must have locked the goroutine to its thread.
+// threadHead returns the robust list head of thread tid, registering it on
+// first use. The caller must be thread tid, its goroutine locked to it.
 func threadHead(tid int) *robustHead {
 	headsMu.Lock()
 	defer headsMu.Unlock()
@@ -79,14 +79,16 @@ func threadHead(tid int) *robustHead {
 	return h
 }
 
-// mutexLock is the process-shared robust mutex.
+// mutexLock is the process-shared robust mutex, as one process sees it.
 type mutexLock struct {
 	fd    int
 	mem   []byte
 	word  *uint32
-	entry *uintptr   // the robust_list entry in the shared page
-	local sync.Mutex // goroutines of one process queue here first
-	head  *robustHead
+	entry *uintptr // the robust_list entry in the shared page
+	// The thread that takes the mutex in this process, once bound: its ID,
+	// which the word holds while it does, and its robust list.
+	tid  uint32
+	head *robustHead
 }
 
 // NewSharedMutex creates the book's process-shared mutex (lock_pthread.c,
@@ -121,15 +123,22 @@ func OpenSharedMutex(fd int) Lock {
 // Fd is the memfd holding the mutex's page, for the children to inherit.
 func (m *mutexLock) Fd() int { return m.fd }
 
-// My_lock_wait takes the mutex. The goroutine stays locked to its OS thread
-// until My_lock_release: the word and the robust list name a thread, and the
-// kernel cleans up after threads.
+// My_lock_wait takes the mutex. In each process one goroutine takes it:
+// the book's child, a single thread. The first call wires that goroutine
+// to its OS thread for good and keeps the thread's ID: the word and the
+// robust list name a thread, and the kernel cleans up after threads.
+//
+// Why for good: glibc reads a thread's ID from the thread's own memory,
+// where asking the kernel (gettid) on every call would cost a system call
+// per connection. Go gives a program no per-thread memory, but a goroutine
+// wired to its thread for good is always on that thread, so the ID found
+// once stays true. A second goroutine of the same process must not take
+// the mutex: it would run on another thread under the first one's ID.
 func (m *mutexLock) My_lock_wait() {
-	m.local.Lock()
-	runtime.LockOSThread()
-	tid := unix.Gettid()
-	h := threadHead(tid)
-	m.head = h
+	if m.head == nil {
+		m.bind()
+	}
+	h, tid := m.head, m.tid
 	// If we die mid-acquire, the kernel still looks here.
 	h.listOpPending = uintptr(unsafe.Pointer(m.entry))
 	waited := false
@@ -138,7 +147,7 @@ func (m *mutexLock) My_lock_wait() {
 		if v&futexTIDMask == 0 { // free, or its owner died
 			// Once we have slept, others may be asleep too: keep the
 			// waiters bit so that our release wakes one.
-			nv := uint32(tid)
+			nv := tid
 			if waited || v&(futexWaiters|futexOwnerDied) != 0 {
 				nv |= futexWaiters
 			}
@@ -161,7 +170,17 @@ func (m *mutexLock) My_lock_wait() {
 	h.listOpPending = 0
 }
 
-// My_lock_release unlocks the mutex and wakes one waiter, if any.
+// bind wires the calling goroutine to its OS thread, never to be undone,
+// and keeps the thread's ID and its robust list for every later call.
+func (m *mutexLock) bind() {
+	runtime.LockOSThread()
+	m.tid = uint32(unix.Gettid())
+	m.head = threadHead(int(m.tid))
+}
+
+// My_lock_release unlocks the mutex and wakes one waiter, if the word says
+// one may be asleep (FUTEX_WAITERS, which a waiter sets before it sleeps):
+// as glibc, no futex call when no one waits.
 func (m *mutexLock) My_lock_release() {
 	h := m.head
 	h.listOpPending = uintptr(unsafe.Pointer(m.entry))
@@ -170,8 +189,6 @@ func (m *mutexLock) My_lock_release() {
 		m.futex(futexWake, 1)
 	}
 	h.listOpPending = 0
-	runtime.UnlockOSThread()
-	m.local.Unlock()
 }
 
 func (m *mutexLock) futex(op int, val uint32) {

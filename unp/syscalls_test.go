@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -66,5 +67,63 @@ func TestWebChildSyscalls(t *testing.T) {
 	if reads < nrequests+1 || reads > nrequests+1+slack || writes < nrequests || writes > nrequests+slack {
 		t.Errorf("%d requests took %d reads and %d writes, want %d and %d",
 			nrequests, reads, writes, nrequests+1, nrequests)
+	}
+}
+
+// threadSyscalls starts counting the system calls of the calling thread,
+// which must be locked to its goroutine, with the kernel's tracepoint at
+// every call's entry (perf_event_open(2)); read returns the count so far.
+func threadSyscalls(t *testing.T) (read func() uint64) {
+	var id uint64
+	var err error
+	for _, dir := range []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"} {
+		var b []byte
+		if b, err = os.ReadFile(dir + "/events/raw_syscalls/sys_enter/id"); err == nil {
+			id, err = strconv.ParseUint(string(bytes.TrimSpace(b)), 10, 64)
+			break
+		}
+	}
+	if err != nil {
+		t.Skipf("no system call tracepoint (tracefs): %v", err)
+	}
+	attr := unix.PerfEventAttr{Type: unix.PERF_TYPE_TRACEPOINT, Config: id,
+		Size: uint32(unsafe.Sizeof(unix.PerfEventAttr{}))}
+	fd, err := unix.PerfEventOpen(&attr, 0, -1, -1, unix.PERF_FLAG_FD_CLOEXEC)
+	if err != nil {
+		t.Skipf("perf_event_open: %v", err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	return func() uint64 {
+		var b [8]byte
+		if n, err := unix.Read(fd, b[:]); n != 8 {
+			t.Fatalf("reading the counter: %d bytes, %v", n, err)
+		}
+		return *(*uint64)(unsafe.Pointer(&b[0]))
+	}
+}
+
+// TestMutexSyscalls: taken and released with no one else about, the
+// process-shared mutex makes no system call, as glibc's does not: no
+// gettid (the thread's ID is kept), no futex wake (no one waits). The
+// first call binds the thread (gettid, set_robust_list) and is left out.
+func TestMutexSyscalls(t *testing.T) {
+	lock := NewSharedMutex()
+	defer unix.Close(lock.Fd())
+	// The mutex wires this test's goroutine to its thread for good; the
+	// thread ends with the test.
+	runtime.LockOSThread()
+	lock.My_lock_wait()
+	lock.My_lock_release()
+	read := threadSyscalls(t)
+	const n = 1000
+	before := read()
+	after := read()
+	for range n {
+		lock.My_lock_wait()
+		lock.My_lock_release()
+	}
+	calls := read() - after - (after - before) // less one read's own
+	if calls > 5 {                             // a preemption signal's rt_sigreturn, say
+		t.Errorf("%d lock-release pairs made %d system calls, want none", n, calls)
 	}
 }

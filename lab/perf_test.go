@@ -1,0 +1,154 @@
+package lab
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// calls is how many getppid the counted grandchild makes: far more than
+// the Go runtime of the two processes makes on its own.
+const calls = 20000
+
+// The helper processes of TestCountTree, by LAB_PERF_ROLE: the parent
+// waits for a byte on standard input, then runs the child and waits for
+// it; the child makes the calls and exits.
+func init() {
+	switch os.Getenv("LAB_PERF_ROLE") {
+	case "parent":
+		os.Stdin.Read(make([]byte, 1))
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "LAB_PERF_ROLE=child")
+		if err := cmd.Run(); err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	case "child":
+		for range calls {
+			unix.Getppid()
+		}
+		os.Exit(0)
+	}
+}
+
+// startParent starts the parent helper as a group, waiting for the byte
+// that lets it go on; the caller writes it, once counting.
+func startParent(t *testing.T) (*Group, *os.File) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); w.Close() })
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "LAB_PERF_ROLE=parent")
+	cmd.Stdin = r
+	g, err := Start(cmd, filepath.Join(dir, "out"), filepath.Join(dir, "err"), syscall.SIGKILL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Kill(time.Second) })
+	return g, w
+}
+
+// finish lets the parent go on, waits for it and reads the counters.
+func finish(t *testing.T, g *Group, w *os.File, c *Counters) map[string]uint64 {
+	w.Write([]byte{1})
+	select {
+	case <-g.Exited():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the helper is still running after 10 s")
+	}
+	if !g.Cmd.ProcessState.Success() {
+		t.Fatalf("helper: %v", g.Cmd.ProcessState)
+	}
+	n, err := c.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("counts: %v over %d threads", n, c.Threads())
+	return n
+}
+
+// TestCountTree counts a process from before it makes a child until after
+// both have exited: the child's calls, made by a process that did not exist
+// when counting started and that has exited and been reaped by the time of
+// the reading, must be in the count.
+func TestCountTree(t *testing.T) {
+	sys, err := Syscalls()
+	if err != nil {
+		t.Skipf("no system call counter here: %v", err)
+	}
+	g, w := startParent(t)
+	c, err := Count(g.Pid(), sys, ContextSwitches, PageFaults, TaskClock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if m := c.Missing(); len(m) > 0 {
+		t.Fatalf("missing: %v", m)
+	}
+	if c.Threads() < 1 {
+		t.Fatalf("counting %d threads", c.Threads())
+	}
+	n := finish(t, g, w, c)
+	if n[sys.Name] < calls {
+		t.Errorf("%d system calls counted, want at least the child's %d", n[sys.Name], calls)
+	}
+	for _, ev := range []Event{ContextSwitches, PageFaults, TaskClock} {
+		if n[ev.Name] == 0 {
+			t.Errorf("%s: 0 counted", ev.Name)
+		}
+	}
+}
+
+// TestCountBreakdown counts the child's getppid by its own tracepoint,
+// beside a call it makes none of.
+func TestCountBreakdown(t *testing.T) {
+	evs, err := SyscallEvents([]string{"getppid", "pause"})
+	if err != nil {
+		t.Skipf("no per-call tracepoints here: %v", err)
+	}
+	g, w := startParent(t)
+	c, err := Count(g.Pid(), evs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	n := finish(t, g, w, c)
+	if n["getppid"] < calls || n["getppid"] > calls+100 || n["pause"] != 0 {
+		t.Errorf("counted %v, want getppid %d (and a few of the runtime's), pause 0", n, calls)
+	}
+}
+
+func TestTracepointMissing(t *testing.T) {
+	_, err := Tracepoint("no_such_system:no_such_event")
+	if err == nil || !strings.Contains(err.Error(), "no_such_event") {
+		t.Errorf("Tracepoint of nothing: %v", err)
+	}
+	if _, err := Tracepoint("nocolon"); err == nil {
+		t.Error("Tracepoint(nocolon) did not fail")
+	}
+}
+
+// TestSwitches sees the switches of a process that has slept.
+func TestSwitches(t *testing.T) {
+	g := start(t, "sleep 0.01; sleep 0.01; exec sleep 30")
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		if p, err := Stat(g.Pid()); err == nil && p.Comm == "sleep" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the shell never became sleep")
+		}
+	}
+	if vol, _ := Switches(g.Pid()); vol == 0 {
+		t.Error("no voluntary switch counted for a shell that waited twice")
+	}
+}
