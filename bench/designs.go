@@ -134,7 +134,11 @@ func place(goRows []target, ext []target) []target {
 	}
 	out := slices.Concat(goRows, ext)
 	key := func(t target) int {
-		if i := slices.IndexFunc(designs, func(d design) bool { return d.name == t.Group }); i >= 0 {
+		g := t.Group
+		if g == "" {
+			g = t.Name
+		}
+		if i := slices.IndexFunc(designs, func(d design) bool { return d.name == g }); i >= 0 {
 			return i
 		}
 		return len(designs)
