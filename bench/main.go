@@ -21,8 +21,9 @@
 // connections/s, CPU per connection and the per-child spread of Figure
 // 30.13, because on one shared machine the rate is what a reader notices.
 //
-// Beside the book's nine rows the table has the book's own child02.c loop
-// (serv02-select: select, then accept) and the designs beyond the book:
+// Beside the book's nine rows the table has the book's select-collision
+// experiment (serv02-select: select, then accept, as child02l.c does) and
+// the designs beyond the book:
 // serv09-reuseport, serv10-epoll plainly and with -exclusive
 // (serv10-exclusive), serv11-netpoll with a goroutine per client and with a
 // pool (serv11-netpool). -runtime adds, after each process design, the
@@ -34,12 +35,16 @@
 // the latency, as the number of children or threads, or of connections in
 // flight, grows.
 //
-// Any program that speaks the protocol and prints the book's report can
-// stand beside the Go designs, the C originals in particular:
+// -book DIR builds the book's own C client and servers from DIR, a copy of
+// its source (book.go), and runs them beside the Go designs, the book's
+// client driving both. Any other program that speaks the protocol and
+// prints the book's report can stand beside them too:
 //
-//	go run ./bench -client ../shared/anchors/c-unpv13e/client \
-//		-server 'C serv00=../shared/anchors/c-unpv13e/serv00 127.0.0.1 {port}' \
-//		-server 'C serv07=../shared/anchors/c-unpv13e/serv07 127.0.0.1 {port} 15'
+//	go run ./bench -server 'mine=./myserver 127.0.0.1 {port} 15'
+//
+// -json FILE keeps a run, machine, commit and command included; the READMEs'
+// tables and charts are rendered from the runs kept in bench/results by
+// -readme (readme.go), never typed.
 //
 // The table goes to standard output, progress to standard error.
 // Everything is bounded: each start, client run and shutdown has a
@@ -49,10 +54,11 @@
 // Usage:
 //
 //	bench [-rounds N] [-budget D] [-n N] [-children N] [-loops N] [-bytes N]
-//	      [-designs LIST] [-server 'NAME=PROG ARGS'] ... [-client PROG]
+//	      [-designs LIST] [-book DIR] [-server 'NAME=PROG ARGS'] ... [-client PROG]
 //	      [-bin DIR] [-json FILE] [-svg FILE] [-timeout D] [-runtime] [-floor]
 //	bench -sweep workers|inflight [-points LIST] [-conns N] [flags as above]
 //	bench -replot FILE.json [-svg FILE]
+//	bench -readme
 package main
 
 import (
@@ -61,7 +67,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
@@ -75,50 +80,6 @@ import (
 	"unp-go.dev/unp"
 )
 
-// design is one of the book's servers, or one beyond it, as built from
-// this repository.
-type design struct {
-	name   string   // the row's name; the binary is the last element of prog
-	prog   string   // package directory, from the repository root
-	flags  []string // before the book's arguments
-	row    int      // the book's row; the beyond designs go on from 9
-	desc   string   // the row's wording in Figure 30.1
-	pooled bool     // takes #children or #threads
-	procs  bool     // a process design: -runtime adds a UNP_SCHEDPOINT=0 row
-}
-
-// designs are Figure 30.1's rows, in the book's order, then the book's own
-// select-then-accept loop and the three designs beyond the book.
-var designs = []design{
-	{"serv00-iterative", "serv00-iterative", nil, 0,
-		"iterative server (baseline; no process control)", false, false},
-	{"serv01-fork", "serv01-fork", nil, 1, "concurrent server, one fork per client request", false, true},
-	{"serv02-prefork", "serv02-prefork", nil, 2, "prefork, each child calling accept", true, true},
-	{"serv02-select", "serv02-prefork", []string{"-select"}, 2,
-		"prefork, each child calling select, then accept (the book's child02.c)", true, true},
-	{"serv03-flock", "serv03-flock", nil, 3, "prefork, file locking to protect accept", true, true},
-	{"serv04-mutex", "serv04-mutex", nil, 4,
-		"prefork, process-shared mutex locking to protect accept", true, true},
-	{"serv05-fdpass", "serv05-fdpass", nil, 5,
-		"prefork, parent passing socket descriptor to child", true, true},
-	{"serv06-thread", "serv06-thread", nil, 6, "concurrent server, one thread per client request", false, false},
-	{"serv07-threadpool", "serv07-threadpool", nil, 7, "prethreaded, mutex locking to protect accept", true, false},
-	{"serv08-mainaccept", "serv08-mainaccept", nil, 8, "prethreaded, main thread calls accept", true, false},
-	{"serv09-reuseport", "beyond/serv09-reuseport", nil, 9,
-		"beyond: prefork, a SO_REUSEPORT listener per child", true, true},
-	{"serv10-epoll", "beyond/serv10-epoll", nil, 10,
-		"beyond: prefork, an epoll loop per child on the shared listener", true, true},
-	{"serv10-exclusive", "beyond/serv10-epoll", []string{"-exclusive"}, 10,
-		"beyond: serv10-epoll, the listener added with EPOLLEXCLUSIVE", true, true},
-	{"serv11-netpoll", "beyond/serv11-netpoll", nil, 11,
-		"beyond: package net, a goroutine per client (the netpoller)", false, false},
-	{"serv11-netpool", "beyond/serv11-netpoll", nil, 11,
-		"beyond: package net, a pool of goroutines calling Accept", true, false},
-}
-
-// bin is the design's binary name.
-func (d design) bin() string { return filepath.Base(d.prog) }
-
 // target is one row of the table: a Go design or an external server.
 type target struct {
 	Name     string
@@ -131,6 +92,9 @@ type target struct {
 	Group  string   `json:",omitempty"`
 	Series string   `json:",omitempty"`
 	Env    []string `json:",omitempty"` // added to the server's environment
+	// Pooled: an external row whose last argument is its #children or
+	// #threads, which a worker sweep sets.
+	Pooled bool `json:",omitempty"`
 	// Floor: no server; exec, exit and wait of the serv01 child, per
 	// connection (see floor.go).
 	Floor bool `json:",omitempty"`
@@ -152,6 +116,9 @@ var (
 		"(serv03-flock, serv03 or 3);\nserv00-iterative always runs: it is the baseline")
 	clientArg = flag.String("client", "", "client `PROG` to use instead of ours; it gets the "+
 		"book's arguments:\nhost port #children #loops/child #bytes/request")
+	bookDir = flag.String("book", "", "build the book's C client and servers from `DIR`, "+
+		"a copy of its source (unpv13e),\nand run them beside the Go: the C rows, and the C "+
+		"curves of a worker sweep")
 	binDir   = flag.String("bin", "", "use prebuilt programs in `DIR` instead of building them")
 	jsonFile = flag.String("json", "", "write every run's raw numbers to `FILE`")
 	svgFile  = flag.String("svg", "", "write a chart of CPU µs/connection and connections/s to `FILE`")
@@ -168,6 +135,8 @@ var (
 	pointsArg = flag.String("points", "", "comma-separated `LIST` of the sweep's points")
 	replot    = flag.String("replot", "", "run nothing: print the table (or sweep tables) and "+
 		"write -svg\nfrom the raw numbers a -json run kept in `FILE`")
+	readme = flag.Bool("readme", false, "run nothing: write every table and chart of the "+
+		"READMEs again\nfrom the runs kept in bench/results (see readme.go)")
 	sweepConns = flag.Int("conns", 0, "`N` connections per run of an inflight sweep "+
 		"(default -children × -loops)")
 	servers serverFlags
@@ -199,8 +168,9 @@ func (s *serverFlags) Set(v string) error {
 	if argv[0] = resolve(argv[0]); argv[0] == "" {
 		return fmt.Errorf("no program %s", strings.Fields(cmdline)[0])
 	}
+	_, err := strconv.Atoi(argv[len(argv)-1])
 	*s = append(*s, target{Name: name, Row: designRow(name), Desc: strings.Join(argv, " "),
-		External: true, Argv: argv})
+		External: true, Argv: argv, Pooled: len(argv) > 3 && err == nil})
 	return nil
 }
 
@@ -239,12 +209,11 @@ Flags:
 `)
 	flag.PrintDefaults()
 	fmt.Fprintf(os.Stderr, `
-Example, the Go designs beside the C originals, one client for both:
+Example, the Go designs beside the book's C, built from the book's source
+(git clone https://github.com/unpbook/unpv13e), the book's client for both:
 
-  C=../shared/anchors/c-unpv13e
-  go run ./bench -client $C/client -svg fig.svg \
-      -server "C serv00=$C/serv00 127.0.0.1 {port}" \
-      -server "C serv05=$C/serv05 127.0.0.1 {port} 15"
+  go run ./bench -book ../unpv13e -budget 0 -json bench/results/figure-30-1.json
+  go run ./bench -readme     # the READMEs' tables and charts, from bench/results
 `)
 }
 
@@ -261,6 +230,9 @@ func main() {
 	}
 	if *replot != "" {
 		os.Exit(replotFrom(*replot))
+	}
+	if *readme {
+		os.Exit(writeReadmes())
 	}
 	chosen, err := chooseDesigns(*designArg)
 	if err != nil {
@@ -323,39 +295,6 @@ func onSignal(tmp string) {
 	}()
 }
 
-// chooseDesigns parses -designs into indexes of designs: "all" is every
-// design, a name or its servNN prefix the designs it names, a number the
-// designs of that row of the book. serv00-iterative is always in: the
-// book's column is every other design's CPU minus its.
-func chooseDesigns(list string) ([]int, error) {
-	if list == "all" {
-		rows := make([]int, len(designs))
-		for i := range rows {
-			rows[i] = i
-		}
-		return rows, nil
-	}
-	rows := []int{0}
-	for _, w := range strings.Split(list, ",") {
-		w = strings.TrimSpace(w)
-		n, err := strconv.Atoi(w)
-		found := false
-		for i, d := range designs {
-			if d.name == w || strings.HasPrefix(d.name, w+"-") || (err == nil && d.row == n) {
-				found = true
-				if !slices.Contains(rows, i) {
-					rows = append(rows, i)
-				}
-			}
-		}
-		if !found {
-			return nil, fmt.Errorf("no design %q", w)
-		}
-	}
-	slices.Sort(rows)
-	return rows, nil
-}
-
 // bench runs everything and returns the exit status: 0 when every run that
 // started went well, 1 otherwise.
 func bench(tmp string, chosen []int) int {
@@ -369,9 +308,27 @@ func bench(tmp string, chosen []int) int {
 		progs = progs[1:]
 	}
 	paths, notes := programs(tmp, progs)
-	client := paths["client"]
+	client, clientName := paths["client"], "client (ours)"
+	if *bookDir != "" {
+		cbin, err := bookBuild(*bookDir)
+		if err != nil {
+			unp.Err_msg("-book: %v", err)
+			return 1
+		}
+		unp.Err_msg("the book's C programs: %s", cbin)
+		for _, t := range bookServers(cbin, *nworkers) {
+			if t.Row == 0 || slices.ContainsFunc(chosen, func(i int) bool {
+				return designs[i].name == besideOf(t)
+			}) {
+				servers = append(servers, t)
+			}
+		}
+		if *sweep != "inflight" { // the book's client has no -inflight
+			client, clientName = filepath.Join(cbin, "client"), "client (the book's C)"
+		}
+	}
 	if *clientArg != "" {
-		client = resolve(*clientArg)
+		client, clientName = resolve(*clientArg), *clientArg
 	}
 	if client == "" {
 		unp.Err_msg("no client to run")
@@ -382,11 +339,12 @@ func bench(tmp string, chosen []int) int {
 	if *sweep == "" {
 		targets = place(tableTargets(chosen, paths), servers)
 	} else {
-		targets = sweepTargets(*sweep, chosen, paths)
+		targets = sweepTargets(*sweep, chosen, paths, servers)
 	}
 
-	m := describeMachine()
-	res := &results{Machine: m, Client: clientLine(client), Rounds: *rounds,
+	m := lab.DescribeMachine()
+	res := &results{Commit: lab.Commit(), Date: started.UTC().Format("2006-01-02 15:04 UTC"),
+		Command: lab.CommandLine("go run ./bench", os.Args[1:]), Machine: m, Client: clientLine(clientName), Rounds: *rounds,
 		Children: *children, Loops: *loops, Bytes: *nbytes, Workers: *nworkers,
 		Targets: targets, Notes: notes, Sweep: *sweep, SweepConns: *sweepConns}
 	for _, t := range targets {
@@ -395,7 +353,7 @@ func bench(tmp string, chosen []int) int {
 		}
 	}
 	runAll(tmp, client, res)
-	m.LoadAfter = loadavg()
+	m.LoadAfter = lab.LoadAvg()
 	res.summarize()
 	if res.report() != 0 || res.failed() {
 		return 1
@@ -406,7 +364,8 @@ func bench(tmp string, chosen []int) int {
 // report prints the table or the sweep's tables, and writes -json and -svg.
 func (res *results) report() int {
 	if res.Sweep == "" {
-		res.markdown(os.Stdout)
+		res.markdown(os.Stdout, nil)
+		res.versus(os.Stdout)
 	} else {
 		res.sweepMarkdown(os.Stdout)
 	}
@@ -429,137 +388,9 @@ func (res *results) report() int {
 	return 0
 }
 
-// tableTargets are the rows of the main table: each chosen design; with
-// -runtime, each process design again with UNP_SCHEDPOINT=0; with -floor,
-// serv01's floor after serv01-fork.
-func tableTargets(chosen []int, paths map[string]string) []target {
-	var out []target
-	for _, i := range chosen {
-		d := designs[i]
-		t := designTarget(d, paths, *nworkers)
-		out = append(out, t)
-		if *runtimeRows && d.procs {
-			off := t
-			off.Name, off.Series = d.name+" UNP_SCHEDPOINT=0", "UNP_SCHEDPOINT=0"
-			off.Desc = "the same, the runtime mechanism off (unp/sched.go)"
-			off.Env = []string{"UNP_SCHEDPOINT=0"}
-			out = append(out, off)
-		}
-		if *floorRow && d.name == "serv01-fork" {
-			out = append(out, floorTarget(t))
-		}
-	}
-	return out
-}
-
-// designTarget is a Go design's row, with n children or threads if it is
-// pooled.
-func designTarget(d design, paths map[string]string, n int) target {
-	argv := []string{paths[d.prog]}
-	argv = append(argv, d.flags...)
-	argv = append(argv, "127.0.0.1", "0")
-	if d.pooled {
-		argv = append(argv, strconv.Itoa(n))
-	}
-	return target{Name: d.name, Row: d.row, Desc: d.desc, Argv: argv, Group: d.name,
-		Series: "Go", Design: d.name}
-}
-
-// place orders the rows as the book does, each external row right after
-// the Go design its name points at ("C serv05" after serv05-fdpass), and
-// external rows that point at no design at the end.
-func place(goRows []target, ext []target) []target {
-	for i, t := range ext {
-		ext[i].Group = t.Name
-		if j := slices.IndexFunc(designs, func(d design) bool { return d.row == t.Row }); j >= 0 {
-			ext[i].Group = designs[j].name
-		}
-	}
-	out := slices.Concat(goRows, ext)
-	key := func(t target) int {
-		if t.Row < 0 {
-			return 1 << 10
-		}
-		return t.Row
-	}
-	slices.SortStableFunc(out, func(a, b target) int { return key(a) - key(b) })
-	return out
-}
-
-// programs finds or builds the programs: from -bin DIR; else built from
-// the repository above the working directory; else from PATH. A program
-// that cannot be found or built gets no path, and a note saying why.
-func programs(tmp string, names []string) (map[string]string, []string) {
-	paths := map[string]string{}
-	var notes []string
-	dir := *binDir
-	if dir == "" {
-		if root, err := lab.Root(); err == nil {
-			return build(tmp, root, names)
-		}
-		notes = append(notes, "no go.work above the working directory: programs from PATH")
-		unp.Err_msg("%s", notes[0])
-	}
-	for _, name := range names {
-		p := filepath.Join(dir, filepath.Base(name))
-		if dir == "" {
-			p, _ = exec.LookPath(filepath.Base(name))
-		}
-		if st, err := os.Stat(p); p == "" || err != nil || st.IsDir() {
-			notes = append(notes, fmt.Sprintf("%s: not found", name))
-			unp.Err_msg("%s: not found", name)
-			continue
-		}
-		paths[name], _ = filepath.Abs(p)
-	}
-	return paths, notes
-}
-
-// build compiles the programs into tmp (see lab.Build): a design that
-// does not build gets a note, and the others still run.
-func build(tmp, root string, names []string) (map[string]string, []string) {
-	unp.Err_msg("building %d programs in %s", len(names), root)
-	pkgs := make([]string, len(names))
-	for i, n := range names {
-		pkgs[i] = "./" + n
-	}
-	errs := lab.Build(root, tmp, pkgs...)
-	paths := map[string]string{}
-	var notes []string
-	for _, n := range names {
-		if err := errs["./"+n]; err != nil {
-			notes = append(notes, fmt.Sprintf("%s: does not build: %v", n, err))
-			unp.Err_msg("%s", notes[len(notes)-1])
-		}
-		if p := filepath.Join(tmp, filepath.Base(n)); fileExists(p) {
-			paths[n] = p
-		}
-	}
-	return paths, notes
-}
-
-// resolve makes a program name absolute as a shell would find it: a path
-// relative to the working directory, or a name looked up on PATH. It
-// returns "" for a program that is not there.
-func resolve(prog string) string {
-	var p string
-	if strings.ContainsRune(prog, '/') {
-		p, _ = filepath.Abs(prog)
-	} else {
-		p, _ = exec.LookPath(prog)
-	}
-	if st, err := os.Stat(p); p == "" || err != nil || st.IsDir() {
-		return ""
-	}
-	return p
-}
-
-// clientLine is the client command line as a reader would type it.
-func clientLine(client string) string {
-	name := "client (ours)"
-	if *clientArg != "" {
-		name = *clientArg
-	}
+// clientLine is the client command line as a reader would type it: name
+// is the client's.
+func clientLine(name string) string {
 	return fmt.Sprintf("%s 127.0.0.1 PORT %d %d %d", name, *children, *loops, *nbytes)
 }
 
@@ -569,9 +400,4 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	return s
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"unp-go.dev/lab"
 )
 
 func TestParseReport(t *testing.T) {
@@ -249,8 +251,9 @@ func TestSummarizeBaseline(t *testing.T) {
 		t.Errorf("C serv02m spread: %+v", s[3])
 	}
 	var b strings.Builder
-	res.Machine = &machine{}
-	res.markdown(&b)
+	res.Machine = &lab.Machine{}
+	res.markdown(&b, nil)
+	res.versus(&b)
 	for _, want := range []string{"| 2 | serv02-prefork |", "| 0.300 | 0.070 |", "| 0 | C serv00 | serv00 |",
 		"children 10–90 (9.00×)", "| 2 | serv02-prefork | C serv02m | 2.00 | — | 1.00 |", "serv02-prefork: 1 of 2 runs failed: round 0: boom"} {
 		if !strings.Contains(b.String(), want) {

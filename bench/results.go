@@ -7,16 +7,21 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"unp-go.dev/lab"
 )
 
 // results is everything one bench run learnt; -json writes it as is.
 type results struct {
-	Machine   *machine          `json:"machine"`
+	// What was measured and how: the repository's commit (+changes when
+	// its code differed from it), when, and the bench's command line, with
+	// this machine's paths taken out (lab.Sanitize).
+	Commit    string            `json:"commit"`
+	Date      string            `json:"date"`
+	Command   string            `json:"command"`
+	Machine   *lab.Machine      `json:"machine"`
 	Client    string            `json:"client"`
 	Rounds    int               `json:"rounds"`     // asked
 	RoundsRun int               `json:"rounds_run"` // done, within the -budget
@@ -71,46 +76,6 @@ type summary struct {
 	P99Lo, P99Hi                   float64
 }
 
-// machine is what the numbers were measured on.
-type machine struct {
-	CPU        string `json:"cpu"`
-	Cores      int    `json:"cores"`
-	Kernel     string `json:"kernel"`
-	Go         string `json:"go"`
-	LoadBefore string `json:"loadavg_before"`
-	LoadAfter  string `json:"loadavg_after"`
-}
-
-func describeMachine() *machine {
-	m := &machine{CPU: "unknown CPU", Cores: runtime.NumCPU(), Go: runtime.Version(),
-		LoadBefore: loadavg()}
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for line := range strings.Lines(string(data)) {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPU = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	var u unix.Utsname
-	if unix.Uname(&u) == nil {
-		m.Kernel = unix.ByteSliceToString(u.Sysname[:]) + " " +
-			unix.ByteSliceToString(u.Release[:]) + " " + runtime.GOARCH
-	}
-	return m
-}
-
-// loadavg is the 1-, 5- and 15-minute load average: how busy the machine
-// was with other work, which makes the timings noisy.
-func loadavg() string {
-	data, _ := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(data))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
-}
-
 func (res *results) skip(name, why string) {
 	if res.Skipped == nil {
 		res.Skipped = map[string]string{}
@@ -138,7 +103,9 @@ func (res *results) summarize() {
 		if s.Series == "" {
 			s.Series = series(t.Name, t.External)
 		}
-		if s.Group == "" {
+		if s.Group == "" && t.External {
+			s.Group = besideOf(t)
+		} else if s.Group == "" {
 			s.Group = t.Name
 		}
 		if t.External {
@@ -228,8 +195,9 @@ func (res *results) summarize() {
 }
 
 // markdown writes the machine, the load and the table, laid out like
-// Figure 30.1, then a note for every row that did not run cleanly.
-func (res *results) markdown(w io.Writer) {
+// Figure 30.1, then a note for every row that did not run cleanly. With
+// only, just the rows of those names.
+func (res *results) markdown(w io.Writer, only []string) {
 	m := res.Machine
 	fmt.Fprintf(w, "Figure 30.1 on %s, %d cores, %s, %s; load average %s before, %s after.\n",
 		m.CPU, m.Cores, m.Kernel, m.Go, m.LoadBefore, m.LoadAfter)
@@ -242,6 +210,9 @@ func (res *results) markdown(w io.Writer) {
 	fmt.Fprintln(w, "|---:|---|---|---:|---:|---:|---:|---:|---:|---|")
 	var notes []string
 	for _, s := range res.Summary {
+		if only != nil && !slices.Contains(only, s.Name) {
+			continue
+		}
 		row := "—"
 		if s.Row >= 0 {
 			row = fmt.Sprint(s.Row)
@@ -287,7 +258,6 @@ func (res *results) markdown(w io.Writer) {
 	if len(res.Notes)+len(notes) > 0 {
 		fmt.Fprintln(w)
 	}
-	res.versus(w)
 }
 
 // versus writes, for each external series, a table of Go against it on
@@ -306,7 +276,7 @@ func (res *results) versus(w io.Writer) {
 				continue
 			}
 			j := slices.IndexFunc(res.Summary, func(o summary) bool {
-				return o.Series == other && o.Row == g.Row && o.OK > 0
+				return o.Series == other && o.Group == g.Name && o.OK > 0
 			})
 			if j < 0 {
 				continue
@@ -357,12 +327,38 @@ func (res *results) firstError(name string) string {
 	return ""
 }
 
+// writeJSON keeps the run in path, as the bench's -readme and -replot
+// read it back, with no path of this machine in it.
 func (res *results) writeJSON(path string) error {
-	data, err := json.MarshalIndent(res, "", "  ")
+	kept := *res
+	kept.Client = lab.Sanitize(res.Client)
+	kept.Notes = sanitized(res.Notes)
+	kept.Targets = slices.Clone(res.Targets)
+	for i, t := range kept.Targets {
+		kept.Targets[i].Argv = sanitized(t.Argv)
+		kept.Targets[i].Desc = lab.Sanitize(t.Desc)
+	}
+	kept.Runs = slices.Clone(res.Runs)
+	for i, r := range kept.Runs {
+		kept.Runs[i].Err = lab.Sanitize(r.Err)
+	}
+	kept.Skipped = map[string]string{}
+	for k, v := range res.Skipped {
+		kept.Skipped[k] = lab.Sanitize(v)
+	}
+	data, err := json.MarshalIndent(&kept, "", "  ")
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+func sanitized(xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = lab.Sanitize(x)
+	}
+	return out
 }
 
 // plural writes 1 round, 5 rounds.

@@ -85,26 +85,44 @@ func inflightLoad(c, procs, conns int) load {
 	return load{children: p, inflight: k, loops: max(1, conns/(p*k))}
 }
 
-// sweepTargets makes one target per design and point.
-func sweepTargets(what string, chosen []int, paths map[string]string) []target {
+// sweepTargets makes one target per design and point, and per external
+// row and point: in a worker sweep only the pooled ones, with the point as
+// their last argument (the C curves of -book).
+func sweepTargets(what string, chosen []int, paths map[string]string, ext []target) []target {
 	pts, _ := parsePoints(what, *pointsArg) // checked in main
 	var out []target
 	for _, p := range pts {
+		var row []target
 		for _, i := range chosen {
 			d := designs[i]
-			var t target
+			t := designTarget(d, paths, *nworkers)
 			if what == "workers" {
 				t = designTarget(d, paths, p)
-				t.Name = fmt.Sprintf("%s n=%d", d.name, p)
+			}
+			row = append(row, t)
+		}
+		for _, e := range ext {
+			if what == "workers" && !e.Pooled {
+				continue
+			}
+			e.Argv = slices.Clone(e.Argv)
+			if what == "workers" {
+				e.Argv[len(e.Argv)-1] = strconv.Itoa(p)
+			}
+			e.Design, e.Group, e.Series = e.Name, besideOf(e), series(e.Name, true)
+			row = append(row, e)
+		}
+		for _, t := range row {
+			if what == "workers" {
+				t.Name = fmt.Sprintf("%s n=%d", t.Design, p)
 			} else {
-				t = designTarget(d, paths, *nworkers)
 				conns := *sweepConns
 				if conns == 0 {
 					conns = *children * *loops
 				}
 				l := inflightLoad(p, *children, conns)
 				t.Children, t.Inflight, t.Loops = l.children, l.inflight, l.loops
-				t.Name = fmt.Sprintf("%s c=%d", d.name, p)
+				t.Name = fmt.Sprintf("%s c=%d", t.Design, p)
 			}
 			t.Point = p
 			out = append(out, t)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"unp-go.dev/lab"
 )
 
 func TestInflightLoad(t *testing.T) {
@@ -44,7 +46,7 @@ func TestParsePoints(t *testing.T) {
 // sweepResults is a sweep of two designs over two points, two rounds each,
 // with an idle run per round.
 func sweepResults(what string) *results {
-	res := &results{Machine: &machine{CPU: "test", Cores: 2}, Sweep: what, RoundsRun: 2,
+	res := &results{Machine: &lab.Machine{CPU: "test", Cores: 2}, Sweep: what, RoundsRun: 2,
 		Children: 5, Loops: 10, Bytes: 4000, Workers: 15}
 	for _, d := range []string{"serv02-prefork", "serv10-epoll"} {
 		for _, p := range []int{1, 8} {
@@ -99,5 +101,38 @@ func TestSweepSVG(t *testing.T) {
 		if !bytes.Contains(out, []byte(">serv10-epoll</text>")) {
 			t.Errorf("%s: no legend entry", what)
 		}
+	}
+}
+
+func TestBesideOf(t *testing.T) {
+	for name, want := range map[string]string{
+		"C serv02l": "serv02-select", "C serv05": "serv05-fdpass", "C serv00": "serv00-iterative",
+		"X serv10-exclusive": "serv10-exclusive", "nginx": "nginx",
+	} {
+		if got := besideOf(target{Name: name, Row: designRow(name)}); got != want {
+			t.Errorf("besideOf(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestMakeVars(t *testing.T) {
+	v := makeVars("# comment\nCC = gcc\nCFLAGS = -I../lib -O2\nall:\n\techo x = y\nLIB_OBJS =  a.o b.o\n")
+	if v["CC"] != "gcc" || v["CFLAGS"] != "-I../lib -O2" || v["LIB_OBJS"] != "a.o b.o" || len(v) != 3 {
+		t.Errorf("makeVars: %q", v)
+	}
+}
+
+func TestBookServers(t *testing.T) {
+	rows := bookServers("/c", 7)
+	var names []string
+	for _, r := range rows {
+		names = append(names, r.Name)
+		if r.Pooled != (r.Argv[len(r.Argv)-1] == "7") {
+			t.Errorf("%s: pooled %v, argv %q", r.Name, r.Pooled, r.Argv)
+		}
+	}
+	if got := strings.Join(names, ","); got != "C serv00,C serv01,C serv02,C serv02l,C serv03,"+
+		"C serv04,C serv05,C serv06,C serv07,C serv08" {
+		t.Errorf("rows %s", got)
 	}
 }

@@ -112,12 +112,17 @@ func main() {
 	parallel := flag.Int("parallel", 1, "designs tortured at once")
 	seed := flag.Uint64("seed", 0, "random seed (0: from the clock)")
 	flag.BoolVar(&cfg.verbose, "v", false, "print each phase as it starts, and each kill")
+	flag.StringVar(&cfg.json, "json", "", "keep the run in `FILE` (torture/results/NAME.json for the README)")
+	readme := flag.Bool("readme", false, "run nothing: render torture/README.md's table from torture/results")
 	keep := flag.Bool("keep", false, "keep the servers' output (stdout, stderr) and say where")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: torture [flags] [design...]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if *readme {
+		os.Exit(writeReadme())
+	}
 	chosen, err := selectDesigns(flag.Args())
 	if err != nil || cfg.pool < 1 || cfg.idle <= 0 || cfg.kills < 0 || cfg.good < 1 ||
 		cfg.hostile < 1 || cfg.overload < 1 || cfg.crowd < 1 || cfg.loops < 1 || *parallel < 1 ||
@@ -169,9 +174,11 @@ func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
 		fmt.Fprintf(os.Stderr, "torture: %v\n", err)
 		return 1
 	}
-	fmt.Printf("torture: pool %d, idle timeout %v, load %v per design, "+
-		"%d kills per process design, seed %d\n", cfg.pool, cfg.idle, cfg.dur, cfg.kills, cfg.seed)
-	fmt.Println(header)
+	k := &kept{Commit: lab.Commit(), Date: start.UTC().Format("2006-01-02 15:04 UTC"),
+		Command: lab.CommandLine("go run ./torture", os.Args[1:]), Machine: lab.DescribeMachine(), Root: os.Geteuid() == 0,
+		Config: fmt.Sprintf("pool %d, idle timeout %v, load %v per design, "+
+			"%d kills per process design, seed %d", cfg.pool, cfg.idle, cfg.dur, cfg.kills, cfg.seed)}
+	fmt.Printf("torture: %s\n%s\n", k.Config, header)
 
 	// Designs run in parallel (-parallel) but print in order.
 	results := make([]chan *result, len(chosen))
@@ -190,11 +197,20 @@ func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
 		if lab.Stopped() {
 			select {} // Ctrl-C: the signal handler ends the process
 		}
-		res.print()
+		res.print(os.Stdout)
 		count[res.verdict()]++
+		k.Designs = append(k.Designs, res.kept())
 	}
+	k.Seconds = time.Since(start).Seconds()
+	k.Machine.LoadAfter = lab.LoadAvg()
 	fmt.Printf("torture: %d passed, %d failed, %d skipped in %.1f s\n",
-		count["PASS"], count["FAIL"], count["SKIP"], time.Since(start).Seconds())
+		count["PASS"], count["FAIL"], count["SKIP"], k.Seconds)
+	if cfg.json != "" {
+		if err := writeKept(cfg.json, k); err != nil {
+			fmt.Fprintf(os.Stderr, "torture: -json: %v\n", err)
+			return 1
+		}
+	}
 	if count["FAIL"] > 0 {
 		return 1
 	}

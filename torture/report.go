@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -29,20 +30,20 @@ func (res *result) row() string {
 }
 
 // print prints the design's row and, under it, its failures and notes.
-func (res *result) print() {
-	fmt.Println(res.row())
+func (res *result) print(w io.Writer) {
+	fmt.Fprintln(w, res.row())
 	for _, f := range res.failures {
-		fmt.Printf("    %s: %s\n", res.d.name, f)
+		fmt.Fprintf(w, "    %s: %s\n", res.d.name, f)
 	}
 	for _, n := range res.notes {
-		fmt.Printf("    %s: note: %s\n", res.d.name, n)
+		fmt.Fprintf(w, "    %s: note: %s\n", res.d.name, n)
 	}
 	if res.inAccept > 0 {
-		fmt.Printf("    %s: note: %d of %d children killed while waiting for a connection\n",
+		fmt.Fprintf(w, "    %s: note: %d of %d children killed while waiting for a connection\n",
 			res.d.name, res.inAccept, res.kills)
 	}
 	if res.slow > 0 {
-		fmt.Printf("    %s: note: %d requests that torture sent late were cut off (not errors)\n",
+		fmt.Fprintf(w, "    %s: note: %d requests that torture sent late were cut off (not errors)\n",
 			res.d.name, res.slow)
 	}
 }

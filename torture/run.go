@@ -37,6 +37,7 @@ type config struct {
 	dir      string
 	keep     bool
 	verbose  bool
+	json     string // -json FILE
 }
 
 // A result is what one design went through.

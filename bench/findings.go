@@ -1,0 +1,141 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// findings writes, as a list of sentences, what a reader would otherwise
+// work out from the table by hand: the ratios the prose talks about,
+// computed from the same run, so that the prose can say what they mean and
+// leave the figures to this block.
+func (res *results) findings(w io.Writer) {
+	row := func(name string) (summary, bool) {
+		i := slices.IndexFunc(res.Summary, func(s summary) bool { return s.Name == name && s.OK > 0 })
+		if i < 0 {
+			return summary{}, false
+		}
+		return res.Summary[i], true
+	}
+	net := func(s summary) float64 { return s.CPU - s.Idle }
+	// Go against the C beside it, by family.
+	families := []struct {
+		what  string
+		names []string
+	}{
+		{"the preforked designs (serv02–serv05)", []string{"serv02-prefork", "serv03-flock",
+			"serv04-mutex", "serv05-fdpass"}},
+		{"the thread designs (serv06–serv08)", []string{"serv06-thread", "serv07-threadpool",
+			"serv08-mainaccept"}},
+	}
+	for _, f := range families {
+		var all, netR, rate []float64
+		var who []string
+		for _, n := range f.names {
+			g, ok1 := row(n)
+			c, ok2 := res.besideC(n)
+			if !ok1 || !ok2 || !g.HasIdle || !c.HasIdle || net(c) <= 0 {
+				continue
+			}
+			all = append(all, g.PerConn/c.PerConn)
+			netR = append(netR, net(g)/net(c))
+			rate = append(rate, g.ConnRate/c.ConnRate)
+			who = append(who, n)
+		}
+		if len(who) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "- Go against the book's C, %s: CPU per connection %s× the C's "+
+			"with start-up, %s× net of it (CPU − idle CPU); connections/s %s× the C's.\n",
+			f.what, span(all), span(netR), span(rate))
+	}
+	// Start-up.
+	var goIdle, cIdle []float64
+	for _, s := range res.Summary {
+		if s.Row < 2 || s.Row > 5 || !s.HasIdle || s.OK == 0 {
+			continue
+		}
+		switch s.Series {
+		case "Go":
+			goIdle = append(goIdle, s.Idle*1e3)
+		case "C":
+			cIdle = append(cIdle, s.Idle*1e3)
+		}
+	}
+	if len(goIdle) > 0 && len(cIdle) > 0 {
+		fmt.Fprintf(w, "- Starting and stopping a pool of %d children (the idle CPU of serv02–serv05): "+
+			"%s ms of CPU for the Go designs, %s ms for the C.\n", res.Workers, spanf("%.1f", goIdle),
+			spanf("%.1f", cIdle))
+	}
+	// The runtime mechanism.
+	var off []float64
+	var offWho []string
+	for _, s := range res.Summary {
+		o, ok := row(s.Name + " UNP_SCHEDPOINT=0")
+		if s.Series != "Go" || !ok || s.OK == 0 || !s.HasIdle || !o.HasIdle || net(s) <= 0 {
+			continue
+		}
+		off = append(off, net(o)/net(s))
+		offWho = append(offWho, s.Name)
+	}
+	if len(off) > 0 {
+		fmt.Fprintf(w, "- With unp/sched.go's mechanism off (UNP_SCHEDPOINT=0), the process designs "+
+			"cost %s× as much CPU net of start-up as with it on (%s).\n", span(off),
+			strings.Join(offWho, ", "))
+	}
+	// serv01 and its floor.
+	if s, ok := row("serv01-fork"); ok {
+		if f, ok := row("serv01 floor"); ok {
+			fmt.Fprintf(w, "- serv01-fork costs %.0f µs of CPU per connection, its floor (exec, exit "+
+				"and wait of its child doing nothing) %.0f µs: %.2f× the floor.\n",
+				s.PerConn, f.PerConn, s.PerConn/f.PerConn)
+		}
+		if c, ok := res.besideC("serv01-fork"); ok {
+			fmt.Fprintf(w, "- The C serv01's fork costs %.0f µs per connection: Go's exec costs %.1f× it.\n",
+				c.PerConn, s.PerConn/c.PerConn)
+		}
+	}
+	// Cheapest and dearest pooled Go designs.
+	var pooled []summary
+	for _, s := range res.Summary {
+		if s.Series == "Go" && s.OK > 0 && s.Unit != "" {
+			pooled = append(pooled, s)
+		}
+	}
+	if len(pooled) > 1 {
+		slices.SortFunc(pooled, func(a, b summary) int { return int(a.PerConn*1e3 - b.PerConn*1e3) })
+		lo, hi := pooled[0], pooled[len(pooled)-1]
+		fmt.Fprintf(w, "- Of the pooled Go designs, %s costs least per connection (%.0f µs) and %s "+
+			"most (%.0f µs).\n", lo.Name, lo.PerConn, hi.Name, hi.PerConn)
+	}
+	if others := res.otherCores(); len(others) > 0 {
+		med, _ := median(others)
+		fmt.Fprintf(w, "- Noise: other work kept %.2f of the %d cores busy during the median run: "+
+			"ratios within a tenth of 1 are equal here.\n", med, res.Machine.Cores)
+	}
+}
+
+// besideC is the C row that stands beside the Go design name.
+func (res *results) besideC(name string) (summary, bool) {
+	i := slices.IndexFunc(res.Summary, func(s summary) bool {
+		return s.Series == "C" && s.Group == name && s.OK > 0
+	})
+	if i < 0 {
+		return summary{}, false
+	}
+	return res.Summary[i], true
+}
+
+// span writes the range of ratios: "1.17" or "1.17–1.20".
+func span(xs []float64) string { return spanf("%.2f", xs) }
+
+// spanf writes the range of xs in format f.
+func spanf(f string, xs []float64) string {
+	lo, hi := fmt.Sprintf(f, slices.Min(xs)), fmt.Sprintf(f, slices.Max(xs))
+	if lo == hi {
+		return lo
+	}
+	return lo + "–" + hi
+}
