@@ -97,6 +97,17 @@ type work struct {
 	shown         int        // errors named on stderr
 	held          []net.Conn // with -conns: this child's share, nil where opening failed
 	timer         *timer
+	// Reply buffers: without them an open loop at thousands a second
+	// would make the collector, not the connections, the client's work.
+	bufs sync.Pool
+}
+
+// buffer returns a reply buffer of #bytes, to Put back in w.bufs.
+func (w *work) buffer() []byte {
+	if b, ok := w.bufs.Get().([]byte); ok {
+		return b
+	}
+	return make([]byte, w.c.nbytes)
 }
 
 // loadParent runs a load beyond the book's and prints its report.
@@ -331,7 +342,8 @@ func (w *work) connection(due time.Time, j int) {
 		return
 	}
 	defer conn.Close() // TIME_WAIT on the client, as the book's
-	buf := make([]byte, w.c.nbytes)
+	buf := w.buffer()
+	defer w.bufs.Put(buf)
 	for k := range w.c.requests {
 		if err := w.exchange(conn, buf); err != nil {
 			w.fail(fmt.Sprintf("connection %d, request %d", j, k), err)
