@@ -6,18 +6,20 @@ package main
 // unpbook/unpv13e). The bench copies it into a cache of its own (DIR may be
 // read-only, and is never written), runs its configure, builds the book's
 // library from the objects configure chose, and links the chapter's client
-// and servers from server/ as the book's Makefile pairs them: serv02m,
-// serv03m with the book's meter, so that they print per-child counts too;
-// serv04m from serv03m's objects with lock_pthread.o in place of
-// lock_fcntl.o, as the book makes serv04 from serv03's; serv02l from
-// serv02.c with child02l.c, the select-collision experiment of section
-// 30.6; the thread servers with the byte-at-a-time readline of server/.
+// and servers from server/: serv02m and serv03m with the book's meter, so
+// that they print per-child counts too; serv04m, which the book does not
+// have, from serv03m's sources with lock_pthread.c in place of
+// lock_fcntl.c (serv04.c differs from serv03.c only in its usage line and
+// a lock path that lock_pthread.c ignores, child04.c not at all), so that
+// the mutex row prints its counts as well; serv02l from serv02.c with
+// child02l.c, the select-collision experiment of section 30.6; the thread
+// servers with the byte-at-a-time readline of server/.
 // Only the C compiler is needed (cc, or the one configure finds); the
 // book's per-directory Makefiles are not, since not every copy has them.
 //
 // The build is reused until DIR changes (the key is every file's name, size
 // and modification time). A step that fails says which, and where its log
-// is, and the C rows are left out.
+// is, and the bench runs nothing.
 
 import (
 	"crypto/sha256"

@@ -18,8 +18,9 @@
 // busy other work kept the machine while the client ran.
 //
 // Departure: the book's table has CPU time only; this one adds wall time,
-// connections/s, CPU per connection and the per-child spread of Figure
-// 30.13, because on one shared machine the rate is what a reader notices.
+// connections/s, CPU per connection and the per-child spread the book
+// counts with its meter, because on one shared machine the rate is what a
+// reader notices.
 //
 // Beside the book's nine rows the table has the book's select-collision
 // experiment (serv02-select: select, then accept, as child02l.c does) and

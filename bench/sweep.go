@@ -187,6 +187,9 @@ func (res *results) sweepMarkdown(w io.Writer) {
 			return fmt.Sprintf("%.3f", s.Idle)
 		})
 		res.sweepTable(w, "connections per child or thread, min–max, medians", func(s summary) string {
+			if s.Unit == "" { // a server that does not print them (the book's serv02l)
+				return "—"
+			}
 			return fmt.Sprintf("%.0f–%.0f", s.MinCount, s.MaxCount)
 		})
 	}

@@ -16,7 +16,8 @@
 //	2500 connections, 0 errors in 0.412 s: 6068 connections/s, latency p50 0.61 ms, p99 2.10 ms
 //	latency p99.9 3.02 ms, max 4.87 ms; client CPU 0.351 s
 //
-// The second line is not the book's: the tail of the latencies, and the CPU
+// Departure: the book's client prints only "child I done"; the summary is
+// the port's. Its second line gives the tail of the latencies, and the CPU
 // the client itself used (user + sys, its children included), since it
 // shares the machine with the server it measures.
 //

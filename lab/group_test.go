@@ -88,13 +88,18 @@ func TestStartFails(t *testing.T) {
 
 // TestDeathsig runs helper, which starts a sleep group from a goroutine
 // whose thread then ends, and then StopAll. The sleep must outlive that
-// thread, and not the helper.
+// thread, and not the helper. The helper ends with os.Exit, which runs no
+// test cleanup, so it must leave nothing in its temporary directory.
 func TestDeathsig(t *testing.T) {
+	tmp := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelper$")
-	cmd.Env = append(os.Environ(), "LAB_HELPER=1")
+	cmd.Env = append(os.Environ(), "LAB_HELPER=1", "TMPDIR="+tmp)
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("helper: %v\n%s", err, out)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("helper left %s in its temporary directory", left[0].Name())
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
 	if err != nil {
@@ -146,9 +151,13 @@ func TestHelper(t *testing.T) {
 	if g.Running() {
 		t.Error("StopAll left the sleep running")
 	}
-	// One more, which only the deathsig can end.
+	// One more, which only the deathsig can end. Not start(t, ...): its
+	// t.TempDir would outlive the os.Exit below.
 	stopping.Store(false)
-	g = start(t, "exec sleep 30")
+	g, err := Start(exec.Command("sleep", "30"), os.DevNull, os.DevNull, syscall.SIGKILL)
+	if err != nil {
+		t.Fatal(err)
+	}
 	w := bufio.NewWriter(os.Stdout)
 	fmt.Fprintln(w, g.Pid())
 	w.Flush()

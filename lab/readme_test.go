@@ -81,7 +81,7 @@ func TestRender(t *testing.T) {
 
 func TestSanitize(t *testing.T) {
 	for in, want := range map[string]string{
-		"../shared/anchors/c-unpv13e/client 127.0.0.1 PORT 5 500 4000":          "client 127.0.0.1 PORT 5 500 4000",
+		"../unpv13e/server/client 127.0.0.1 PORT 5 500 4000":                    "client 127.0.0.1 PORT 5 500 4000",
 		"-server 'C serv05=/home/me/unpv13e/server/serv05 127.0.0.1 {port} 15'": "-server 'C serv05=serv05 127.0.0.1 {port} 15'",
 		"-json bench/results/figure-30-1.json":                                  "-json bench/results/figure-30-1.json",
 		"/tmp/unp-bench-123/serv02-prefork: exit status 1":                      "serv02-prefork: exit status 1",

@@ -8,7 +8,7 @@ import (
 // The kernel ties PR_SET_PDEATHSIG to the thread that forked, not to the
 // process, and the Go runtime may end threads. So every Start forks from
 // one goroutine locked to its OS thread for the life of the process: the
-// trap DESIGN.md describes for unp.Fork, which has its own such goroutine.
+// trap CONTRACT.md describes for unp.Fork, which has its own such goroutine.
 var (
 	starterOnce sync.Once
 	starts      = make(chan func())

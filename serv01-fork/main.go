@@ -85,7 +85,7 @@ func main() {
 	}
 	sigfd := unp.SignalPipe()
 	var why string
-	maxchildren, why = child_limit()
+	maxchildren, why = childLimit()
 	fmt.Printf("at most %d clients at once: %s\n", maxchildren, why)
 	unp.Ready(listenfd)
 
@@ -147,11 +147,11 @@ func child_main(args []string) {
 	os.Exit(0)
 }
 
-// child_limit works out maxchildren: as many children as RLIMIT_NPROC
+// childLimit works out maxchildren: as many children as RLIMIT_NPROC
 // leaves room for, unp.ChildThreads each, after unp.ParentThreads kept for
 // the parent; where that limit does not bind (root, or no limit), as many
 // as the kernel's threads-max allows, leaving it half, and at most 8192.
-func child_limit() (int, string) {
+func childLimit() (int, string) {
 	left, limit := unp.ThreadBudget()
 	if limit >= 0 {
 		n := max((left-unp.ParentThreads)/unp.ChildThreads, 1)

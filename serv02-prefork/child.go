@@ -34,10 +34,10 @@ func child_make(i int) (int, error) {
 // on the one open file description, and would make its siblings' accept
 // fail with EAGAIN.
 //
-// Departure: the book's child selects on the listening socket before accept.
-// On Linux that only brings back the thundering herd that plain accept
-// avoids (see the package comment), so the select is gone, unless the
-// parent was started with -select (below).
+// This is child02.c's loop with child02m.c's meter.Add after accept. With
+// -select it is child02l.c's: a select on the listening socket before each
+// accept (selectListen, below), which on Linux brings back the herd that
+// plain accept avoids (see the package comment).
 func child_main(args []string) {
 	i := unp.PoolChild(args)
 	selectFirst := len(args) > 1 && args[1] == "-select"
@@ -68,7 +68,7 @@ func child_main(args []string) {
 
 //!+select
 
-// selectListen is the book's child02.c before its Accept: FD_SET, then
+// selectListen is what child02l.c does before its Accept: FD_SET, then
 // Select until the listening socket is readable. Select does not take the
 // connection: every child in select is on the socket's wait queue as a
 // non-exclusive waiter (poll_wait), so one connection wakes them all

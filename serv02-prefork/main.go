@@ -1,4 +1,5 @@
-// See UNPv1 3e, section 30.6, Figures 30.9-30.11 (server/serv02.c, server/child02.c).
+// See UNPv1 3e, section 30.6, Figures 30.9-30.11 (server/serv02.c, server/child02.c;
+// the meter of serv02m.c and child02m.c; -select: child02l.c).
 
 // Serv02-prefork is the preforked server with no locking around accept:
 // the parent creates the listening socket and #children child processes at
@@ -14,15 +15,17 @@
 // The thundering herd (section 30.6). On the 4.4BSD kernels of the book,
 // every child asleep in accept on one socket was woken by each new
 // connection; one won it and the rest went back to sleep, so the CPU cost
-// grew with #children. Worse, the book's child_main calls select before
-// accept, and a socket selected on by many processes makes the kernel wake
-// them all (a "select collision"), and all but one then block in accept.
-// Linux has woken exactly one process blocked in accept on a socket since
-// 2.4 (the wait queue entries are WQ_FLAG_EXCLUSIVE), so there is no herd
-// in plain accept, and this port drops the book's select: it would only
-// bring the herd back (-select puts it back, to measure it: child.go). The distribution of connections across the
-// children, printed by the meter at SIGINT, is still the kernel's choice:
-// Linux wakes the waiter that slept longest, so it comes out even.
+// grew with #children. The section also tries a child that selects on the
+// listening socket before it accepts (child02l.c): a socket selected on by
+// many processes makes the kernel wake them all (a "select collision"),
+// and all but one then block in accept. Linux has
+// woken exactly one process blocked in accept on a socket since 2.4 (the
+// wait queue entries are WQ_FLAG_EXCLUSIVE), so there is no herd in
+// child02.c's plain accept, which is this server's loop; -select runs
+// child02l.c's loop instead, to measure the collision (child.go). The
+// distribution of connections across the children, printed by the meter
+// at SIGINT, is still the kernel's choice: Linux wakes the waiter that
+// slept longest, so it comes out even.
 //
 // Failure mode. A child that dies (a bug, the OOM killer, a stray kill)
 // takes only the connection it was serving with it. Departure: the book's
@@ -41,9 +44,9 @@
 //
 //	serv02-prefork [ -select ] [ <host> ] <port#> <#children>
 //
-// -select is not in the book's usage line, but it is the book's loop
-// (child02.c): each child selects on the listening socket and then calls
-// accept, as the book's child_main does.
+// -select is not in the book's usage line: it runs the loop of child02l.c,
+// the book's select-collision experiment, in which each child selects on
+// the listening socket and then calls accept.
 //
 // Each child prints "child PID starting". Ctrl-C (SIGINT) or SIGTERM
 // terminates and reaps every child, prints "child I, N connections" for
@@ -62,7 +65,7 @@ const usage = "serv02-prefork [ <host> ] <port#> <#children>"
 
 var (
 	listenfd    int
-	selectFirst bool          // -select: the book's select before accept
+	selectFirst bool          // -select: child02l.c's select before accept
 	meter       *unp.Meter    // per-child connection counts, in shared memory
 	pids        *unp.Children // the book's pids array
 )
@@ -88,6 +91,10 @@ func main() {
 
 // sig_int terminates all children, waits for them, prints how many
 // connections each slot served and the CPU time of parent and children.
+//
+// Departure: serv02.c's sig_int prints the CPU time alone, and the metered
+// serv02m.c prints it before the counts; here the counts come first and the
+// CPU line last, as in every server of this repository (CONTRACT.md).
 func sig_int() {
 	pids.Terminate()
 	meter.Print()

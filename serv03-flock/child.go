@@ -19,11 +19,8 @@ func child_make(i int) (int, error) {
 // child_main is the life of a child: take the file lock, accept, release
 // it, count and serve the connection, forever (Figure 30.14). The one child
 // holding the lock sleeps in accept(2); the others sleep in fcntl(F_SETLKW).
-// Serv02-prefork's child_main is this loop without the two lock calls.
-//
-// Departure: the book's child selects on the listening socket before it
-// takes the lock; on Linux that only wakes every child for each connection
-// (see serv02-prefork), so the select is gone.
+// Serv02-prefork's child_main is this loop without the two lock calls. The
+// loop is child03m.c's: child03.c's with the meter counting after release.
 func child_main(args []string) {
 	i := unp.PoolChild(args)
 	listenfd := unp.ChildFd(0)

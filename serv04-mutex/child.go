@@ -20,10 +20,6 @@ func child_make(i int) (int, error) {
 // count and serve the connection, forever. It is serv03-flock's child_main
 // with the other lock: the one child holding the mutex sleeps in accept(2),
 // the others on the futex word in the shared page.
-//
-// Departure: the book's child selects on the listening socket before it
-// takes the lock; on Linux that only wakes every child for each connection
-// (see serv02-prefork), so the select is gone.
 func child_main(args []string) {
 	i := unp.PoolChild(args)
 	listenfd := unp.ChildFd(0)

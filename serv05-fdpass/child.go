@@ -26,19 +26,33 @@ const (
 
 var cptr []Child // array of Child structures, one per slot
 
-// available reports whether child i can take a connection now.
+// navail is the book's count of available children, which main's select
+// leaves the listener out without.
 //
-// Departure: the book keeps a count of them, navail, adjusted wherever a
-// status changes; here main counts them afresh from the table each time
-// round its loop, so the count cannot drift from the table. The book has no
-// stopped children: its parent never asks.
+// Departure: the book keeps navail in a variable, adjusted wherever a
+// status changes; here it is counted afresh from the table each time round
+// main's loop, so that it cannot drift from the table while children die,
+// stop and are replaced.
+func navail() int {
+	n := 0
+	for i := range cptr {
+		if available(i) {
+			n++
+		}
+	}
+	return n
+}
+
+// available reports whether child i can take a connection now: the book's
+// child_status == 0. The book has no stopped children (its parent never
+// asks) and no empty slots.
 func available(i int) bool {
 	return cptr[i].child_status == ready && !cptr[i].stopped && cptr[i].child_pipefd >= 0
 }
 
 // child_make creates the stream pipe for slot i and the child on its other
 // end, and fills in the slot: the book's child_make. The child finds its end
-// of the pipe at ChildFd(0). The slot must be empty (see hung_up).
+// of the pipe at ChildFd(0). The slot must be empty (see hungUp in tend.go).
 //
 // Departure: the book's child dup2s its end onto standard error and closes
 // the listening socket it inherited. Here the child inherits nothing but its

@@ -43,7 +43,9 @@
 // Signals. The parent's select also watches the read end of a self-pipe
 // (unp.SignalPipe) that carries SIGCHLD, SIGINT and SIGTERM, so reaping,
 // respawning and shutdown all run in the select loop, in order, with no
-// handler racing it.
+// handler racing it. main.go is the book's serv05.c, loop for loop; what
+// the book's parent does not do (reap, replace, notice stops, back off)
+// is in tend.go, called once at the end of each round.
 //
 // Usage:
 //
@@ -52,31 +54,25 @@
 // Each child prints "child PID starting". Ctrl-C (SIGINT) or SIGTERM
 // terminates and reaps every child, prints "child I, N connections" for
 // each slot from the parent's table, then "user time = U, sys time = S"
-// for the parent and all its children, and exits.
+// for the parent and all its children, and exits. (The book's sig_int
+// prints the CPU time first; see sig_int.)
 package main
 
 import (
 	"fmt"
-	"os"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 	"unp-go.dev/unp"
 )
 
-var (
-	accepts = unp.Backoff{What: "accept"} // EMFILE and the like
-	forks   = unp.Backoff{What: "fork"}   // EAGAIN: out of processes
-	// Until when the listener, or the empty slots, are left alone.
-	acceptAt, forkAt time.Time
-)
+const usage = "serv05-fdpass [ <host> ] <port#> <#children>"
 
 func main() {
 	if _, args, ok := unp.Child(); ok {
 		child_main(args) // never returns
 	}
-	listenfd, nchildren := unp.ListenPoolArgs("serv05-fdpass [ <host> ] <port#> <#children>")
+	listenfd, nchildren := unp.ListenPoolArgs(usage)
 	// Departure: the listening socket is non-blocking. Only the parent has
 	// it, and a client that resets between select and accept must not leave
 	// the parent blocked in accept while its children wait for work.
@@ -92,7 +88,6 @@ func main() {
 
 	cptr = make([]Child, nchildren)
 	for i := range cptr { // prefork all the children
-		cptr[i] = Child{child_pipefd: -1, child_status: busy}
 		if err := child_make(i); err != nil {
 			unp.Err_sys(err, "child_make %d", i)
 		}
@@ -100,75 +95,59 @@ func main() {
 	unp.Ready(listenfd)
 
 	for {
-		var rset unix.FdSet
-		rset.Set(sigfd)
-		maxfd, navail, empty := sigfd, 0, false
-		for i := range cptr {
-			if available(i) {
-				navail++
-			}
-			if fd := cptr[i].child_pipefd; fd >= 0 {
-				rset.Set(fd)
-				maxfd = max(maxfd, fd)
-			}
-			empty = empty || cptr[i].child_pid == 0
+		rset, maxfd := masterset(listenfd, sigfd)
+		if navail() <= 0 || time.Now().Before(acceptAt) {
+			rset.Clear(listenfd) // turn off if no available children (or no descriptors)
 		}
-		now := time.Now()
-		if navail > 0 && !now.Before(acceptAt) { // turn off the listener if no available children
-			rset.Set(listenfd)
-			maxfd = max(maxfd, listenfd)
-		}
-		var wake []time.Time // Departure: when to look again without a descriptor ready
-		if now.Before(acceptAt) {
-			wake = append(wake, acceptAt)
-		}
-		if empty {
-			wake = append(wake, forkAt)
-		}
-		unp.Select(maxfd+1, &rset, timeout(now, wake))
+		unp.Select(maxfd+1, &rset, wakeup())
 
-		if rset.IsSet(sigfd) {
-			sig_handler(unp.ReadSignal(sigfd))
-			continue // a respawn may have reused a descriptor number in rset
-		}
-		if empty && !time.Now().Before(forkAt) {
-			fill()
-			continue
-		}
 		if rset.IsSet(listenfd) { // check for new connections
-			pass_connection(listenfd)
+			passConnection(listenfd)
 		}
 		for i := range cptr { // find any newly-available children
 			if fd := cptr[i].child_pipefd; fd >= 0 && rset.IsSet(fd) {
-				child_ready(i)
+				childReady(i)
 			}
 		}
+		tend(&rset, sigfd) // what the book's parent leaves undone: tend.go
 	}
 }
 
-// timeout is select's timeout for the earliest of wake: nil if wake is
-// empty (wait for a descriptor), zero if the time has come.
-func timeout(now time.Time, wake []time.Time) *unix.Timeval {
-	if len(wake) == 0 {
-		return nil
+// masterset is the set main selects on: the listening socket and every
+// child's pipe, as the book's masterset, and the signal pipe.
+//
+// Departure: the book builds masterset once, after the prefork; here a
+// replaced child comes with a new pipe, so the set is built afresh from the
+// table each time round. The book also counts down select's result (nsel)
+// to stop looking early; with the set rebuilt anyway, main looks at all.
+func masterset(listenfd, sigfd int) (rset unix.FdSet, maxfd int) {
+	rset.Set(listenfd)
+	rset.Set(sigfd)
+	maxfd = max(listenfd, sigfd)
+	for i := range cptr {
+		if fd := cptr[i].child_pipefd; fd >= 0 {
+			rset.Set(fd)
+			maxfd = max(maxfd, fd)
+		}
 	}
-	d := max(wake[0].Sub(now), 0)
-	for _, t := range wake[1:] {
-		d = min(d, max(t.Sub(now), 0))
-	}
-	tv := unix.NsecToTimeval(d.Nanoseconds())
-	return &tv
+	return rset, maxfd
 }
 
-// pass_connection accepts a connection and passes it, with the client's
-// address, to the first available child.
-func pass_connection(listenfd int) {
+// passConnection accepts a connection and passes it, with the client's
+// address, to the first available child: the book's "check for new
+// connections" block.
+//
+// Departure: where the book quits ("no available children"), or a
+// Write_fd fails because the child has just died, the descriptor goes to the
+// next available child, and if none is left the connection is closed with
+// one line; accept's errors are waited out (see tend.go).
+func passConnection(listenfd int) {
 	connfd, cliaddr, err := unp.Accept(listenfd)
 	if err == unix.EAGAIN {
 		return // the client went away after select saw it
 	}
 	if err != nil {
-		acceptAt = time.Now().Add(accepts.Failed(err)) // e.g. EMFILE: leave the listener alone a while
+		acceptFailed(err) // e.g. EMFILE: leave the listener alone a while
 		return
 	}
 	accepts.Succeeded()
@@ -180,7 +159,7 @@ func pass_connection(listenfd int) {
 		}
 		cptr[i].child_status = busy // mark child as busy
 		if _, err := unp.Write_fd(cptr[i].child_pipefd, peer, connfd); err != nil {
-			hung_up(i) // it died after saying it was ready: try the next
+			hungUp(i) // it died after saying it was ready: try the next
 			continue
 		}
 		cptr[i].child_count++
@@ -189,85 +168,26 @@ func pass_connection(listenfd int) {
 	unp.Err_msg("%s: no child left to serve it", peer)
 }
 
-// child_ready reads the byte a child writes when it is ready again.
-func child_ready(i int) {
+// childReady reads the byte a child writes when it is ready again: the
+// book's "find any newly-available children" block.
+//
+// Departure: EOF, where the book quits ("child %d terminated
+// unexpectedly"), closes the dead child's pipe; SIGCHLD will replace it.
+func childReady(i int) {
 	var rc [1]byte
 	if n, err := unp.Read(cptr[i].child_pipefd, rc[:]); n == 0 || err != nil {
-		hung_up(i) // the child died; SIGCHLD will replace it
+		hungUp(i)
 		return
 	}
 	cptr[i].child_status = ready
 }
 
-// hung_up closes the pipe of a child that has died, and leaves its slot busy
-// until the child is reaped and replaced.
-func hung_up(i int) {
-	cptr[i].child_status = busy
-	if cptr[i].child_pipefd >= 0 {
-		unp.Close(cptr[i].child_pipefd)
-		cptr[i].child_pipefd = -1
-	}
-}
-
-// sig_handler does, in the select loop, what the book's signal handlers do.
-func sig_handler(sig syscall.Signal) {
-	switch sig {
-	case syscall.SIGCHLD:
-		unp.Reap(reaped)
-		fill()
-	case syscall.SIGINT, syscall.SIGTERM:
-		sig_int()
-		os.Exit(0)
-	}
-}
-
-// reaped empties the slot of the dead child pid, keeping its count, or
-// marks it stopped or continued.
-func reaped(pid int, ws unix.WaitStatus) {
-	for i := range cptr {
-		if cptr[i].child_pid != pid {
-			continue
-		}
-		if ws.Stopped() || ws.Continued() {
-			unp.ChildStopped(i, pid, ws)
-			cptr[i].stopped = ws.Stopped()
-			return
-		}
-		forkAt = later(forkAt, time.Now().Add(unp.ChildDied(i, pid, ws)))
-		hung_up(i)
-		cptr[i].child_pid = 0
-		return
-	}
-}
-
-// fill starts a child in every empty slot, once forkAt has come: a child
-// that died young, or a fork that failed, puts it off (ChildDied, forks).
-func fill() {
-	if time.Now().Before(forkAt) {
-		return // main's select wakes at forkAt
-	}
-	for i := range cptr {
-		if cptr[i].child_pid != 0 {
-			continue
-		}
-		if err := child_make(i); err != nil {
-			forkAt = time.Now().Add(forks.Failed(fmt.Errorf("child_make %d: %w", i, err)))
-			return
-		}
-		forks.Succeeded()
-	}
-}
-
-// later is the later of two times.
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
 // sig_int terminates all children, waits for them, and prints each slot's
 // count from the table and the CPU time of parent and children.
+//
+// Departure: the book's sig_int prints the CPU time first and the counts
+// after it; here the CPU line comes last, as in every server of this
+// repository (CONTRACT.md), so that one pattern finds it.
 func sig_int() {
 	pids := make([]int, len(cptr))
 	for i := range cptr {

@@ -42,7 +42,7 @@
 // Pthread_create fails with EAGAIN and the wrapper calls err_sys.
 //
 // Departure: so serv06 bounds its concurrency. At most maxthreads
-// connections are served at once — MAXTHREADS, or fewer if RLIMIT_NPROC
+// connections are served at once — maxThreads, or fewer if RLIMIT_NPROC
 // leaves room for fewer, worked out at start-up and said on stdout; the main
 // goroutine waits for a free slot before it calls accept, and the kernel's
 // listen queue holds the clients that come meanwhile, as it does for the
@@ -65,11 +65,11 @@ import (
 	"unp-go.dev/unp"
 )
 
-// MAXTHREADS bounds the connections served at once, each of which may hold
+// maxThreads bounds the connections served at once, each of which may hold
 // an OS thread: well under the runtime's limit of 10000 threads, leaving
 // room for the runtime's own (unp.ParentThreads, kept back from
 // RLIMIT_NPROC too).
-const MAXTHREADS = 8000
+const maxThreads = 8000
 
 // slots counts the connections being served: a semaphore of maxthreads.
 var slots chan struct{}
@@ -77,7 +77,7 @@ var slots chan struct{}
 func main() {
 	listenfd := unp.ListenArgs("serv06-thread [ <host> ] <port#>")
 
-	maxthreads, why := thread_limit()
+	maxthreads, why := threadLimit()
 	slots = make(chan struct{}, maxthreads)
 	fmt.Printf("at most %d clients at once: %s\n", maxthreads, why)
 
@@ -98,13 +98,13 @@ func main() {
 	}
 }
 
-// thread_limit works out how many connections may hold a thread at once:
-// MAXTHREADS, or what RLIMIT_NPROC leaves after the threads already in use
+// threadLimit works out how many connections may hold a thread at once:
+// maxThreads, or what RLIMIT_NPROC leaves after the threads already in use
 // by this user and unp.ParentThreads for the runtime.
-func thread_limit() (int, string) {
+func threadLimit() (int, string) {
 	left, limit := unp.ThreadBudget()
-	if limit < 0 || left-unp.ParentThreads >= MAXTHREADS {
-		return MAXTHREADS, "MAXTHREADS, under the Go runtime's 10000 threads"
+	if limit < 0 || left-unp.ParentThreads >= maxThreads {
+		return maxThreads, "kept under the Go runtime's limit of 10000 threads"
 	}
 	return max(left-unp.ParentThreads, 1), fmt.Sprintf("RLIMIT_NPROC %d, %d tasks in use",
 		limit, limit-left)

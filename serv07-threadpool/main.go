@@ -44,8 +44,9 @@
 //
 //	serv07-threadpool [ -nolock ] [ <host> ] <port#> <#threads>
 //
-// -nolock (not in the book) leaves the mutex out: every thread blocks in
-// accept at once. Each thread prints "thread I starting". Ctrl-C (SIGINT) or
+// -nolock leaves the mutex out, as the book's source does in serv09.c and
+// pthread09.c (the same pool, each thread calling accept unlocked): every
+// thread blocks in accept at once. Each thread prints "thread I starting". Ctrl-C (SIGINT) or
 // SIGTERM stops accepting and prints "thread I, N connections" for each
 // thread and then "user time = U, sys time = S".
 package main
@@ -62,9 +63,9 @@ import (
 
 const usage = "serv07-threadpool [ -nolock ] [ <host> ] <port#> <#threads>"
 
-// MAXTHREADS bounds #threads: each busy thread may hold an OS thread, and
+// maxThreads bounds #threads: each busy thread may hold an OS thread, and
 // the Go runtime kills a process that has more than 10000.
-const MAXTHREADS = 8000
+const maxThreads = 8000
 
 var (
 	tptr     []Thread                      // array of Thread structures, one per thread
@@ -83,7 +84,9 @@ func main() {
 		nolock, args = true, args[1:]
 	}
 	host, serv, nthreads := unp.PoolArgs(args, usage) // checked before anything is bound
-	if nthreads > MAXTHREADS {
+	if nthreads > maxThreads {
+		unp.Err_msg("bad count %d: at most %d threads (the Go runtime allows 10000)",
+			nthreads, maxThreads)
 		unp.Usage(usage)
 	}
 	listenfd = unp.Tcp_listen(host, serv)
@@ -108,7 +111,8 @@ func main() {
 // it then prints are the connections served. The process then exits,
 // ending every connection in progress.
 //
-// Departure: the book prints the CPU time first; DESIGN.md puts it last.
+// Departure: the book's sig_int prints the CPU time first; CONTRACT.md puts
+// it last, in every server.
 func sig_int() {
 	stopping.Store(true)
 	unix.Shutdown(listenfd, unix.SHUT_RD)

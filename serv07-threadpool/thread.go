@@ -24,8 +24,8 @@ func thread_make(i int) {
 
 // thread_main is the life of one pool thread: lock, accept, unlock, count,
 // serve, forever. Only one thread at a time sleeps in accept(2); the others
-// wait for the mutex. (With -nolock, not in the book, all of them sleep in
-// accept and the kernel wakes one per connection.)
+// wait for the mutex. (With -nolock, pthread09.c's loop, all of them sleep
+// in accept and the kernel wakes one per connection.)
 //
 // Departure: the book's thread dies with the process on any error; here an
 // accept error is waited out (unp.Backoff: one line a second at most, a

@@ -36,7 +36,7 @@
 // (unp.Backoff), one line a second at most, while the threads serve on.
 //
 // Departure: here the main goroutine waits on a second condition variable,
-// clifd_space, until a thread has taken a descriptor out; meanwhile it does
+// clifdSpace, until a thread has taken a descriptor out; meanwhile it does
 // not accept, and the kernel's listen queue (LISTENQ) holds the clients
 // that come, as it does for every design. No connection is lost and the
 // server does not exit (testdata/script/serv08_full.txtar: the same 64).
@@ -72,9 +72,9 @@ import (
 
 const usage = "serv08-mainaccept [ <host> ] <port#> <#threads>"
 
-// MAXTHREADS bounds #threads: each busy thread may hold an OS thread, and
+// maxThreads bounds #threads: each busy thread may hold an OS thread, and
 // the Go runtime kills a process that has more than 10000.
-const MAXTHREADS = 8000
+const maxThreads = 8000
 
 // Thread is the book's per-thread bookkeeping (pthread08.h), one slot of
 // the array tptr. Departure: the book's thread_tid has no Go counterpart (a
@@ -96,7 +96,7 @@ var (
 	iget, iput  int                          // next to take out, next to put in
 	clifd_mutex sync.Mutex                   // guards clifd, iget and iput
 	clifd_cond  = sync.NewCond(&clifd_mutex) // a descriptor was put in
-	clifd_space = sync.NewCond(&clifd_mutex) // Departure: one was taken out
+	clifdSpace  = sync.NewCond(&clifd_mutex) // Departure: one was taken out
 
 	listenfd int
 	started  sync.WaitGroup // the threads that have not yet started
@@ -105,7 +105,9 @@ var (
 
 func main() {
 	host, serv, nthreads := unp.PoolArgs(os.Args[1:], usage) // checked before anything is bound
-	if nthreads > MAXTHREADS {
+	if nthreads > maxThreads {
+		unp.Err_msg("bad count %d: at most %d threads (the Go runtime allows 10000)",
+			nthreads, maxThreads)
 		unp.Usage(usage)
 	}
 	listenfd = unp.Tcp_listen(host, serv)
@@ -136,7 +138,7 @@ func main() {
 
 		clifd_mutex.Lock()
 		for (iput+1)%MAXNCLI == iget { // ring full: the book's err_quit
-			clifd_space.Wait()
+			clifdSpace.Wait()
 		}
 		clifd[iput] = connfd
 		cliaddr[iput] = addr
@@ -155,7 +157,8 @@ func main() {
 // out) and is not served: the process exits, ending it and every
 // connection in progress.
 //
-// Departure: the book prints the CPU time first; DESIGN.md puts it last.
+// Departure: the book's sig_int prints the CPU time first; CONTRACT.md puts
+// it last, in every server.
 func sig_int() {
 	stopping.Store(true)
 	unix.Shutdown(listenfd, unix.SHUT_RD)

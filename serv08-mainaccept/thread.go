@@ -29,7 +29,7 @@ func thread_main(i int) {
 		if iget++; iget == MAXNCLI {
 			iget = 0
 		}
-		clifd_space.Signal() // Departure: main may be waiting for this slot
+		clifdSpace.Signal() // Departure: main may be waiting for this slot
 		clifd_mutex.Unlock()
 		tptr[i].thread_count.Add(1)
 

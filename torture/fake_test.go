@@ -89,7 +89,7 @@ func testConfig(t *testing.T, mode string) *config {
 }
 
 // fakeServer is an iterative server with a fault, following the
-// readiness and SIGINT contract of DESIGN.md.
+// readiness and SIGINT contract of CONTRACT.md.
 func fakeServer(mode string) {
 	listenfd := unp.Tcp_listen("127.0.0.1", "0")
 	unp.Signal(unp.Pr_cpu_time)

@@ -44,7 +44,7 @@
 //   - process designs: the server again, its parent killed with SIGKILL:
 //     no child may live on or keep the port;
 //   - process designs and serv06, where torture is root: out of processes,
-//     the server again as uid 65534 under an RLIMIT_NPROC of -nproc and a
+//     the server again as a uid of its own under an RLIMIT_NPROC of -nproc and a
 //     flood of -flood silent clients: no crash, no spinning parent, and a
 //     good client served once they leave.
 //
@@ -107,7 +107,7 @@ func main() {
 	flag.DurationVar(&cfg.stop, "stop", 3*time.Second, "how long a child stays stopped (SIGSTOP)")
 	flag.DurationVar(&cfg.window, "window", 2*time.Second,
 		"how long the descriptor and process faults are measured")
-	flag.IntVar(&cfg.nproc, "nproc", 40, "RLIMIT_NPROC of the process fault (run as uid 65534)")
+	flag.IntVar(&cfg.nproc, "nproc", 40, "RLIMIT_NPROC of the process fault (run as a uid of its own)")
 	flag.IntVar(&cfg.flood, "flood", 60, "silent clients of the process fault")
 	parallel := flag.Int("parallel", 1, "designs tortured at once")
 	seed := flag.Uint64("seed", 0, "random seed (0: from the clock)")

@@ -6,16 +6,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"unp-go.dev/lab"
 )
 
 // The out-of-processes fault, for the process designs and serv06-thread:
-// the server started again as an unprivileged user (uid 65534; the kernel
-// exempts root from RLIMIT_NPROC) under an RLIMIT_NPROC of -nproc tasks,
+// the server started again as an unprivileged user of its own (a uid no
+// account and no process has, see privateUID; the kernel exempts root from
+// RLIMIT_NPROC) under an RLIMIT_NPROC of -nproc tasks,
 // then a flood of silent clients for -window. A Go process that cannot
 // create a thread is ended by its runtime ("fatal error: newosproc"), so
 // serv01 and serv06 bound their children or threads at start-up ("at most
@@ -40,8 +43,43 @@ const (
 // of the user, and designs tortured in parallel would share it.
 var nprocMu sync.Mutex
 
-// nobody is the user the fault runs the server as.
-const nobody = "65534"
+// privateUID returns a uid for the fault's server that no process on the
+// machine runs as, so that the limit counts the server's tasks alone: the
+// limit counts every task of the uid, and under a shared one (nobody, 65534)
+// any daemon of that user would eat into it and make the fault fail. The
+// testscript scenarios use fixed uids of their own (61001, 61006) for the
+// same reason. The search starts at a point that depends on the pid, so two
+// tortures at once are unlikely to pick the same one.
+func privateUID() (string, error) {
+	const first, n = 61100, 800
+	for k := range n {
+		uid := first + (os.Getpid()+k)%n
+		if !uidInUse(uid) {
+			return strconv.Itoa(uid), nil
+		}
+	}
+	return "", fmt.Errorf("no uid free in %d-%d", first, first+n-1)
+}
+
+// uidInUse reports whether a process runs as uid, or an account has it.
+func uidInUse(uid int) bool {
+	if passwd, err := os.ReadFile("/etc/passwd"); err == nil {
+		for _, line := range strings.Split(string(passwd), "\n") {
+			if f := strings.Split(line, ":"); len(f) > 2 && f[2] == strconv.Itoa(uid) {
+				return true
+			}
+		}
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		if fi, err := os.Stat(p); err == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) == uid {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // nprocFault is what the process fault measured.
 type nprocFault struct {
@@ -69,7 +107,12 @@ func (r *run) outOfProcs(res *result) {
 	}
 	nprocMu.Lock()
 	defer nprocMu.Unlock()
-	dir, err := r.nobodysDir()
+	uid, err := privateUID()
+	if err != nil {
+		r.t.fail("out of processes", "%v", err)
+		return
+	}
+	dir, err := r.nprocDir()
 	if err != nil {
 		r.t.fail("out of processes", "%v", err)
 		return
@@ -83,10 +126,10 @@ func (r *run) outOfProcs(res *result) {
 		return
 	}
 	srv, err := startServer(bin, r.d.name, r.d.args(r.cfg.pool), r.cfg.idle, dir,
-		"setpriv", "--reuid="+nobody, "--regid="+nobody, "--clear-groups",
+		"setpriv", "--reuid="+uid, "--regid="+uid, "--clear-groups",
 		"prlimit", fmt.Sprintf("--nproc=%d", r.cfg.nproc), "--")
 	if err != nil {
-		r.t.fail("out of processes", "start as uid %s, RLIMIT_NPROC %d: %v", nobody, r.cfg.nproc, err)
+		r.t.fail("out of processes", "start as uid %s, RLIMIT_NPROC %d: %v", uid, r.cfg.nproc, err)
 		return
 	}
 	defer srv.kill()
@@ -122,11 +165,11 @@ func (r *run) parentCPU() time.Duration {
 	return t
 }
 
-// nobodysDir is the directory for the server run as nobody: in torture's
-// own, if nobody can get there (MkdirTemp made it 0700: torture opens it to
-// others for this), or else in /tmp (testscript's $TMPDIR is in a 0700
-// $WORK).
-func (r *run) nobodysDir() (string, error) {
+// nprocDir is the directory for the server run as another user: in
+// torture's own, if others can get there (MkdirTemp made it 0700: torture
+// opens it to others for this), or else in /tmp (testscript's $TMPDIR is in
+// a 0700 $WORK).
+func (r *run) nprocDir() (string, error) {
 	if err := os.Chmod(r.cfg.dir, 0o711); err != nil {
 		return "", err
 	}
@@ -150,7 +193,7 @@ func othersReach(dir string) bool {
 	}
 }
 
-// reachable makes dir a place where user nobody can write the address
+// reachable makes dir a place where any user can write the address
 // file, and copies bin into it; it returns the copy.
 func reachable(dir, bin string) (string, error) {
 	if _, err := exec.LookPath("setpriv"); err != nil {

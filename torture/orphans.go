@@ -11,7 +11,8 @@ import (
 // again and its parent killed with SIGKILL, which no handler sees. Its
 // children must die with it (the fork analog's PR_SET_PDEATHSIG), not live
 // on as orphans that still hold the port; the book's children would, and
-// go on serving a port whose server is gone.
+// go on serving a port whose server is gone (all but serv05's, whose
+// read_fd returns 0 when the parent's end of the pipe closes: err_quit).
 
 // orphans starts the server again, kills its parent with SIGKILL, and
 // checks that no child keeps running or listening on the port.

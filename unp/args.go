@@ -1,8 +1,10 @@
 package unp
 
 import (
+	"errors"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // ListenArgs reads the command line of a server that takes
@@ -34,9 +36,14 @@ func PoolArgs(args []string, usage string) (host, serv string, n int) {
 	if len(args) != 2 && len(args) != 3 {
 		Usage(usage)
 	}
-	n, err := strconv.Atoi(args[len(args)-1])
+	count := args[len(args)-1]
+	n, err := strconv.Atoi(count)
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(count, "-") {
+		Err_msg("bad count %q: too large", count)
+		Usage(usage)
+	}
 	if err != nil || n < 1 {
-		Err_msg("bad count %q: want a number of at least 1", args[len(args)-1])
+		Err_msg("bad count %q: want a number of at least 1", count)
 		Usage(usage)
 	}
 	if len(args) == 3 {

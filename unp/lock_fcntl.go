@@ -82,9 +82,11 @@ func (l *fcntlLock) My_lock_wait() {
 	}
 }
 
-// My_lock_release unlocks the file: the book's my_lock_release.
+// My_lock_release unlocks the file: the book's my_lock_release, with the
+// book's F_SETLKW, though an unlock never has to wait and F_SETLK would do
+// the same.
 func (l *fcntlLock) My_lock_release() {
-	if err := unix.FcntlFlock(uintptr(l.fd), unix.F_SETLK, &l.unlockIt); err != nil {
+	if err := unix.FcntlFlock(uintptr(l.fd), unix.F_SETLKW, &l.unlockIt); err != nil {
 		Err_sys(err, "fcntl error for my_lock_release")
 	}
 }

@@ -11,12 +11,14 @@ import (
 // A Meter is the book's meter (server/meter.c, section 30.6): one
 // connection counter per preforked child, in memory that the parent and
 // every child share, so that the parent can print how the kernel spread the
-// connections (Figure 30.13) after the children are gone.
+// connections (the book's table of connections per child) after the
+// children are gone.
 //
-// Departure: the book maps /dev/zero MAP_SHARED before fork, and the children
-// inherit the mapping. A mapping does not survive exec, so here the counters
-// live in a memfd (memfd_create(2)): the parent passes its descriptor to each
-// child with Fork, and the child maps the same pages with OpenMeter.
+// Departure: the book maps shared memory before fork (MAP_ANON|MAP_SHARED,
+// or /dev/zero where there is no MAP_ANON), and the children inherit it.
+// A mapping does not survive exec, so here the counters live in a memfd
+// (memfd_create(2)): the parent passes its descriptor to each child with
+// Fork, and the child maps the same pages with OpenMeter.
 type Meter struct {
 	fd     int
 	counts []int64
@@ -59,7 +61,7 @@ func (m *Meter) Fd() int { return m.fd }
 // Len is the number of counters.
 func (m *Meter) Len() int { return len(m.counts) }
 
-// Add counts one connection for child i. The book's ptr[i]++ is safe
+// Add counts one connection for child i. The book's cptr[i]++ is safe
 // because only child i writes counter i; the atomic add also makes the
 // parent's read of it well defined.
 func (m *Meter) Add(i int) { atomic.AddInt64(&m.counts[i], 1) }
@@ -68,8 +70,8 @@ func (m *Meter) Add(i int) { atomic.AddInt64(&m.counts[i], 1) }
 func (m *Meter) Count(i int) int64 { return atomic.LoadInt64(&m.counts[i]) }
 
 // Print writes "child I, N connections" for each counter: the loop of the
-// book's sig_int in serv02m, serv03m and serv04m, whose output the tests
-// and the benchmark read.
+// book's sig_int in serv02m.c and serv03m.c, whose output the tests and
+// the benchmark read.
 func (m *Meter) Print() {
 	for i := range m.counts {
 		fmt.Printf("child %d, %d connections\n", i, m.Count(i))

@@ -20,7 +20,15 @@ func Pr_cpu_time() {
 	}
 	user := seconds(self.Utime) + seconds(children.Utime)
 	sys := seconds(self.Stime) + seconds(children.Stime)
-	fmt.Printf("\nuser time = %g, sys time = %g\n", user, sys)
+	fmt.Print("\n" + cpuLine(user, sys) + "\n")
+}
+
+// cpuLine formats the book's line as C's printf does. C's %g means six
+// significant digits (0.098034); Go's %g alone means as many as it takes
+// to give the float back exactly (0.09803400000000001), hence %.6g, which
+// also switches to an exponent where C's does (1.23457e+06).
+func cpuLine(user, sys float64) string {
+	return fmt.Sprintf("user time = %.6g, sys time = %.6g", user, sys)
 }
 
 func seconds(tv unix.Timeval) float64 {

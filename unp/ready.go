@@ -16,7 +16,8 @@ import (
 // never reads half an address. Tests and the benchmark wait for that file,
 // never by sleeping.
 //
-// Not in the book, whose servers print nothing until SIGINT.
+// Not in the book, whose parents say nothing until SIGINT (only their
+// children and threads announce themselves, "child PID starting").
 func Ready(listenfd int) {
 	reserveTimers() // before the accept loop can run out of descriptors: see Backoff
 	sa, err := unix.Getsockname(listenfd)

@@ -13,7 +13,9 @@ import (
 // Departure: a C handler interrupts whatever the process was doing; Go
 // delivers signals to a channel, and sig_int runs on its own goroutine while
 // the rest of the program goes on. Call Signal before Ready, so that a
-// signal arriving once the server is announced is never lost.
+// signal arriving once the server is announced is never lost. SIGTERM runs
+// sig_int too; the book's servers catch SIGINT alone, and die of SIGTERM
+// without a report.
 func Signal(sig_int func()) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)

@@ -21,9 +21,18 @@ func Tcp_listen(host, serv string) int {
 	}
 	fd, err := tcp_listen(host, serv)
 	if err != nil {
-		Err_sys(err, "tcp_listen error for %s, %s", host, serv)
+		Err_sys(err, "tcp_listen error for %s, %s", hostName(host), serv)
 	}
 	return fd
+}
+
+// hostName names host in an error line: "" is the wildcard, which the
+// book's message prints as "(null)".
+func hostName(host string) string {
+	if host == "" {
+		return "any address"
+	}
+	return host
 }
 
 func tcp_listen(host, serv string) (int, error) { return tcpSocket(host, serv, false, true) }

@@ -41,7 +41,8 @@
 // Port-only plumbing, which the C gets from fork(2) and its signal handlers:
 //
 //	fork.go      the fork analog: Fork, Child, ChildFd, PoolChild
-//	children.go  the preforked parent's table: Prefork, Reap, respawn, TerminateAll
+//	children.go  the preforked parent's table: Prefork, Children.Pause, Reap,
+//	             ChildDied, ChildStopped, TerminateAll
 //	sig_pipe.go  signals as bytes on a pipe, for a parent's select loop
 //	args.go      the servers' command lines: ListenArgs, ListenPoolArgs, Usage
 //	ready.go     the readiness line and UNP_ADDR_FILE
@@ -52,13 +53,14 @@
 //	limits.go    how many threads RLIMIT_NPROC leaves a user
 //	reuseport.go SO_REUSEPORT groups, for beyond/serv09-reuseport
 //	nonblock.go  AcceptNonblock, for beyond/serv10-epoll's event loop
+//	sched.go     what the Go scheduler costs a process design, and schedPoint
 //
 // # Raw descriptors
 //
 // Everything here works on raw descriptors and golang.org/x/sys/unix. The
 // process designs share one listening socket between processes, and Go's net
 // package would put it in non-blocking mode for all of them (see the
-// O_NONBLOCK trap in DESIGN.md); raw descriptors also keep the thread designs
+// O_NONBLOCK trap in CONTRACT.md); raw descriptors also keep the thread designs
 // honest, since a goroutine blocked in a raw accept or read holds an OS thread
 // just as the book's pthread does.
 package unp

@@ -23,6 +23,10 @@ import (
 //
 // The call blocks the calling OS thread, which is what the book's designs
 // want: a process or pool thread asleep in accept(2) inside the kernel.
+//
+// Departure: the book's Accept retries ECONNABORTED (and EPROTO) alone and
+// ends the process with err_sys on any other error, EINTR and EMFILE
+// included.
 func Accept(listenfd int) (int, unix.Sockaddr, error) {
 	for {
 		schedPoint()
@@ -71,7 +75,8 @@ func accept4(listenfd, flags int) (int, unix.Sockaddr, error) {
 // Select wrapper (lib/wrapsock.c) with no write or exception sets, and
 // returns how many are; 0 means the timeout ran out (nil: wait forever). It
 // retries EINTR (the Go runtime's preemption signal) and exits through
-// Err_sys on any other error.
+// Err_sys on any other error. Departure: the book's Select ends the process
+// on EINTR too.
 func Select(nfds int, rset *unix.FdSet, timeout *unix.Timeval) int {
 	for {
 		set := *rset

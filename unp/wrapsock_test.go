@@ -95,3 +95,27 @@ func TestAcceptOutlivesListenerTimeout(t *testing.T) {
 	}
 	unix.Close(a)
 }
+
+// TestWildcardName: with no host, a server listens on every address and
+// says so as the README's run section shows, "[::]:PORT" (or "0.0.0.0:PORT"
+// on a machine without IPv6). The socket is bound, never listening, so it
+// takes no connection from anywhere.
+func TestWildcardName(t *testing.T) {
+	fd, err := tcpSocket("", "0", false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := Sock_ntop(sa)
+	if !strings.HasPrefix(name, "[::]:") && !strings.HasPrefix(name, "0.0.0.0:") {
+		t.Errorf("no host: bound to %s, want [::]:PORT", name)
+	}
+	if v6only, err := unix.GetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY); err == nil &&
+		v6only != 0 {
+		t.Errorf("no host: IPV6_V6ONLY is on, so IPv4 clients would not reach %s", name)
+	}
+}

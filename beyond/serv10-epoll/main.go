@@ -19,8 +19,9 @@
 //
 // The herd, in a new form (section 30.6). A process asleep in accept(2)
 // is woken alone (serv02). A process asleep in epoll_wait on a set holding
-// the listening socket is woken like the book's select: every child that
-// registered the socket plainly wakes for each connection, one accept wins,
+// the listening socket is woken like a child in the select of child02l.c
+// (the book's select-collision experiment, serv02's -select): every child
+// that registered the socket plainly wakes for each connection, one accept wins,
 // and the others get EAGAIN and go back to sleep. With -exclusive, the
 // children register it with EPOLLEXCLUSIVE, and the kernel wakes one child
 // that is waiting. Which one is visible in the per-child counts: the
@@ -34,7 +35,7 @@
 // accepted socket non-blocking, not the accept, and Linux has no
 // MSG_DONTWAIT for accept; so the parent puts the listening socket itself in
 // O_NONBLOCK mode before the first fork. That flag belongs to the open file
-// description every child shares (the DESIGN.md trap that breaks serv02 if
+// description every child shares (the CONTRACT.md trap that breaks serv02 if
 // a child sets it), which is harmless here because every process that
 // shares it is a child of this design and wants it. The idle timeout is
 // the loop's own, not unp's, a deadline per connection kept in the order it

@@ -25,7 +25,7 @@
 // connection waits, and the rest queue on the mutex; the runtime wakes
 // them in turn. serv07's mutex, kept by the runtime.
 //
-// O_NONBLOCK, which DESIGN.md warns of, is harmless here: this is one
+// O_NONBLOCK, which CONTRACT.md warns of, is harmless here: this is one
 // process, and no other shares the listening socket's file description.
 //
 // Cost. The netpoller adds system calls the raw designs do not make: an

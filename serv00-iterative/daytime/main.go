@@ -1,12 +1,13 @@
-// See UNPv1 3e, Figure 1.9 (intro/daytimetcpsrv.c), the seed's first listing.
+// See UNPv1 3e, section 1.5, Figure 1.9 (intro/daytimetcpsrv.c).
 
-// Daytime is the simplest iterative TCP server, where chapter 30 starts: it
-// accepts a connection, writes the current time in ctime(3) format followed
-// by CR LF (the daytime protocol, RFC 867), closes, and accepts the next.
+// Daytime is the book's first server, and the simplest iterative TCP server:
+// the design chapter 30 measures the others against (serv00). It accepts a
+// connection, writes the current time in ctime(3) format followed by CR LF
+// (the daytime protocol, RFC 867), closes, and accepts the next.
 // It serves one client at a time, which costs nothing here because each
 // client is done after one short write.
 //
-// Departure: the book binds the well-known port 13 on the wildcard address;
+// Departure: the book binds the well-known port 13 on the IPv4 wildcard;
 // this one takes the book's usual [host] port arguments (port 13 needs root),
 // announces itself like every server here, and on SIGINT or SIGTERM prints
 // its CPU time and exits.
