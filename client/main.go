@@ -178,7 +178,8 @@ func child_main(args []string) {
 		unp.Err_quit("client child: arguments %q", args)
 	}
 	host, port := args[0], args[1]
-	i, nloops, nbytes, inflight := childInt(args[2]), childInt(args[3]), childInt(args[4]), childInt(args[5])
+	i, nloops := childInt(args[2]), childInt(args[3])
+	nbytes, inflight := childInt(args[4]), childInt(args[5])
 	timeout, err := time.ParseDuration(args[6])
 	if err != nil {
 		unp.Err_quit("client child: bad timeout %q", args[6])
