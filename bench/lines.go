@@ -35,6 +35,7 @@ type panel struct {
 	title      string
 	log        bool
 	y, lo, hi  func(summary) float64
+	has        func(summary) bool // whether a point has a value to draw; nil: all do
 	curves     []curve
 	xAxis, yAx axis
 	xTicks     []float64 // the sweep's points
@@ -49,11 +50,28 @@ func (res *results) sweepSVG() []byte {
 		y:  func(s summary) float64 { return s.ConnRate },
 		lo: func(s summary) float64 { return s.ConnRateLo }, hi: func(s summary) float64 { return s.ConnRateHi }}
 	xTitle := "children or threads"
-	if res.Sweep == "inflight" {
-		second = panel{title: "client latency p99, ms", log: true,
-			y:  func(s summary) float64 { return s.P99 },
-			lo: func(s summary) float64 { return s.P99Lo }, hi: func(s summary) float64 { return s.P99Hi }}
-		xTitle = "connections in flight"
+	p99 := panel{title: "client latency p99, ms", log: true,
+		y:  func(s summary) float64 { return s.P99 },
+		lo: func(s summary) float64 { return s.P99Lo }, hi: func(s summary) float64 { return s.P99Hi }}
+	kept := func(s summary) bool { return s.LatRuns > 0 } // the client kept its schedule
+	switch res.Sweep {
+	case "inflight":
+		second, xTitle = p99, "connections in flight"
+	case "rate":
+		p99.title, p99.has = "latency p99, ms, corrected", kept
+		cpu = p99
+		second = panel{title: "latency p99.9, ms, corrected", log: true, has: kept,
+			y:  func(s summary) float64 { return s.P999 },
+			lo: func(s summary) float64 { return s.P999Lo }, hi: func(s summary) float64 { return s.P999Hi }}
+		xTitle = "offered connections/s"
+	case "conns":
+		cpu = panel{title: "server memory per held connection, kB (PSS)", log: true,
+			has: func(s summary) bool { return s.PSSPerConnLo > memFloor },
+			y:   func(s summary) float64 { return s.PSSPerConn },
+			lo:  func(s summary) float64 { return s.PSSPerConnLo },
+			hi:  func(s summary) float64 { return s.PSSPerConnHi }}
+		p99.title, p99.has = "latency p99, ms, corrected", kept
+		second, xTitle = p99, "connections held open"
 	}
 	panels := []*panel{&cpu, &second}
 	for i, p := range panels {
@@ -69,7 +87,7 @@ func (res *results) sweepSVG() []byte {
 			c := curve{name: n}
 			for _, x := range pts {
 				s, ok := res.point(n, x)
-				if !ok || s.OK == 0 {
+				if !ok || s.OK == 0 || p.has != nil && !p.has(s) {
 					continue
 				}
 				c.pts, c.y = append(c.pts, float64(x)), append(c.y, p.y(s))
@@ -87,7 +105,11 @@ func (res *results) sweepSVG() []byte {
 		width, height, width, height)
 	b.WriteString(`<rect width="100%" height="100%" fill="white"/>` + "\n")
 	m := res.Machine
-	text(&b, 10, 18, "start", 14, "bold", "Figure 30.1 as curves: "+res.sweepAxis()+
+	head := "Figure 30.1 as curves: "
+	if res.Sweep == "rate" || res.Sweep == "conns" {
+		head = "Beyond the book's load: "
+	}
+	text(&b, 10, 18, "start", 14, "bold", head+res.sweepAxis()+
 		", median of "+plural(res.RoundsRun, "round"))
 	text(&b, 10, 34, "start", 11, "", fmt.Sprintf("%s, %d cores, %s, %s; %d bytes per reply",
 		m.CPU, m.Cores, m.Kernel, m.Go, res.Bytes))
@@ -127,6 +149,9 @@ func (p *panel) draw(b *bytes.Buffer, xTitle string) {
 	text(b, x0+lineW/2, y0-8, "middle", 12, "bold", p.title)
 	text(b, x0+lineW/2, y1+30, "middle", 11, "", xTitle+" (log scale)")
 	for i, c := range p.curves {
+		if len(c.pts) == 0 {
+			continue // nothing to draw: no point of it ran, or none has this value
+		}
 		col := lineColors[i%len(lineColors)]
 		var pts bytes.Buffer
 		for j := range c.pts {
@@ -140,6 +165,11 @@ func (p *panel) draw(b *bytes.Buffer, xTitle string) {
 			bytes.TrimSpace(pts.Bytes()), col)
 	}
 }
+
+// memFloor is the least memory per held connection, kB, the chart's log
+// axis draws: below it (a pool, whose memory does not grow with the
+// connections waiting for it) the table has the number.
+const memFloor = 0.1
 
 // clamp keeps a value inside a log axis (a CPU net of the idle run can come
 // out at or below zero in a noisy round).

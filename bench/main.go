@@ -34,7 +34,9 @@
 // -sweep workers or -sweep inflight draws Figure 30.1 as curves instead
 // (sweep.go): the CPU per connection, start-up taken out, and the rate or
 // the latency, as the number of children or threads, or of connections in
-// flight, grows.
+// flight, grows. -sweep rate and -sweep conns go beyond the book's load
+// (loads.go): latency against an offered rate (an open loop), and memory
+// and latency against the number of connections held open at once.
 //
 // -book DIR builds the book's own C client and servers from DIR, a copy of
 // its source (book.go), and runs them beside the Go designs, the book's
@@ -58,6 +60,7 @@
 //	      [-designs LIST] [-book DIR] [-server 'NAME=PROG ARGS'] ... [-client PROG]
 //	      [-bin DIR] [-json FILE] [-svg FILE] [-timeout D] [-runtime] [-floor]
 //	bench -sweep workers|inflight [-points LIST] [-conns N] [flags as above]
+//	bench -sweep rate|conns [-points LIST] [-duration D] [-every D] [-maxpss MiB] [flags as above]
 //	bench -replot FILE.json [-svg FILE]
 //	bench -readme
 package main
@@ -132,7 +135,9 @@ var (
 	floorRow = flag.Bool("floor", false, "add serv01's floor after serv01-fork: exec, exit and "+
 		"wait of its child\nbinary doing nothing, once per connection")
 	sweep = flag.String("sweep", "", "instead of the table, sweep `WHAT`: workers (children or "+
-		"threads,\n-points, default 1..128) or inflight (connections in flight, default 1..500)")
+		"threads,\n-points, default 1..128), inflight (connections in flight, default 1..500),\n"+
+		"rate (offered connections/s, default from a capacity probe) or conns (held\n"+
+		"connections, default 10..10000)")
 	pointsArg = flag.String("points", "", "comma-separated `LIST` of the sweep's points")
 	replot    = flag.String("replot", "", "run nothing: print the table (or sweep tables) and "+
 		"write -svg\nfrom the raw numbers a -json run kept in `FILE`")
@@ -140,6 +145,12 @@ var (
 		"READMEs again\nfrom the runs kept in bench/results (see readme.go)")
 	sweepConns = flag.Int("conns", 0, "`N` connections per run of an inflight sweep "+
 		"(default -children × -loops)")
+	loadDuration = flag.Duration("duration", 5*time.Second, "how long each run of a rate or "+
+		"conns sweep offers its load")
+	every = flag.Duration("every", time.Second, "in a conns sweep, each held connection sends "+
+		"a request every `D`")
+	maxPSS = flag.Int("maxpss", 4096, "in a conns sweep, kill a server whose process tree "+
+		"passes `MiB` of PSS (0: no limit)")
 	servers serverFlags
 )
 
@@ -202,6 +213,18 @@ lines. The -budget applies as to the table: by default a sweep runs the
 rounds that fit in it (the quick sweep, a few minutes), with -budget 0 all
 of them.
 
+-sweep rate offers every design connections at fixed rates (our client's
+-rate, an open loop) for -duration each: -points, or rates from a tenth of
+the lowest capacity a quick probe finds to twice the highest, each design up
+to twice its own; its chart is latency p99 and p99.9, corrected, against the
+offered rate. -sweep conns holds 10 to 10,000 connections open (our
+client's -conns), each sending a request every -every for -duration, and
+measures the PSS of the server's process tree while they are held: its
+chart is memory per held connection and p99. In both, client errors are
+counted by kind and tabled, not failures, and the bench raises its
+descriptor limit for the servers and says so. The C servers of -book or
+-server run beside the Go, driven by our client.
+
 A design that does not build or start is skipped, with a note. The exit
 status is 1 if any run that started failed (client errors, no report, a
 process left behind), 2 for a bad command line.
@@ -241,8 +264,12 @@ func main() {
 		os.Exit(2)
 	}
 	if *sweep != "" {
-		if *sweep != "workers" && *sweep != "inflight" {
-			unp.Err_msg("-sweep: want workers or inflight, not %q", *sweep)
+		if !slices.Contains([]string{"workers", "inflight", "rate", "conns"}, *sweep) {
+			unp.Err_msg("-sweep: want workers, inflight, rate or conns, not %q", *sweep)
+			os.Exit(2)
+		}
+		if *loadDuration <= 0 || *every <= 0 || *maxPSS < 0 {
+			unp.Err_msg("-duration and -every want a time above 0, -maxpss a size of 0 or more")
 			os.Exit(2)
 		}
 		if _, err := parsePoints(*sweep, *pointsArg); err != nil {
@@ -324,7 +351,7 @@ func bench(tmp string, chosen []int) int {
 				servers = append(servers, t)
 			}
 		}
-		if *sweep != "inflight" { // the book's client has no -inflight
+		if *sweep == "" || *sweep == "workers" { // the book's client has no -inflight, -rate, -conns
 			client, clientName = filepath.Join(cbin, "client"), "client (the book's C)"
 		}
 	}
@@ -336,18 +363,50 @@ func bench(tmp string, chosen []int) int {
 		return 2
 	}
 
+	var caps map[string]float64
 	var targets []target
-	if *sweep == "" {
+	switch *sweep {
+	case "":
 		targets = place(tableTargets(chosen, paths), servers)
-	} else {
-		targets = sweepTargets(*sweep, chosen, paths, servers)
+	case "rate", "conns":
+		pts, _ := parsePoints(*sweep, *pointsArg) // checked in main
+		raiseNofile(loadNofile(*sweep, pts))
+		if *sweep == "rate" && *pointsArg == "" {
+			var more []string
+			caps, more = probeCapacity(tmp, client, sweepTargets("probe", chosen, paths, servers, nil))
+			notes = append(notes, more...)
+			var known []float64
+			for _, c := range caps {
+				if c > 0 {
+					known = append(known, c)
+				}
+			}
+			if pts = ratePoints(known, ratePointsN); pts == nil {
+				unp.Err_msg("-sweep rate: no design's capacity probe worked; give -points")
+				return 1
+			}
+			unp.Err_msg("offered rates from the probe: %v connections/s", pts)
+		}
+		targets = sweepTargets(*sweep, chosen, paths, servers, pts)
+		targets = slices.DeleteFunc(targets, func(t target) bool {
+			return *sweep == "rate" && !rateKeep(caps[t.Design], t.Point)
+		})
+	default:
+		pts, _ := parsePoints(*sweep, *pointsArg)
+		targets = sweepTargets(*sweep, chosen, paths, servers, pts)
 	}
 
 	m := lab.DescribeMachine()
 	res := &results{Commit: lab.Commit(), Date: started.UTC().Format("2006-01-02 15:04 UTC"),
 		Command: lab.CommandLine("go run ./bench", os.Args[1:]), Machine: m, Client: clientLine(clientName), Rounds: *rounds,
 		Children: *children, Loops: *loops, Bytes: *nbytes, Workers: *nworkers,
-		Targets: targets, Notes: notes, Sweep: *sweep, SweepConns: *sweepConns}
+		Targets: targets, Notes: notes, Sweep: *sweep, SweepConns: *sweepConns, Capacity: caps}
+	if *sweep == "rate" || *sweep == "conns" {
+		res.Duration = loadDuration.String()
+		if *sweep == "conns" {
+			res.Every = every.String()
+		}
+	}
 	if err := checkBreakdown(targets); err != nil {
 		unp.Err_msg("%v", err)
 		return 2

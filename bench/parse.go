@@ -81,6 +81,88 @@ type clientResult struct {
 	P999 float64 `json:"latency_p99_9_ms,omitempty"`
 	Max  float64 `json:"latency_max_ms,omitempty"`
 	CPU  float64 `json:"client_cpu_s,omitempty"` // as the client printed it
+
+	// From our client's longer report, for -rate and -conns (client/report.go).
+	// Conns and Errors then count its units (connections, or requests on held
+	// connections), and P50 ... Max are the corrected latencies: from when the
+	// schedule wanted each one started.
+	Report   bool    `json:"report,omitempty"`         // the report was there
+	Held     int     `json:"held,omitempty"`           // connections held open (-conns)
+	Offered  float64 `json:"offered_per_s,omitempty"`  // 0: a closed loop
+	Achieved float64 `json:"achieved_per_s,omitempty"` // units answered a second
+	// Kinds counts the errors: refused, reset, timed out, short reply, other.
+	Kinds                           [5]int  `json:"errors_by_kind,omitzero"`
+	RawP50, RawP99, RawP999, RawMax float64 // uncorrected: from each one's actual start, ms
+	LagP99, LagMax                  float64 // the client's own lateness, ms
+	Behind                          bool    `json:",omitempty"` // the client fell behind: discard
+	LoadCPU                         float64 // the client's CPU during the load, s
+	PerRequest                      float64 // and per request, µs
+}
+
+var (
+	reportHead = regexp.MustCompile(`^(\d+) (?:connections of \d+ requests?|requests on (\d+) ` +
+		`held connections), (\d+) errors in (\S+) s: offered (closed loop|(\S+)/s), ` +
+		`achieved (\S+)/s$`)
+	reportErrors = regexp.MustCompile(`^errors: refused (\d+), reset (\d+), timed out (\d+), ` +
+		`short reply (\d+), other (\d+)$`)
+	reportLatency = regexp.MustCompile(`^latency (corrected|uncorrected): p50 (\S+) ms, ` +
+		`p99 (\S+) ms, p99\.9 (\S+) ms, max (\S+) ms$`)
+	reportSchedule = regexp.MustCompile(`^schedule: lag p99 (\S+) ms, max (\S+) ms; \d+ of \d+ ` +
+		`over \S+ late: (.*)$`)
+	reportCPU = regexp.MustCompile(`^client CPU (\S+) s, (\S+) s during the load: ` +
+		`(\S+) us a request$`)
+)
+
+// parseReport reads one line of our client's longer report into c; false
+// if the line is not one of them.
+func (c *clientResult) parseReport(line string) (bool, error) {
+	var nums []string
+	var into []*float64
+	switch m := []string(nil); {
+	case matchInto(reportHead, line, &m):
+		c.Report, c.Summary = true, true
+		c.Conns, _ = strconv.Atoi(m[1])
+		if m[2] != "" {
+			c.Held, _ = strconv.Atoi(m[2])
+		}
+		c.Errors, _ = strconv.Atoi(m[3])
+		nums, into = []string{m[4], m[7]}, []*float64{&c.Elapsed, &c.Achieved}
+		if m[6] != "" {
+			nums, into = append(nums, m[6]), append(into, &c.Offered)
+		}
+	case matchInto(reportErrors, line, &m):
+		for i := range c.Kinds {
+			c.Kinds[i], _ = strconv.Atoi(m[i+1])
+		}
+	case matchInto(reportLatency, line, &m):
+		nums = m[2:6]
+		into = []*float64{&c.P50, &c.P99, &c.P999, &c.Max}
+		if m[1] == "uncorrected" {
+			into = []*float64{&c.RawP50, &c.RawP99, &c.RawP999, &c.RawMax}
+		} else {
+			c.Tail = true
+		}
+	case matchInto(reportSchedule, line, &m):
+		nums, into = m[1:3], []*float64{&c.LagP99, &c.LagMax}
+		c.Behind = m[3] != "on schedule"
+	case matchInto(reportCPU, line, &m):
+		nums, into = m[1:4], []*float64{&c.CPU, &c.LoadCPU, &c.PerRequest}
+	default:
+		return false, nil
+	}
+	for i, s := range nums {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || v < 0 {
+			return true, fmt.Errorf("bad report line %q", line)
+		}
+		*into[i] = v
+	}
+	return true, nil
+}
+
+func matchInto(re *regexp.Regexp, line string, m *[]string) bool {
+	*m = re.FindStringSubmatch(line)
+	return *m != nil
 }
 
 var (
@@ -91,7 +173,8 @@ var (
 )
 
 // parseClient reads a client's standard output: the book's client prints
-// only "child I done" lines; ours adds one summary line.
+// only "child I done" lines; ours adds two summary lines, or, for the loads
+// beyond the book's, a longer report.
 func parseClient(out string) (clientResult, error) {
 	var c clientResult
 	for line := range strings.Lines(out) {
@@ -120,6 +203,8 @@ func parseClient(out string) (clientResult, error) {
 				return c, fmt.Errorf("bad latency line %q", line)
 			}
 			c.Tail = true
+		} else if ok, err := c.parseReport(line); ok && err != nil {
+			return c, err
 		}
 	}
 	return c, nil

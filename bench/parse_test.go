@@ -263,3 +263,39 @@ func TestSummarizeBaseline(t *testing.T) {
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+// The longer report of our client's -rate and -conns, as the client prints
+// it (client/report.go).
+func TestParseClientReport(t *testing.T) {
+	rate := "child 0 done\nchild 1 done\n" +
+		"400 connections of 1 request, 3 errors in 0.403 s: offered 1000/s, achieved 994/s\n" +
+		"errors: refused 0, reset 1, timed out 2, short reply 0, other 0\n" +
+		"latency corrected: p50 0.500 ms, p99 3.310 ms, p99.9 4.825 ms, max 4.825 ms\n" +
+		"latency uncorrected: p50 0.381 ms, p99 2.621 ms, p99.9 4.589 ms, max 4.600 ms\n" +
+		"schedule: lag p99 0.770 ms, max 3.127 ms; 2 of 400 over 1ms late: on schedule\n" +
+		"client CPU 0.266 s, 0.120 s during the load: 300.0 us a request\n"
+	got, err := parseClient(rate)
+	want := clientResult{Done: 2, Summary: true, Conns: 400, Errors: 3, Elapsed: 0.403,
+		P50: 0.5, P99: 3.31, Tail: true, P999: 4.825, Max: 4.825, CPU: 0.266,
+		Report: true, Offered: 1000, Achieved: 994, Kinds: [5]int{0, 1, 2, 0, 0},
+		RawP50: 0.381, RawP99: 2.621, RawP999: 4.589, RawMax: 4.6, LagP99: 0.77, LagMax: 3.127,
+		LoadCPU: 0.12, PerRequest: 300}
+	if err != nil || got != want {
+		t.Errorf("rate report:\n got %+v, %v\nwant %+v", got, err, want)
+	}
+
+	held := strings.Replace(rate, "400 connections of 1 request, 3 errors in 0.403 s: "+
+		"offered 1000/s", "380 requests on 60 held connections, 3 errors in 0.403 s: "+
+		"offered closed loop", 1)
+	held = strings.Replace(held, ": on schedule", ": the client fell behind its schedule, "+
+		"discard this point", 1)
+	got, err = parseClient(held)
+	if err != nil || got.Conns != 380 || got.Held != 60 || got.Offered != 0 || !got.Behind {
+		t.Errorf("held report: %+v, %v", got, err)
+	}
+
+	bad := strings.Replace(rate, "p99 3.310 ms", "p99 x ms", 1)
+	if _, err := parseClient(bad); err == nil {
+		t.Error("a latency line with no number accepted")
+	}
+}

@@ -38,6 +38,14 @@ type results struct {
 	Sweep     string            `json:"sweep,omitempty"` // -sweep: workers or inflight
 	// SweepConns is -conns: connections per run of an inflight sweep.
 	SweepConns int `json:"sweep_connections,omitempty"`
+	// The load of a -sweep rate or conns: each run offers it for Duration;
+	// in a conns sweep each held connection sends a request every Every.
+	Duration string `json:"duration,omitempty"`
+	Every    string `json:"every,omitempty"`
+	// Capacity is what the quick probe of a rate sweep measured, per
+	// design, connections/s: the points run from a tenth of the lowest to
+	// past the highest.
+	Capacity map[string]float64 `json:"capacity,omitempty"`
 }
 
 // summary is one row of the table: medians over the runs that went well.
@@ -76,6 +84,22 @@ type summary struct {
 	P99Lo, P99Hi                   float64
 	// Kernel is the kernel's counts per connection (counts.go).
 	Kernel *kernelSummary `json:"kernel,omitempty"`
+
+	// The loads beyond the book's (-sweep rate, -sweep conns), medians
+	// over the rounds. The latencies above are then the corrected ones,
+	// from the runs where the client kept its schedule (LatRuns of them);
+	// Behind counts the runs where it did not, which are left out.
+	LatRuns, Behind  int     `json:",omitempty"`
+	P999Lo, P999Hi   float64 `json:",omitempty"`
+	RawP99           float64 `json:",omitempty"` // uncorrected
+	Achieved         float64 `json:",omitempty"` // units answered a second
+	Errors           float64 `json:",omitempty"` // errors a run
+	Kinds            [5]int  `json:",omitzero"`  // errors by kind, all runs together
+	ClientPerRequest float64 `json:",omitempty"` // the client's CPU µs a request
+	Held             float64 `json:",omitempty"` // connections held open
+	// Memory: the server tree's PSS with the connections held, and per
+	// held connection over the PSS before the client, kB.
+	PSS, PSSPerConn, PSSPerConnLo, PSSPerConnHi float64 `json:",omitempty"`
 }
 
 func (res *results) skip(name, why string) {
@@ -115,6 +139,7 @@ func (res *results) summarize() {
 		}
 		var wall, rate, cpu, perConn, lo, hi, ratio, idle, net []float64
 		var p50, p99, p999, pmax, ccpu []float64
+		var rawp99, achieved, errs, perReq, held, pss, perHeld []float64
 		idleOf := map[int]float64{} // by round
 		for _, r := range res.Runs {
 			if r.Name == t.Name && r.Idle && r.OK {
@@ -134,11 +159,32 @@ func (res *results) summarize() {
 			wall = append(wall, r.Wall)
 			rate = append(rate, float64(r.Conns)/r.Wall)
 			cpu = append(cpu, r.User+r.Sys)
-			perConn = append(perConn, (r.User+r.Sys)/float64(r.Conns)*1e6)
-			if i, ok := idleOf[r.Round]; ok {
-				net = append(net, (r.User+r.Sys-i)/float64(r.Conns)*1e6)
+			if r.Conns > 0 { // a held-connection run may have none answered
+				perConn = append(perConn, (r.User+r.Sys)/float64(r.Conns)*1e6)
+				if i, ok := idleOf[r.Round]; ok {
+					net = append(net, (r.User+r.Sys-i)/float64(r.Conns)*1e6)
+				}
 			}
-			if c := r.Client; c != nil && c.Summary {
+			if c := r.Client; c != nil && c.Report {
+				achieved, errs = append(achieved, c.Achieved), append(errs, float64(c.Errors))
+				perReq, rawp99 = append(perReq, c.PerRequest), append(rawp99, c.RawP99)
+				for k, n := range c.Kinds {
+					s.Kinds[k] += n
+				}
+				if c.Held > 0 {
+					held = append(held, float64(c.Held))
+				}
+				if r.PSSMax > 0 {
+					pss = append(pss, float64(r.PSSMax))
+				}
+				if r.PSSMax > 0 && c.Held > 0 {
+					perHeld = append(perHeld, float64(r.PSSMax-r.PSS0)/float64(c.Held))
+				}
+			}
+			if c := r.Client; c != nil && c.Behind {
+				s.Behind++ // the client's lateness is in its latencies: not the server's
+			} else if c != nil && c.Summary && (!c.Report || c.Conns > 0) {
+				s.LatRuns++
 				p50, p99 = append(p50, c.P50), append(p99, c.P99)
 				if c.Tail {
 					p999, pmax = append(p999, c.P999), append(pmax, c.Max)
@@ -174,8 +220,23 @@ func (res *results) summarize() {
 			s.P99Lo, s.P99Hi = slices.Min(p99), slices.Max(p99)
 		}
 		s.Kernel = res.kernelSummary(t.Name)
-		if s.OK > 0 {
+		if len(p999) > 0 {
+			s.P999Lo, s.P999Hi = slices.Min(p999), slices.Max(p999)
+		}
+		s.RawP99, _ = median(rawp99)
+		s.Achieved, _ = median(achieved)
+		s.Errors, _ = median(errs)
+		s.ClientPerRequest, _ = median(perReq)
+		s.Held, _ = median(held)
+		s.PSS, _ = median(pss)
+		s.PSSPerConn, _ = median(perHeld)
+		if len(perHeld) > 0 {
+			s.PSSPerConnLo, s.PSSPerConnHi = slices.Min(perHeld), slices.Max(perHeld)
+		}
+		if len(perConn) > 0 {
 			s.PerConnLo, s.PerConnHi = slices.Min(perConn), slices.Max(perConn)
+		}
+		if s.OK > 0 {
 			s.ConnRateLo, s.ConnRateHi = slices.Min(rate), slices.Max(rate)
 		}
 		res.Summary = append(res.Summary, s)

@@ -54,11 +54,17 @@ func sweepDesigns(what, list string, chosen []int) []int {
 	return chosen
 }
 
-// parsePoints reads -points, or returns the sweep's default.
+// parsePoints reads -points, or returns the sweep's default: none for a
+// rate sweep, whose points come from its capacity probe.
 func parsePoints(what, list string) ([]int, error) {
 	if list == "" {
-		if what == "workers" {
+		switch what {
+		case "workers":
 			return workerPoints, nil
+		case "conns":
+			return connsPoints, nil
+		case "rate":
+			return nil, nil
 		}
 		return inflightPoints, nil
 	}
@@ -87,9 +93,14 @@ func inflightLoad(c, procs, conns int) load {
 
 // sweepTargets makes one target per design and point, and per external
 // row and point: in a worker sweep only the pooled ones, with the point as
-// their last argument (the C curves of -book).
-func sweepTargets(what string, chosen []int, paths map[string]string, ext []target) []target {
-	pts, _ := parsePoints(what, *pointsArg) // checked in main
+// their last argument (the C curves of -book). What "probe" makes one
+// target per design and external row, at no point: a rate sweep's
+// capacity probe.
+func sweepTargets(what string, chosen []int, paths map[string]string, ext []target,
+	pts []int) []target {
+	if what == "probe" {
+		pts = []int{0}
+	}
 	var out []target
 	for _, p := range pts {
 		var row []target
@@ -113,9 +124,23 @@ func sweepTargets(what string, chosen []int, paths map[string]string, ext []targ
 			row = append(row, e)
 		}
 		for _, t := range row {
-			if what == "workers" {
+			if t.Design == "" {
+				t.Design = t.Name
+			}
+			switch what {
+			case "probe":
+				out = append(out, t)
+				continue
+			case "rate":
+				l := rateLoad(p, *children, *loadDuration)
+				t.Children, t.Inflight, t.Loops = l.children, l.inflight, l.loops
+				t.Name = fmt.Sprintf("%s r=%d", t.Design, p)
+			case "conns":
+				t.Children, t.Inflight, t.Loops = connsProcs(p, *children), 1, 1
+				t.Name = fmt.Sprintf("%s C=%d", t.Design, p)
+			case "workers":
 				t.Name = fmt.Sprintf("%s n=%d", t.Design, p)
-			} else {
+			default:
 				conns := *sweepConns
 				if conns == 0 {
 					conns = *children * *loops
@@ -139,14 +164,18 @@ func (res *results) sweepMarkdown(w io.Writer) {
 		res.sweepAxis(), m.CPU, m.Cores, m.Kernel, m.Go, m.LoadBefore, m.LoadAfter)
 	fmt.Fprintf(w, "Load: %s; medians of %s, interleaved%s.\n", res.sweepLoad(),
 		plural(res.RoundsRun, "round"), parens(res.Stopped))
-	res.sweepTable(w, "CPU µs per connection, start-up taken out: (CPU − idle CPU) / connections; "+
-		"median (lowest–highest round)", func(s summary) string {
-		return fmt.Sprintf("%.0f (%.0f–%.0f)", s.Net, s.NetLo, s.NetHi)
-	})
-	res.sweepTable(w, "connections/s, median", func(s summary) string {
-		return fmt.Sprintf("%.0f", s.ConnRate)
-	})
-	if res.Sweep == "inflight" {
+	if res.Sweep != "rate" && res.Sweep != "conns" {
+		res.sweepTable(w, "CPU µs per connection, start-up taken out: (CPU − idle CPU) / "+
+			"connections; median (lowest–highest round)", func(s summary) string {
+			return fmt.Sprintf("%.0f (%.0f–%.0f)", s.Net, s.NetLo, s.NetHi)
+		})
+		res.sweepTable(w, "connections/s, median", func(s summary) string {
+			return fmt.Sprintf("%.0f", s.ConnRate)
+		})
+	}
+	if res.Sweep == "rate" || res.Sweep == "conns" {
+		res.loadTables(w)
+	} else if res.Sweep == "inflight" {
 		res.sweepTable(w, "latency p50 / p99 / p99.9 / max, ms, medians", func(s summary) string {
 			return fmt.Sprintf("%.2f / %.1f / %.1f / %.0f", s.P50, s.P99, s.P999, s.Max)
 		})
@@ -189,15 +218,29 @@ func (res *results) sweepMarkdown(w io.Writer) {
 }
 
 func (res *results) sweepAxis() string {
-	if res.Sweep == "workers" {
+	switch res.Sweep {
+	case "workers":
 		return "the number of children or threads"
+	case "rate":
+		return "the offered rate (connections/s, open loop)"
+	case "conns":
+		return "the number of connections held open"
 	}
 	return "the number of connections in flight"
 }
 
 func (res *results) sweepLoad() string {
-	if res.Sweep == "workers" {
+	switch res.Sweep {
+	case "workers":
 		return fmt.Sprintf("`%s` (%d connections per run)", res.Client, res.Children*res.Loops)
+	case "rate":
+		return fmt.Sprintf("our client's -rate R for %s, %d processes sharing one schedule, "+
+			"one request of %d bytes per connection, against %d children or threads",
+			res.Duration, res.Children, res.Bytes, res.Workers)
+	case "conns":
+		return fmt.Sprintf("our client's -conns C, opened first, then each sending a request of "+
+			"%d bytes every %s for %s, from min(C, %d) processes, against %d children or threads",
+			res.Bytes, res.Every, res.Duration, res.Children, res.Workers)
 	}
 	conns := res.SweepConns
 	if conns == 0 {
@@ -213,7 +256,7 @@ func (res *results) sweepTable(w io.Writer, title string, cell func(summary) str
 	pts, designs := res.sweepGrid()
 	fmt.Fprintf(w, "\n%s:\n\n| design |", title)
 	for _, p := range pts {
-		fmt.Fprintf(w, " %s=%d |", map[bool]string{true: "n", false: "c"}[res.Sweep == "workers"], p)
+		fmt.Fprintf(w, " %s=%d |", pointLetter[res.Sweep], p)
 	}
 	fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---:|", len(pts)))
 	for _, d := range designs {
@@ -232,6 +275,10 @@ func (res *results) sweepTable(w io.Writer, title string, cell func(summary) str
 		fmt.Fprintln(w)
 	}
 }
+
+// pointLetter names a sweep's points in its tables' heads, as in its
+// targets' names.
+var pointLetter = map[string]string{"workers": "n", "inflight": "c", "rate": "r", "conns": "C"}
 
 // sweepGrid lists the sweep's points and designs, in order.
 func (res *results) sweepGrid() (pts []int, names []string) {

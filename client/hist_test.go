@@ -1,6 +1,8 @@
 package main
 
 import (
+	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -46,5 +48,33 @@ func TestPercentilesMatchSorted(t *testing.T) {
 	var back histogram
 	if !back.unmarshal(h.marshal()) || back != h {
 		t.Fatal("a histogram does not survive marshal and unmarshal")
+	}
+}
+
+// What the report prints for a value, the upper bound of its bucket, is
+// within 1% of the value from a microsecond to an hour, and the bound
+// histSub promises holds everywhere: the claim of histogram's doc.
+func TestRelativeError(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	worst := 0.0
+	for range 1000000 {
+		// log-uniform from 1 µs to 1 h, and each power of two's edges
+		ns := uint64(math.Exp(math.Log(1e3) + r.Float64()*(math.Log(3.6e12)-math.Log(1e3))))
+		for _, v := range []uint64{ns, 1 << (bits.Len64(ns) - 1), 1<<bits.Len64(ns) - 1} {
+			got := upper(bucket(v))
+			if got < v {
+				t.Fatalf("%d ns reported as %d", v, got)
+			}
+			worst = max(worst, float64(got-v)/float64(v))
+		}
+	}
+	if worst > 1.0/histSub || worst >= 0.01 {
+		t.Fatalf("relative error up to %.4f%%, want under 1%%", 100*worst)
+	}
+	t.Logf("worst relative error %.4f%%", 100*worst)
+	var h histogram
+	h.add(time.Duration(1<<histTop - 1))
+	if b := bucket(1<<histTop - 1); b != histBuckets-1 {
+		t.Fatalf("the largest value kept lands in bucket %d of %d", b, histBuckets)
 	}
 }
