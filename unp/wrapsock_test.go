@@ -1,7 +1,9 @@
 package unp
 
 import (
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,4 +96,40 @@ func TestAcceptOutlivesListenerTimeout(t *testing.T) {
 		t.Fatalf("Accept = %v, want the connection made after the listener's timeout", err)
 	}
 	unix.Close(a)
+}
+
+// A thread asleep in AcceptUnless leaves accept(2) when it is knocked on
+// (a signal to the thread) once stop says so. The listener's receive
+// timeout is set to an hour: were the knock not to end the accept (with no
+// timeout at all, Linux restarts the call), the test would hang until go
+// test's timeout, not pass by the timeout's EAGAIN.
+func TestAcceptUnlessKnocked(t *testing.T) {
+	ln, _ := listenLocal(t, "127.0.0.1")
+	hour := unix.NsecToTimeval(time.Hour.Nanoseconds())
+	if err := unix.SetsockoptTimeval(ln, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &hour); err != nil {
+		t.Fatal(err)
+	}
+	var stop atomic.Bool
+	tids := make(chan int)
+	done := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		tids <- unix.Gettid()
+		_, _, err := AcceptUnless(ln, stop.Load)
+		done <- err
+	}()
+	tid := <-tids
+	stop.Store(true)
+	for {
+		unix.Tgkill(unix.Getpid(), tid, unix.SIGURG) // a knock before accept(2) is lost: again
+		select {
+		case err := <-done:
+			if err != ErrStopped {
+				t.Fatalf("AcceptUnless = %v, want ErrStopped", err)
+			}
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
