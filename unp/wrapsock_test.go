@@ -1,6 +1,8 @@
 package unp
 
 import (
+	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -99,7 +101,7 @@ func TestAcceptOutlivesListenerTimeout(t *testing.T) {
 }
 
 // A thread asleep in AcceptUnless leaves accept(2) when it is knocked on
-// (a signal to the thread) once stop says so. The listener's receive
+// (a signal to the thread) once stop says so, while it sleeps there. The listener's receive
 // timeout is set to an hour: were the knock not to end the accept (with no
 // timeout at all, Linux restarts the call), the test would hang until go
 // test's timeout, not pass by the timeout's EAGAIN.
@@ -120,6 +122,17 @@ func TestAcceptUnlessKnocked(t *testing.T) {
 		done <- err
 	}()
 	tid := <-tids
+	// stop set before the first look would end it without an accept(2)
+	wchan := fmt.Sprintf("/proc/self/task/%d/wchan", tid)
+	for i := 0; ; i++ {
+		if w, _ := os.ReadFile(wchan); strings.Contains(string(w), "accept") {
+			break
+		}
+		if i == 1000 {
+			t.Fatal("the thread never slept in accept")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	stop.Store(true)
 	for {
 		unix.Tgkill(unix.Getpid(), tid, unix.SIGURG) // a knock before accept(2) is lost: again
