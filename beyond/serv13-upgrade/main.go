@@ -43,8 +43,9 @@
 // and Ctrl-C in the old one's terminal must not reach it. Until it is
 // ready, it is the old parent's child, which kills it on SIGINT. Once the
 // old parent exits, the kernel re-parents it to init (or to the nearest
-// subreaper), which reaps it when it ends; its PID is in the old parent's
-// last line, and SIGTERM or SIGINT to it ends it as any server. Whoever
+// subreaper), which reaps it when it ends; its PID is in the line the old
+// parent prints before its report, and SIGTERM or SIGINT to it ends it as
+// any server. Whoever
 // watched the old PID (a shell's job control, a supervisor) has lost the
 // server: that is the price of an upgrade in place, and why service managers
 // want to be told (below).
@@ -91,8 +92,8 @@
 //     listening: the queue survives, but its connections wait on nobody,
 //     and if the new one fails they wait for ever.
 //   - Exec the new binary in place (the same PID, so supervisors are
-//     happy): no handover, and a binary that fails to start leaves nothing
-//     serving.
+//     happy, and the socket survives if it is not close-on-exec): there is
+//     no way back, and a binary that fails to start leaves nothing serving.
 //   - Inherit the listener, but start the new parent as an ordinary child,
 //     with a parent-death signal or in the old one's process group: it dies
 //     with the old parent, or with the old terminal's Ctrl-C.
@@ -103,6 +104,11 @@
 // new PID (Type=forking with PIDFile=, or Type=notify with NotifyAccess=all
 // and MAINPID=, which is what tableflip's documentation asks for); this
 // program writes no pid file, and is taught, not packaged.
+//
+// The fork analog runs the file again (unp.Fork), so once the file is
+// replaced, a child the old parent starts in place of a dead one runs the
+// new version under the old parent, until the upgrade. A C server forks
+// its own image and has no such skew.
 //
 // Departure: serv02's -select is gone (one change at a time), and a child
 // reads SIGTERM as "finish and exit", where serv02's child dies of it.
