@@ -77,7 +77,8 @@ type retirement struct {
 // unp.AcceptUnless). It does not knock while the child serves: a read
 // interrupted there is retried with the idle timeout started afresh, and
 // knocks every few milliseconds would keep an idle client's connection
-// open for ever.
+// open for ever. The locked thread, and the goroutine that waits for the
+// signal, cost a child a thread or two more than serv02's.
 func watchRetire() *retirement {
 	runtime.LockOSThread() // never unlocked: the knocks must find this thread
 	pid, tid := os.Getpid(), unix.Gettid()
