@@ -49,6 +49,8 @@ func attempt(addr string, req, buf []byte, timeout time.Duration) (string, error
 		switch {
 		case errors.Is(err, syscall.ECONNREFUSED):
 			return "refused", err
+		case errors.Is(err, syscall.ECONNRESET):
+			return "reset", err // a SYN queued on a listener that closed
 		case isTimeout(err):
 			return "timeout", err
 		}

@@ -24,9 +24,11 @@
 // 127.0.0.1 of that namespace only. Root, or user namespaces, is needed.
 //
 // The load is -clients goroutines, each connecting again and again: send
-// a request for -bytes, read the reply, close. Every attempt ends in one
-// column: ok; refused (connect said ECONNREFUSED); reset (reset or closed
-// before a byte of the reply); short (part of the reply, then reset or
+// a request for -bytes, read the reply, close. There are more of them than
+// children (-pool), so that the listen queues are seldom empty: a
+// shortcut that loses what is queued has something to lose. Every attempt ends in one
+// column: ok; refused (connect said ECONNREFUSED); reset (the handshake,
+// or the connection before a byte of the reply, reset or closed); short (part of the reply, then reset or
 // EOF); timeout (connect or reply not within -timeout); other. "served"
 // is what the servers' meters counted, by generation, first ones first:
 // "old" is every generation but the last, "new" the last; a connection
@@ -74,7 +76,7 @@ var ways = []string{"handover", "restart", "reuseport-off", "reuseport-on"}
 func main() {
 	var cfg config
 	flag.IntVar(&cfg.K, "k", 20, "upgrades per way")
-	flag.IntVar(&cfg.Clients, "clients", 4, "clients connecting at once, again and again")
+	flag.IntVar(&cfg.Clients, "clients", 16, "clients connecting at once, again and again")
 	flag.IntVar(&cfg.Pool, "pool", 4, "#children of each server")
 	flag.IntVar(&cfg.Bytes, "bytes", 1000, "bytes asked for per request")
 	flag.DurationVar(&cfg.Every, "every", 500*time.Millisecond, "load between two upgrades")
