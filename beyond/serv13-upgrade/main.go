@@ -184,7 +184,10 @@ func parent(sigfd int) {
 		retry = pids.Fill() // a slot whose pause is over
 		if up != nil && up.readyfd >= 0 && rset.IsSet(up.readyfd) {
 			if up.ready() {
-				retire(sigfd, up.pid) // step 3; never returns
+				if !up.died() {
+					retire(sigfd, up.pid) // step 3; never returns
+				}
+				up = nil
 			} // else EOF: it is dying, and SIGCHLD will say how
 		}
 		if !rset.IsSet(sigfd) {
@@ -195,7 +198,7 @@ func parent(sigfd int) {
 			unp.Reap(func(pid int, ws unix.WaitStatus) {
 				if up != nil && pid == up.pid {
 					if ws.Exited() || ws.Signaled() {
-						up.failed(ws)
+						up.failed(ws, "before it was ready")
 						up = nil
 					}
 					return

@@ -116,6 +116,20 @@ func (u *upgrade) ready() bool {
 	return n == 1
 }
 
+// died reports whether the successor has already exited, as one that
+// said it was ready and then crashed has: then it is reaped, and said so
+// (failed), and the old parent must not retire. It may still die a moment
+// later, while the old one retires; nothing then serves until a restart.
+func (u *upgrade) died() bool {
+	var ws unix.WaitStatus
+	pid, err := unix.Wait4(u.pid, &ws, unix.WNOHANG, nil)
+	if err != nil || pid != u.pid || !(ws.Exited() || ws.Signaled()) {
+		return false
+	}
+	u.failed(ws, "just after it said it was ready")
+	return true
+}
+
 // abandon kills a successor that is late or failing, reaps it, and says so.
 // It was started with no parent-death signal, but its own children have
 // one, so they die with it.
@@ -132,8 +146,8 @@ func (u *upgrade) abandon(why string) {
 	unp.Err_msg("upgrade failed: new parent (pid %d) %s; killed it, serving on", u.pid, why)
 }
 
-// failed says that the successor died before it was ready, and how.
-func (u *upgrade) failed(ws unix.WaitStatus) {
+// failed says that the successor died, how, and when.
+func (u *upgrade) failed(ws unix.WaitStatus, when string) {
 	how := fmt.Sprintf("exited with status %d", ws.ExitStatus())
 	if ws.Signaled() {
 		how = "was killed by " + unix.SignalName(ws.Signal())
@@ -141,6 +155,5 @@ func (u *upgrade) failed(ws unix.WaitStatus) {
 	if u.readyfd >= 0 {
 		unix.Close(u.readyfd)
 	}
-	unp.Err_msg("upgrade failed: new parent (pid %d) %s before it was ready; serving on",
-		u.pid, how)
+	unp.Err_msg("upgrade failed: new parent (pid %d) %s %s; serving on", u.pid, how, when)
 }
