@@ -178,7 +178,7 @@ func parent(sigfd int) {
 		}
 		rset := waitFor(sigfd, up, wait)
 		if up != nil && time.Now().After(up.deadline) {
-			up.abandon(fmt.Sprintf("was not ready within %v", readyLimit))
+			up.abandon(fmt.Sprintf("was not ready within %v", readyLimit), "serving on")
 			up = nil
 		}
 		retry = pids.Fill() // a slot whose pause is over
@@ -218,7 +218,7 @@ func parent(sigfd int) {
 			}
 		case syscall.SIGINT, syscall.SIGTERM:
 			if up != nil {
-				up.abandon("was not ready yet at SIGINT") // it must not outlive us unready
+				up.abandon("was not ready yet", "shutting down") // it must not outlive us unready
 			}
 			sig_int()
 			os.Exit(0)

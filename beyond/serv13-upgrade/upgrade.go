@@ -130,10 +130,11 @@ func (u *upgrade) died() bool {
 	return true
 }
 
-// abandon kills a successor that is late or failing, reaps it, and says so.
-// It was started with no parent-death signal, but its own children have
-// one, so they die with it.
-func (u *upgrade) abandon(why string) {
+// abandon kills a successor that is late, or unready when this parent
+// ends, reaps it, and says so, ending the line with then. It was started
+// with no parent-death signal, but its own children have one, so they die
+// with it.
+func (u *upgrade) abandon(why, then string) {
 	unix.Kill(u.pid, unix.SIGKILL)
 	for {
 		if _, err := unix.Wait4(u.pid, nil, 0, nil); err != unix.EINTR {
@@ -143,7 +144,7 @@ func (u *upgrade) abandon(why string) {
 	if u.readyfd >= 0 {
 		unix.Close(u.readyfd)
 	}
-	unp.Err_msg("upgrade failed: new parent (pid %d) %s; killed it, serving on", u.pid, why)
+	unp.Err_msg("upgrade failed: new parent (pid %d) %s; killed it, %s", u.pid, why, then)
 }
 
 // failed says that the successor died, how, and when.
