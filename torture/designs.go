@@ -45,6 +45,8 @@ var designs = []design{
 		pooled: true, forks: true, unit: "child", polls: true},
 	{name: "serv11-netpoll", pkg: "beyond/serv11-netpoll", perClient: true, crowd: true},
 	{name: "serv11-netpoll #threads", pkg: "beyond/serv11-netpoll", pooled: true, unit: "thread"},
+	{name: "serv13-upgrade", pkg: "beyond/serv13-upgrade", pooled: true, forks: true,
+		unit: "child"},
 }
 
 // dir is the design's package directory in the workspace.

@@ -1,5 +1,5 @@
 // Torture is the test the book's servers would fail: hostile clients,
-// overload and faults against every design of chapter 30 and the three
+// overload and faults against every design of chapter 30 and the four
 // beyond it, at once, and a check afterwards that nothing was lost and
 // nothing leaked.
 //
@@ -72,7 +72,8 @@
 //	torture [flags] [design...]
 //
 // A design may be named by a prefix (serv03, serv0, serv10); the default
-// is all fourteen.
+// is all fifteen. Replacing a server under load is measured by
+// torture/upgrade, a program of its own.
 package main
 
 import (

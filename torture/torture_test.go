@@ -137,8 +137,8 @@ func TestTallyKeepsFewPerCheck(t *testing.T) {
 
 func TestSelectDesigns(t *testing.T) {
 	all, _ := selectDesigns(nil)
-	if len(all) != 14 {
-		t.Fatalf("default is %d designs, want 14", len(all))
+	if len(all) != 15 {
+		t.Fatalf("default is %d designs, want 15", len(all))
 	}
 	if ds, _ := selectDesigns([]string{"serv10"}); len(ds) != 2 || ds[1].name != "serv10-epoll -exclusive" {
 		t.Errorf("selectDesigns(serv10) = %v, want both modes", ds)

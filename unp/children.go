@@ -61,13 +61,13 @@ func (c *Children) Pause(sigfd int, sig_int func()) {
 	var retry time.Duration // how long until an empty slot is tried again; 0: none is empty
 	for {
 		if retry > 0 && !Readable(sigfd, retry) {
-			retry = c.fill()
+			retry = c.Fill()
 			continue
 		}
 		switch ReadSignal(sigfd) {
 		case syscall.SIGCHLD:
-			Reap(c.reaped)
-			retry = c.fill()
+			Reap(func(pid int, ws unix.WaitStatus) { c.Reaped(pid, ws) })
+			retry = c.Fill()
 		case syscall.SIGINT, syscall.SIGTERM:
 			sig_int()
 			os.Exit(0)
@@ -75,24 +75,27 @@ func (c *Children) Pause(sigfd int, sig_int func()) {
 	}
 }
 
-// reaped replaces the dead child pid in its slot, or logs that it stopped
-// or continued.
-func (c *Children) reaped(pid int, ws unix.WaitStatus) {
+// Reaped empties the slot of the dead child pid, for Fill to start its
+// replacement, or logs that it stopped or continued, and reports whether
+// pid was one of the pool's. Pause calls it for every child Reap reports; a
+// parent with a loop of its own (beyond/'s serv13) calls it, and Fill, itself.
+func (c *Children) Reaped(pid int, ws unix.WaitStatus) bool {
 	i := slices.Index(c.Pids, pid)
 	if i < 0 {
-		return
+		return false
 	}
 	if ws.Stopped() || ws.Continued() {
 		ChildStopped(i, pid, ws)
-		return
+		return true
 	}
 	c.after[i] = time.Now().Add(ChildDied(i, pid, ws))
 	c.Pids[i] = 0
+	return true
 }
 
-// fill starts a child in every empty slot whose time has come. It returns
+// Fill starts a child in every empty slot whose time has come. It returns
 // 0 if none is left empty, or else how long to wait before trying again.
-func (c *Children) fill() time.Duration {
+func (c *Children) Fill() time.Duration {
 	var retry time.Duration
 	for i, pid := range c.Pids {
 		if pid != 0 {

@@ -127,9 +127,9 @@ func TestChildrenRespawn(t *testing.T) {
 			break
 		}
 		if Readable(sigfd, 20*time.Millisecond) && ReadSignal(sigfd) == syscall.SIGCHLD {
-			Reap(c.reaped)
+			Reap(func(pid int, ws unix.WaitStatus) { c.Reaped(pid, ws) })
 		}
-		c.fill()
+		c.Fill()
 	}
 	if c.Pids[1] == old || c.Pids[1] <= 0 || unix.Kill(c.Pids[1], 0) != nil {
 		t.Fatalf("slot 1: pid %d, was %d: not replaced", c.Pids[1], old)
@@ -157,9 +157,9 @@ func TestChildrenRespawnPause(t *testing.T) {
 			wait = min(wait, retry)
 		}
 		if Readable(sigfd, wait) && ReadSignal(sigfd) == syscall.SIGCHLD {
-			Reap(func(pid int, ws unix.WaitStatus) { deaths++; c.reaped(pid, ws) })
+			Reap(func(pid int, ws unix.WaitStatus) { deaths++; c.Reaped(pid, ws) })
 		}
-		retry = c.fill()
+		retry = c.Fill()
 	}
 	c.Terminate()
 	if max := int(watch/respawnPause) + 1; deaths < 2 || deaths > max {
@@ -224,7 +224,7 @@ func TestChildrenFillBacksOff(t *testing.T) {
 	var pauses []time.Duration
 	stderrOf(t, func() {
 		for range 3 {
-			pauses = append(pauses, c.fill())
+			pauses = append(pauses, c.Fill())
 		}
 	})
 	if pauses[0] != backoffMin || pauses[1] != 2*backoffMin || pauses[2] != 0 {

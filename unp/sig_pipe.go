@@ -18,8 +18,9 @@ import (
 // Departure: the book's handlers interrupt the parent (sig_chld, sig_int).
 // Go runs no code in a signal handler; it queues the signal for a channel,
 // and a goroutine copies it into the pipe. Call SignalPipe before the first
-// Fork, so that no SIGCHLD is missed, and before Ready.
-func SignalPipe() int {
+// Fork, so that no SIGCHLD is missed, and before Ready. Signals in extra
+// (SIGUSR2, for beyond/'s serv13) come down the same pipe.
+func SignalPipe(extra ...os.Signal) int {
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
 		Err_sys(err, "pipe")
@@ -31,7 +32,8 @@ func SignalPipe() int {
 		Err_sys(err, "sig_pipe: O_NONBLOCK")
 	}
 	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGCHLD, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(sigs, append([]os.Signal{syscall.SIGCHLD, syscall.SIGINT, syscall.SIGTERM},
+		extra...)...)
 	go func() {
 		for s := range sigs {
 			for {

@@ -3,6 +3,7 @@ package unp
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,9 +16,18 @@ import (
 // carries the idle timeout for every connection accepted from it (see
 // setIdleTimeout), and listens with backlog LISTENQ. Like the book's wrapper it exits through
 // Err_sys when it cannot.
+//
+// Departure: a process started by socket activation (see ActivatedListener)
+// gets the socket it inherited instead of a new one, and host and serv only
+// name what the user expected: if serv names another port, one line says
+// which is served.
 func Tcp_listen(host, serv string) int {
 	if _, err := IdleTimeout(); err != nil {
 		Err_quit("%v", err)
+	}
+	if fd, ok := ActivatedListener(); ok {
+		notePort(fd, serv)
+		return fd
 	}
 	fd, err := tcp_listen(host, serv)
 	if err != nil {
@@ -102,4 +112,30 @@ func sockaddr(ap netip.AddrPort) (unix.Sockaddr, int) {
 		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.Unmap().As4()}, unix.AF_INET
 	}
 	return &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}, unix.AF_INET6
+}
+
+// notePort says, in one line, that the activated socket fd is not on the
+// port serv the command line named (0, or a name, says nothing).
+func notePort(fd int, serv string) {
+	want, err := strconv.Atoi(serv)
+	if err != nil || want == 0 {
+		return
+	}
+	if sa, err := unix.Getsockname(fd); err == nil {
+		if got := sockPort(sa); got != want {
+			Err_msg("socket activation: serving the inherited socket on %s, not port %d",
+				Sock_ntop(sa), want)
+		}
+	}
+}
+
+// sockPort is the port of an IPv4 or IPv6 socket address, 0 for another.
+func sockPort(sa unix.Sockaddr) int {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return sa.Port
+	case *unix.SockaddrInet6:
+		return sa.Port
+	}
+	return 0
 }

@@ -25,7 +25,7 @@
 //	writen.go       lib/writen.c: Writen
 //	readline.go     lib/readline.c: Rline.Readline, the buffered version
 //	wrapunix.go     lib/wrapunix.c: Read, Close
-//	wrapsock.go     lib/wrapsock.c: Accept, Select
+//	wrapsock.go     lib/wrapsock.c: Accept, Select (and AcceptUnless, for a child told to stop)
 //	signal.go       lib/signal.c: Signal
 //	sock_ntop.go    lib/sock_ntop.c: Sock_ntop
 //	tcp_listen.go   lib/tcp_listen.c: Tcp_listen
@@ -53,6 +53,7 @@
 //	limits.go    how many threads RLIMIT_NPROC leaves a user
 //	reuseport.go SO_REUSEPORT groups, for beyond/serv09-reuseport
 //	nonblock.go  AcceptNonblock, for beyond/serv10-epoll's event loop
+//	activation.go systemd's socket activation, which Tcp_listen honours
 //	sched.go     what the Go scheduler costs a process design, and schedPoint
 //
 // # Raw descriptors

@@ -1,6 +1,7 @@
 package unp
 
 import (
+	"errors"
 	"time"
 	"unsafe"
 
@@ -28,7 +29,29 @@ import (
 // ends the process with err_sys on any other error, EINTR and EMFILE
 // included.
 func Accept(listenfd int) (int, unix.Sockaddr, error) {
+	return AcceptUnless(listenfd, nil)
+}
+
+// ErrStopped is what AcceptUnless returns when it was told to stop.
+var ErrStopped = errors.New("stopped accepting")
+
+// AcceptUnless is Accept for a process that may be told to stop accepting
+// while it sleeps in accept(2) (beyond/'s serv13, retiring its children):
+// before each try, and after each interruption, it calls stop, and returns
+// ErrStopped if stop reports true. A connection accept(2) has returned is
+// always returned, never dropped: the caller serves it. stop nil never
+// stops.
+//
+// To wake the sleeper, send its thread a signal (tgkill(2)): on a
+// listener with a receive timeout, which every listener of Tcp_listen has,
+// Linux ends accept(2) with EINTR whatever SA_RESTART says, and no
+// connection is taken from the queue. Without the timeout the kernel would
+// restart the call, and the signal would go unnoticed.
+func AcceptUnless(listenfd int, stop func() bool) (int, unix.Sockaddr, error) {
 	for {
+		if stop != nil && stop() {
+			return -1, nil, ErrStopped
+		}
 		schedPoint()
 		connfd, sa, err := accept4(listenfd, 0)
 		if err == unix.EINTR || err == unix.ECONNABORTED {

@@ -1,7 +1,11 @@
 package unp
 
 import (
+	"fmt"
+	"os"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,5 +121,52 @@ func TestWildcardName(t *testing.T) {
 	if v6only, err := unix.GetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY); err == nil &&
 		v6only != 0 {
 		t.Errorf("no host: IPV6_V6ONLY is on, so IPv4 clients would not reach %s", name)
+	}
+}
+
+// A thread asleep in AcceptUnless leaves accept(2) when it is knocked on
+// (a signal to the thread) once stop says so, while it sleeps there. The listener's receive
+// timeout is set to an hour: were the knock not to end the accept (with no
+// timeout at all, Linux restarts the call), the test would hang until go
+// test's timeout, not pass by the timeout's EAGAIN.
+func TestAcceptUnlessKnocked(t *testing.T) {
+	ln, _ := listenLocal(t, "127.0.0.1")
+	hour := unix.NsecToTimeval(time.Hour.Nanoseconds())
+	if err := unix.SetsockoptTimeval(ln, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &hour); err != nil {
+		t.Fatal(err)
+	}
+	var stop atomic.Bool
+	tids := make(chan int)
+	done := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		tids <- unix.Gettid()
+		_, _, err := AcceptUnless(ln, stop.Load)
+		done <- err
+	}()
+	tid := <-tids
+	// stop set before the first look would end it without an accept(2)
+	wchan := fmt.Sprintf("/proc/self/task/%d/wchan", tid)
+	for i := 0; ; i++ {
+		if w, _ := os.ReadFile(wchan); strings.Contains(string(w), "accept") {
+			break
+		}
+		if i == 1000 {
+			t.Fatal("the thread never slept in accept")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	stop.Store(true)
+	for {
+		unix.Tgkill(unix.Getpid(), tid, unix.SIGURG) // a knock before accept(2) is lost: again
+		select {
+		case err := <-done:
+			if err != ErrStopped {
+				t.Fatalf("AcceptUnless = %v, want ErrStopped", err)
+			}
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }

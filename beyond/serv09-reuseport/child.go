@@ -18,7 +18,13 @@ import (
 // the first clients. The parent then closes its copy, so that the socket
 // dies with the child, and a replacement (unp.Children calls child_make
 // again) gets a new one.
+//
+// Under socket activation every child gets the inherited socket instead
+// (see the package comment), and the parent keeps it.
 func child_make(i int) (int, error) {
+	if sharedfd >= 0 {
+		return unp.Fork("child", []string{strconv.Itoa(i)}, sharedfd, meter.Fd())
+	}
 	listenfd, err := unp.ReusePortListen(reservefd)
 	if err != nil {
 		return -1, err

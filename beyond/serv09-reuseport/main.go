@@ -43,6 +43,18 @@
 // refused. In serv02 the queue belongs to the parent's socket and survives
 // any child.
 //
+// Socket activation. Started by systemd (or systemd-socket-activate) with
+// a listening socket already open, serv09 cannot be serv09: the reuseport
+// group is made of sockets this process binds, and the one it inherits was
+// bound, and is listening, in the service manager, without SO_REUSEPORT
+// unless the unit says ReusePort=yes. What activation is for, a port that
+// stays open and queues clients while the server restarts, needs that one
+// socket to be served, and a listener beside it would take a share of the
+// connections that the manager's queue never sees again once the server
+// stops. So an activated serv09 hands the inherited socket to every child,
+// which is serv02's design: one queue, shared, and the meter shows the
+// kernel's spread over one socket's waiters, not the hash's.
+//
 // Usage:
 //
 //	serv09-reuseport [ <host> ] <port#> <#children>
@@ -60,6 +72,7 @@ import (
 
 var (
 	reservefd int           // bound, not listening: holds the port
+	sharedfd  = -1          // under socket activation: the one listener of every child
 	meter     *unp.Meter    // per-child connection counts, in shared memory
 	pids      *unp.Children // the book's pids array
 )
@@ -70,7 +83,12 @@ func main() {
 	}
 	const usage = "serv09-reuseport [ <host> ] <port#> <#children>"
 	host, serv, nchildren := unp.PoolArgs(os.Args[1:], usage)
-	reservefd = unp.ReusePortBind(host, serv)
+	if fd, ok := unp.ActivatedListener(); ok {
+		sharedfd = fd // see "Socket activation" above
+		reservefd = fd
+	} else {
+		reservefd = unp.ReusePortBind(host, serv)
+	}
 
 	meter = unp.NewMeter(nchildren)
 	sigfd := unp.SignalPipe() // before the first fork: no SIGCHLD is missed

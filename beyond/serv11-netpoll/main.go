@@ -88,7 +88,7 @@ func main() {
 	if idle, err = unp.IdleTimeout(); err != nil {
 		unp.Err_quit("%v", err)
 	}
-	if listener, err = net.Listen("tcp", net.JoinHostPort(host, port)); err != nil {
+	if listener, err = listen(host, port); err != nil {
 		unp.Err_sys(err, "listen")
 	}
 
@@ -140,6 +140,21 @@ func ready() {
 	if err != nil {
 		unp.Err_sys(err, "listener")
 	}
+}
+
+// listen is net.Listen, or, under socket activation, the socket this
+// process inherited (unp.ActivatedListener), wrapped for the netpoller.
+// net.FileListener puts its own copy of the descriptor in non-blocking
+// mode, which is the open file description the service manager shares: it
+// only polls it while this process runs.
+func listen(host, port string) (net.Listener, error) {
+	fd, ok := unp.ActivatedListener()
+	if !ok {
+		return net.Listen("tcp", net.JoinHostPort(host, port))
+	}
+	f := os.NewFile(uintptr(fd), "activated listener")
+	defer f.Close() // FileListener has its own copy
+	return net.FileListener(f)
 }
 
 // sig_int runs on SIGINT or SIGTERM: the book's sig_int. It closes the

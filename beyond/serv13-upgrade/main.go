@@ -1,0 +1,339 @@
+// See UNPv1 3e, section 30.6, Figures 30.9-30.11 (server/serv02.c), and
+// section 15.7 (descriptor passing), which the book applies to connected
+// sockets only.
+
+// Serv13-upgrade is serv02-prefork with one change: it can be replaced by
+// a new version of itself without refusing or dropping a client. On SIGUSR2
+// the parent starts its executable again, as it is on disk now, passing it
+// the listening socket; when the new parent says it is ready, the old one
+// retires its children, each after the connection it is serving, prints its
+// report and exits. The listening socket, and the queue of connections in
+// it, is never closed: the kernel holds it while the two generations share
+// it, and hands each new connection to whichever child, old or new, is
+// asleep in accept.
+//
+// The switch, step by step:
+//
+//  1. SIGUSR2. The old parent makes a readiness pipe and starts
+//     os.Executable (the path of /proc/self/exe, so that a binary renamed
+//     over the old one since start-up is the one run) with its own
+//     arguments, the listening socket as descriptor 3, the pipe's write end
+//     as 4, and their numbers in UNP_LISTEN_FD and UNP_READY_FD.
+//  2. The new parent finds them (and clears the variables, and marks both
+//     close-on-exec, so its children see neither), preforks its children
+//     on the inherited socket, announces itself as every server does
+//     ("listening on", UNP_ADDR_FILE), and writes one byte down the pipe.
+//     From its first child on, both generations accept from the one queue.
+//  3. The old parent reads the byte, closes its own copy of the socket and
+//     sends each child SIGTERM. A child asleep in accept leaves it without
+//     taking a connection (child.go tells how); a child serving a client
+//     finishes that connection first. The old parent reaps them, prints
+//     "child I, N connections" for its slots and the CPU line, and exits 0.
+//
+// If the new parent cannot start, dies, or has not said it is ready within
+// five seconds, the old one kills it (if need be), reaps it, says so in one
+// line, and serves on as if nothing had happened: the new children, if any
+// came up, die with their parent (their parent-death signal), and a
+// connection one of them had taken is lost, the one cost of a failed
+// upgrade. A second SIGUSR2 while a successor is on its way, or while the
+// old parent retires, is refused with one line, not queued.
+//
+// Who is whose. The new parent is started in a session of its own
+// (setsid) and without a parent-death signal: it must outlive the old one,
+// and Ctrl-C in the old one's terminal must not reach it. Until it is
+// ready, it is the old parent's child, which kills it on SIGINT. Once the
+// old parent exits, the kernel re-parents it to init (or to the nearest
+// subreaper), which reaps it when it ends; its PID is in the line the old
+// parent prints before its report, and SIGTERM or SIGINT to it ends it as
+// any server. Whoever
+// watched the old PID (a shell's job control, a supervisor) has lost the
+// server: that is the price of an upgrade in place, and why service managers
+// want to be told (below).
+//
+// How others do it:
+//
+//   - nginx: SIGUSR2 to the master starts the new binary with the listening
+//     sockets inherited and their numbers in the NGINX variable, and both
+//     masters serve side by side until the operator sends WINCH (old workers
+//     finish and exit) and QUIT (old master exits); until then, HUP to the
+//     old master brings its workers back, a rollback this program has not.
+//     Which PID is the server is kept in a pid file, renamed nginx.pid.oldbin.
+//   - tableflip (Cloudflare's Go library): as here, fork and exec of the
+//     new binary with the listeners inherited and a readiness pipe, and the
+//     old process exits once the new one says ready; it also passes any
+//     other file the program names, and writes a pid file for systemd.
+//   - systemd: socket activation keeps the listening socket in the service
+//     manager, which passes it to every start of the service (LISTEN_FDS,
+//     from descriptor 3); a restart is stop then start, and connections
+//     arriving in between wait in the manager's queue instead of being
+//     refused. Nothing runs twice, so nothing is handed over, but the
+//     clients of the old process's connections are cut, and nobody accepts
+//     during the start-up. Every design of this repository takes such a
+//     socket (unp.Tcp_listen).
+//   - Envoy: hot restart starts a second process that asks the first, over
+//     a Unix socket, for its listening sockets (SCM_RIGHTS, section 15.7),
+//     and both serve for a drain period with shared statistics in shared
+//     memory. Its maintainers have long called the SO_REUSEPORT variant of
+//     this broken, for the reason below.
+//
+// What goes wrong with each shortcut:
+//
+//   - Stop, then start on the same port: between the close and the new
+//     bind, connect(2) is refused (RST to the SYN), and connections queued
+//     in the old socket, accepted by the kernel but not by the program, are
+//     reset when it closes.
+//   - A new listener beside the old with SO_REUSEPORT, then close the old:
+//     no refusal, since one of the two always listens, but the kernel hashes
+//     each new connection to one listener of the group, and those queued in
+//     the one that closes are reset, unless net.ipv4.tcp_migrate_req
+//     (Linux 5.14) moves them to a sibling. It is off by default.
+//   - Kill the old workers outright: whatever they were serving is cut.
+//   - Pass the socket, but let the old parent exit before the new one is
+//     listening: the queue survives, but its connections wait on nobody,
+//     and if the new one fails they wait for ever.
+//   - Exec the new binary in place (the same PID, so supervisors are
+//     happy, and the socket survives if it is not close-on-exec): there is
+//     no way back, and a binary that fails to start leaves nothing serving.
+//   - Inherit the listener, but start the new parent as an ordinary child,
+//     with a parent-death signal or in the old one's process group: it dies
+//     with the old parent, or with the old terminal's Ctrl-C.
+//
+// Under a service manager. systemd's Type=simple takes the first PID for
+// the service and, when it exits, stops the unit and kills what is left:
+// the new parent with it. An upgrade in place needs a unit that follows the
+// new PID (Type=forking with PIDFile=, or Type=notify with NotifyAccess=all
+// and MAINPID=, which is what tableflip's documentation asks for); this
+// program writes no pid file, and is taught, not packaged.
+//
+// The fork analog runs the file again (unp.Fork), so once the file is
+// replaced, a child the old parent starts in place of a dead one runs the
+// new version under the old parent, until the upgrade. A C server forks
+// its own image and has no such skew.
+//
+// Departure: serv02's -select is gone (one change at a time), and a child
+// reads SIGTERM as "finish and exit", where serv02's child dies of it.
+//
+// Usage:
+//
+//	serv13-upgrade [ <host> ] <port#> <#children>
+//
+// Each child prints "child PID starting". kill -USR2 PARENT upgrades.
+// Ctrl-C (SIGINT) or SIGTERM terminates and reaps every child, prints
+// "child I, N connections" for each slot, then "user time = U, sys time =
+// S", and exits; a parent that retires after an upgrade prints
+// "new parent PID ready; retiring" first, then the same report.
+package main
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+	"unp-go.dev/unp"
+)
+
+const usage = "serv13-upgrade [ <host> ] <port#> <#children>"
+
+var (
+	listenfd int
+	meter    *unp.Meter    // per-child connection counts, in shared memory
+	pids     *unp.Children // the book's pids array
+)
+
+func main() {
+	if _, args, ok := unp.Child(); ok {
+		child_main(args) // never returns
+	}
+	host, serv, nchildren := unp.PoolArgs(os.Args[1:], usage)
+	var readyfd int
+	listenfd, readyfd = inherited() // from an old parent: step 2
+	if listenfd < 0 {
+		listenfd = unp.Tcp_listen(host, serv)
+	}
+
+	meter = unp.NewMeter(nchildren)
+	sigfd := unp.SignalPipe(syscall.SIGUSR2) // before the first fork: no SIGCHLD is missed
+	pids = unp.Prefork(nchildren, child_make)
+	unp.Ready(listenfd)
+	if readyfd >= 0 {
+		tellReady(readyfd)
+	}
+
+	parent(sigfd) // everything else done by children
+}
+
+// parent is serv02's Pause with the upgrade added: it waits on the signal
+// pipe and, while a successor is on its way, on its readiness pipe and its
+// deadline. SIGCHLD reaps and replaces children (and notes a successor that
+// died); SIGUSR2 starts an upgrade; SIGINT or SIGTERM ends the server.
+func parent(sigfd int) {
+	var up *upgrade         // the successor on its way, if any
+	var retry time.Duration // until an empty slot is tried again; 0: none is empty
+	for {
+		wait := retry
+		if up != nil {
+			wait = minPositive(wait, max(time.Until(up.deadline), time.Millisecond))
+		}
+		rset := waitFor(sigfd, up, wait)
+		if up != nil && time.Now().After(up.deadline) {
+			up.abandon(fmt.Sprintf("was not ready within %v", readyLimit), "serving on")
+			up = nil
+		}
+		retry = pids.Fill() // a slot whose pause is over
+		if up != nil && up.readyfd >= 0 && rset.IsSet(up.readyfd) {
+			if up.ready() {
+				if !up.died() {
+					retire(sigfd, up.pid) // step 3; never returns
+				}
+				up = nil
+			} // else EOF: it is dying, and SIGCHLD will say how
+		}
+		if !rset.IsSet(sigfd) {
+			continue
+		}
+		switch unp.ReadSignal(sigfd) {
+		case syscall.SIGCHLD:
+			unp.Reap(func(pid int, ws unix.WaitStatus) {
+				if up != nil && pid == up.pid {
+					if ws.Exited() || ws.Signaled() {
+						up.failed(ws, "before it was ready")
+						up = nil
+					}
+					return
+				}
+				pids.Reaped(pid, ws)
+			})
+			retry = pids.Fill()
+		case syscall.SIGUSR2:
+			if up != nil {
+				unp.Err_msg("upgrade already under way (new parent pid %d): SIGUSR2 ignored",
+					up.pid)
+				break
+			}
+			var err error
+			if up, err = startUpgrade(); err != nil { // step 1
+				unp.Err_msg("upgrade failed: %v; serving on", err)
+			}
+		case syscall.SIGINT, syscall.SIGTERM:
+			if up != nil {
+				up.abandon("was not ready yet", "shutting down") // it must not outlive us unready
+			}
+			sig_int()
+			os.Exit(0)
+		}
+	}
+}
+
+// waitFor waits until the signal pipe or the successor's readiness pipe is
+// readable, or wait has passed (0: no limit), and returns the ready set.
+func waitFor(sigfd int, up *upgrade, wait time.Duration) *unix.FdSet {
+	var rset unix.FdSet
+	rset.Set(sigfd)
+	nfds := sigfd + 1
+	if up != nil && up.readyfd >= 0 {
+		rset.Set(up.readyfd)
+		nfds = max(nfds, up.readyfd+1)
+	}
+	var tv *unix.Timeval
+	if wait > 0 {
+		t := unix.NsecToTimeval(wait.Nanoseconds())
+		tv = &t
+	}
+	if unp.Select(nfds, &rset, tv) == 0 {
+		rset.Zero()
+	}
+	return &rset
+}
+
+// retire is step 3: the successor is serving, so this parent closes its
+// copy of the listening socket, tells every child to finish (retireSignal),
+// reaps them, prints its report and exits 0. A child still serving after
+// drainLimit, or when SIGINT or SIGTERM comes, is killed. It waits for its
+// own children by PID, never for any child: the successor is one, and lives
+// on.
+func retire(sigfd, successor int) {
+	fmt.Printf("new parent %d ready; retiring\n", successor)
+	unix.Close(listenfd)
+	live := map[int]bool{}
+	for _, pid := range pids.Pids {
+		if pid > 0 && unix.Kill(pid, retireSignal) == nil {
+			live[pid] = true
+		}
+	}
+	deadline := time.Now().Add(drainLimit())
+	for len(live) > 0 {
+		for pid := range live {
+			if gone(pid, unix.WNOHANG) {
+				delete(live, pid)
+			}
+		}
+		if len(live) == 0 {
+			break
+		}
+		if left := time.Until(deadline); left > 0 {
+			if !unp.Readable(sigfd, left) {
+				continue // a look at the children, and the deadline has passed
+			}
+			switch unp.ReadSignal(sigfd) {
+			case syscall.SIGUSR2:
+				unp.Err_msg("retiring: SIGUSR2 ignored; the new parent is pid %d", successor)
+				continue
+			case syscall.SIGCHLD:
+				continue
+			}
+		}
+		// drainLimit passed, or SIGINT or SIGTERM: no more waiting
+		unp.Err_msg("retiring: %d children still serving; killing them", len(live))
+		for pid := range live {
+			unix.Kill(pid, unix.SIGKILL)
+			gone(pid, 0)
+		}
+		break
+	}
+	meter.Print()
+	unp.Pr_cpu_time()
+	os.Exit(0)
+}
+
+// gone reaps child pid if it has ended (or waits until it has, with
+// options 0) and reports whether it has.
+func gone(pid, options int) bool {
+	for {
+		var ws unix.WaitStatus
+		got, err := unix.Wait4(pid, &ws, options, nil)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil: // ECHILD: already reaped
+			return true
+		}
+		return got == pid && (ws.Exited() || ws.Signaled())
+	}
+}
+
+// drainLimit is how long a retiring parent waits for its children to
+// finish their connections: three idle timeouts. The idle timeout ends a
+// client that says nothing; one that keeps asking would keep an old child
+// for ever.
+func drainLimit() time.Duration {
+	idle, _ := unp.IdleTimeout()
+	return 3 * idle
+}
+
+// minPositive is the smaller of two durations, 0 standing for none.
+func minPositive(a, b time.Duration) time.Duration {
+	if a == 0 || (b != 0 && b < a) {
+		return b
+	}
+	return a
+}
+
+// sig_int terminates all children, waits for them, prints how many
+// connections each slot served and the CPU time of parent and children.
+func sig_int() {
+	pids.Terminate()
+	meter.Print()
+	unp.Pr_cpu_time()
+}
