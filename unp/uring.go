@@ -314,15 +314,16 @@ func (r *Ring) Enter(wait bool, timeout time.Duration) error {
 }
 
 // Completions calls f for each CQE in the completion queue, oldest first,
-// and then gives their slots back to the kernel. f must not call Enter.
-// It returns how many there were.
+// giving each slot back to the kernel when f returns, and returns how many
+// there were. f may write SQEs (GetSQE submits a full SQ itself); the CQEs
+// that this posts wait for the next call.
 func (r *Ring) Completions(f func(*CQE)) int {
 	head := *r.cqHead // only this side moves it
 	tail := atomic.LoadUint32(r.cqTail)
 	for i := head; i != tail; i++ {
 		f(&r.cqes[i&r.cqMask])
+		atomic.StoreUint32(r.cqHead, i+1) // release: done with the slot
 	}
-	atomic.StoreUint32(r.cqHead, tail)
 	return int(tail - head)
 }
 

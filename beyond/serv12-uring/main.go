@@ -1,0 +1,155 @@
+// See UNPv1 3e, section 30.6, Figures 30.9-30.11 (server/serv02.c), with
+// io_uring(7) (Linux 5.1; multishot accept and provided buffer rings, 5.19;
+// multishot recv, 6.0; DEFER_TASKRUN, 6.1) in place of serv10-epoll's epoll
+// set: the design the book's count of system calls does not reach.
+
+// Serv12-uring is serv10-epoll with one change: each child's event loop is
+// a ring, not an epoll set. The parent creates the listening socket and
+// #children children, as serv10's does; each child sets up one io_uring
+// instance on one locked OS thread and never again makes a system call to
+// accept, read, write or close: it writes requests for them into the ring
+// and sleeps in io_uring_enter until some have completed. The protocol, its
+// limits and its errors are web_child's.
+//
+// Submission and completion. A submission is a 64-byte entry (SQE) that
+// the child writes at the tail of a queue it shares with the kernel: an
+// operation, a descriptor, a buffer, and 64 bits of the child's own (here
+// the descriptor and what the request was). A completion is a 16-byte
+// entry (CQE) that the kernel writes at the tail of a second queue: those
+// 64 bits, the result the system call would have returned (a count, a
+// descriptor, or -errno), and flags. Neither side makes a system call to
+// read or write the queues; io_uring_enter(2) tells the kernel that there
+// are new submissions and waits for completions, as many of each as there
+// are. A multishot request goes on completing: the child submits one
+// accept, and gets a CQE for each connection; one recv per connection, and
+// gets a CQE for each read, in a buffer the kernel takes from a ring of
+// buffers the child lends it (a provided buffer ring), so that an idle
+// connection holds no buffer. A CQE without IORING_CQE_F_MORE ends the
+// request: the client's EOF, an error, or ENOBUFS when no buffer was free;
+// the child submits it again if it is still wanted. The reply is a send from
+// the static result buffer; a short send is followed by one for the rest.
+// Closing is a request too, submitted once the connection has nothing in
+// flight (a request holds the socket open, and closing the descriptor does
+// not cancel it: the child cancels first).
+//
+// Cost: what becomes of the count of system calls. Every other design pays
+// at least the book's five per connection, accept, read, write, read for
+// EOF, close, and adds its own (serv10: epoll_ctl, and an epoll_wait before
+// each read). Here a connection costs no system call of its own: its
+// accept, its reads, its send and its close are SQEs and CQEs, and the
+// system calls are the child's io_uring_enter calls, one per turn of the
+// loop, each submitting and reaping what has gathered since the last. Under
+// light load, one client at a time, a connection still takes a turn for
+// each step (accepted, request read, reply sent, EOF read): about four
+// enters instead of five calls. Under load, one enter serves many
+// connections, and the count per connection falls below one. The work of
+// the calls is still done, by the kernel on this thread, inside
+// io_uring_enter (with DEFER_TASKRUN) or when it returns to user space.
+// What a connection still costs that serv10's does not: the peer's address
+// is not known (one accept for many connections has no address buffer for
+// each), so a child that has something to say about a connection asks for
+// it then, getsockopt(SO_PEERNAME) on the error path alone.
+//
+// What the Go runtime does to a ring. The child's one goroutine locks its
+// OS thread (runtime.LockOSThread) before it sets up the ring: with
+// SINGLE_ISSUER the kernel refuses an enter from any other thread, and with
+// DEFER_TASKRUN it runs completions only in that thread's enter. The
+// thread never parks in the runtime's netpoller: to the runtime it is a
+// goroutine in a long system call, like serv10's in epoll_wait, whose
+// processor sysmon may hand to another thread while it waits (the spare
+// processor and the scheduling point of unp's sched.go apply as in every
+// pooled child). The memory the kernel reads and writes while a request is
+// in flight is never the Go heap's to move: the rings and the buffers are
+// mmaps, the reply is a global.
+//
+// The child tries the newest setup flags first, SINGLE_ISSUER and
+// DEFER_TASKRUN with COOP_TASKRUN (6.1), then COOP_TASKRUN alone (5.19),
+// then none, and says which it got in its start line. The parent sets up a
+// ring once before it forks, and exits with one line if the kernel or a
+// seccomp filter refuses io_uring (ENOSYS, EPERM) or lacks provided buffer
+// rings (before 5.19); multishot recv needs Linux 6.0.
+//
+// The shared listener. Every child's multishot accept waits on the one
+// listening socket, and the kernel wakes one of them for a connection (its
+// accept waits exclusively, as epoll's EPOLLEXCLUSIVE does), and that one
+// accepts every connection then queued. -reuseport gives each child a
+// listener of its own in the port's SO_REUSEPORT group instead (serv09's
+// change, on the ring): the kernel's hash chooses the child, as the
+// liburing and Seastar servers shard.
+//
+// The idle timeout is the loop's own, as serv10's: a deadline per
+// connection, and the nearest one is io_uring_enter's timeout
+// (IORING_ENTER_EXT_ARG). An accept that fails for want of a resource
+// (EMFILE) is submitted again after unp.Backoff's pause; the loop serves
+// on meanwhile.
+//
+// Failure mode. As serv10's: a child is a single point of failure for all
+// its connections, and one that dies resets them all; the parent reaps it
+// and starts another in its slot. A child stopped by SIGSTOP still has its
+// accept waiting on the shared listener, and if the kernel wakes it for a
+// connection, the connection waits until it continues. A client that
+// sends requests and never reads the replies holds at most a line and a few
+// buffers: its recv is cancelled until it reads. Kernels older than 6.0, or
+// a ring the kernel refuses, and the server does not start.
+//
+// Usage:
+//
+//	serv12-uring [ -reuseport ] [ <host> ] <port#> <#children>
+//
+// Each child prints "child PID starting (io_uring: FLAGS)". Ctrl-C (SIGINT)
+// or SIGTERM terminates and reaps every child, prints "child I, N
+// connections" for each slot, then "user time = U, sys time = S", and
+// exits.
+package main
+
+import (
+	"os"
+
+	"unp-go.dev/unp"
+)
+
+const usage = "serv12-uring [ -reuseport ] [ <host> ] <port#> <#children>"
+
+var (
+	listenfd  int           // the listener; with -reuseport, bound and not listening
+	reuseport bool          // -reuseport: a listener per child
+	meter     *unp.Meter    // per-child connection counts, in shared memory
+	pids      *unp.Children // the book's pids array
+)
+
+func main() {
+	if _, args, ok := unp.Child(); ok {
+		child_main(args) // never returns
+	}
+	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "-reuseport" {
+		reuseport, args = true, args[1:]
+	}
+	host, serv, nchildren := unp.PoolArgs(args, usage)
+	ring, bufs, err := openRing() // can this kernel, and this process, have one?
+	if err != nil {
+		unp.Err_sys(err, "io_uring")
+	}
+	bufs.Close()
+	ring.Close()
+	if reuseport {
+		listenfd = unp.ReusePortBind(host, serv) // holds the port: see serv09
+	} else {
+		listenfd = unp.Tcp_listen(host, serv)
+	}
+
+	meter = unp.NewMeter(nchildren)
+	sigfd := unp.SignalPipe() // before the first fork: no SIGCHLD is missed
+	pids = unp.Prefork(nchildren, child_make)
+	unp.Ready(listenfd)
+
+	pids.Pause(sigfd, sig_int) // everything done by children
+}
+
+// sig_int terminates all children, waits for them, prints how many
+// connections each slot served and the CPU time of parent and children.
+func sig_int() {
+	pids.Terminate()
+	meter.Print()
+	unp.Pr_cpu_time()
+}
