@@ -25,7 +25,8 @@
 // (serv02-select: select, then accept) and the designs beyond the book:
 // serv09-reuseport, serv10-epoll plainly and with -exclusive
 // (serv10-exclusive), serv11-netpoll with a goroutine per client and with a
-// pool (serv11-netpool). -runtime adds, after each process design, the
+// pool (serv11-netpool), serv12-uring on the shared listener and with
+// -reuseport (serv12-reuseport). -runtime adds, after each process design, the
 // same design run with UNP_SCHEDPOINT=0 (unp/sched.go's mechanism off);
 // -floor adds serv01's floor (floor.go).
 //
@@ -88,7 +89,7 @@ type design struct {
 }
 
 // designs are Figure 30.1's rows, in the book's order, then the book's own
-// select-then-accept loop and the three designs beyond the book.
+// select-then-accept loop and the four designs beyond the book.
 var designs = []design{
 	{"serv00-iterative", "serv00-iterative", nil, 0,
 		"iterative server (baseline; no process control)", false, false},
@@ -114,6 +115,10 @@ var designs = []design{
 		"beyond: package net, a goroutine per client (the netpoller)", false, false},
 	{"serv11-netpool", "beyond/serv11-netpoll", nil, 11,
 		"beyond: package net, a pool of goroutines calling Accept", true, false},
+	{"serv12-uring", "beyond/serv12-uring", nil, 12,
+		"beyond: prefork, an io_uring loop per child on the shared listener", true, true},
+	{"serv12-reuseport", "beyond/serv12-uring", []string{"-reuseport"}, 12,
+		"beyond: serv12-uring, a SO_REUSEPORT listener per child", true, true},
 }
 
 // bin is the design's binary name.
