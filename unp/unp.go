@@ -52,6 +52,9 @@
 //	limits.go    how many threads RLIMIT_NPROC leaves a user
 //	reuseport.go SO_REUSEPORT groups, for beyond/serv09-reuseport
 //	nonblock.go  AcceptNonblock, for beyond/serv10-epoll's event loop
+//	uring.go     an io_uring of our own, for beyond/serv12-uring's loop: SetupRing,
+//	             GetSQE and the Prep methods, Enter, Completions, SetupBufRing
+//	             (and PeerName, in wrapsock.go: the peer a multishot accept omits)
 //
 // # Raw descriptors
 //

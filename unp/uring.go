@@ -443,7 +443,8 @@ func (r *Ring) SetupBufRing(bgid uint16, n, size int) (*BufRing, error) {
 	b := &BufRing{Group: bgid, mask: uint16(n - 1), size: size, ring: r}
 	var err error
 	prot, flags := unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS
-	if b.ringMem, err = unix.Mmap(-1, 0, n*int(unsafe.Sizeof(bufRingEntry{})), prot, flags); err != nil {
+	ringSize := n * int(unsafe.Sizeof(bufRingEntry{}))
+	if b.ringMem, err = unix.Mmap(-1, 0, ringSize, prot, flags); err != nil {
 		return nil, fmt.Errorf("mmap buffer ring: %w", err)
 	}
 	if b.bufMem, err = unix.Mmap(-1, 0, n*size, prot, flags); err != nil {
