@@ -34,21 +34,25 @@
 //
 // Cost: what becomes of the count of system calls. Every other design pays
 // at least the book's five per connection, accept, read, write, read for
-// EOF, close, and adds its own (serv10: epoll_ctl, and an epoll_wait before
-// each read). Here a connection costs no system call of its own: its
-// accept, its reads, its send and its close are SQEs and CQEs, and the
-// system calls are the child's io_uring_enter calls, one per turn of the
-// loop, each submitting and reaping what has gathered since the last. Under
-// light load, one client at a time, a connection still takes a turn for
-// each step (accepted, request read, reply sent, EOF read): about four
-// enters instead of five calls. Under load, one enter serves many
-// connections, and the count per connection falls below one. The work of
-// the calls is still done, by the kernel on this thread, inside
-// io_uring_enter (with DEFER_TASKRUN) or when it returns to user space.
-// What a connection still costs that serv10's does not: the peer's address
-// is not known (one accept for many connections has no address buffer for
-// each), so a child that has something to say about a connection asks for
-// it then, getsockopt(SO_PEERNAME) on the error path alone.
+// EOF, close, and adds its own (serv10: an epoll_ctl, and an epoll_wait
+// before the accept and each read, nine in all). Here a connection makes no
+// system call of its own: its accept, its reads, its send and its close
+// are SQEs and CQEs, and the system calls are the child's io_uring_enter,
+// one per turn of the loop, each submitting and reaping whatever has
+// gathered since the last. A connection's steps wait on one another
+// (accepted, request read, reply sent, EOF read), so with one client at a
+// time each takes a turn of its own: four enters for the nine calls of
+// serv10. With many clients, one turn carries the steps of many
+// connections, and the count per connection falls towards a fraction of
+// one. The work of the calls is not gone: the kernel does it on this
+// thread, inside io_uring_enter (with DEFER_TASKRUN) or on its way back
+// to user space. And one call comes back on the error path alone: a
+// multishot accept has no buffer for each connection's address, so a
+// child that has something to say about a connection asks whom it was with
+// then (unp.PeerName, getsockopt SO_PEERNAME, which answers even after a
+// reset). Memory: the provided buffers are the child's, not the
+// connections', so an idle connection costs its state (a 4 KB line buffer)
+// and no read buffer.
 //
 // What the Go runtime does to a ring. The child's one goroutine locks its
 // OS thread (runtime.LockOSThread) before it sets up the ring: with
@@ -69,10 +73,15 @@
 // seccomp filter refuses io_uring (ENOSYS, EPERM) or lacks provided buffer
 // rings (before 5.19); multishot recv needs Linux 6.0.
 //
-// The shared listener. Every child's multishot accept waits on the one
-// listening socket, and the kernel wakes one of them for a connection (its
-// accept waits exclusively, as epoll's EPOLLEXCLUSIVE does), and that one
-// accepts every connection then queued. -reuseport gives each child a
+// The shared listener: one child serves everyone. The kernel's accept on
+// a ring waits exclusively, as epoll's EPOLLEXCLUSIVE does (one waiter
+// woken per connection), and a multishot accept keeps its place in the
+// socket's wait queue from one connection to the next. So the child whose
+// accept waited first is woken for every connection and accepts all that
+// are queued, whether it is idle or busy, and its siblings are never woken
+// (serv12.txtar shows the counts: one child, everything). Epoll skips a
+// child that is not waiting in epoll_wait; the ring's wake-up is claimed
+// by the request, not by a sleeping process. -reuseport gives each child a
 // listener of its own in the port's SO_REUSEPORT group instead (serv09's
 // change, on the ring): the kernel's hash chooses the child, as the
 // liburing and Seastar servers shard.
@@ -80,17 +89,22 @@
 // The idle timeout is the loop's own, as serv10's: a deadline per
 // connection, and the nearest one is io_uring_enter's timeout
 // (IORING_ENTER_EXT_ARG). An accept that fails for want of a resource
-// (EMFILE) is submitted again after unp.Backoff's pause; the loop serves
-// on meanwhile.
+// (EMFILE ends the multishot accept) is submitted again after unp.Backoff's
+// pause, and the loop serves on meanwhile. The accept reads RLIMIT_NOFILE
+// when it is submitted: a limit lowered while it waits applies from the
+// next submission.
 //
 // Failure mode. As serv10's: a child is a single point of failure for all
 // its connections, and one that dies resets them all; the parent reaps it
-// and starts another in its slot. A child stopped by SIGSTOP still has its
-// accept waiting on the shared listener, and if the kernel wakes it for a
-// connection, the connection waits until it continues. A client that
-// sends requests and never reads the replies holds at most a line and a few
-// buffers: its recv is cancelled until it reads. Kernels older than 6.0, or
-// a ring the kernel refuses, and the server does not start.
+// and starts another in its slot, whose accept waits last. Worse than
+// serv10's: on the shared listener, a stopped (SIGSTOP, a debugger) or
+// merely slow child whose accept waited first still takes every new
+// connection, and every client waits until it goes on; with -reuseport,
+// its share waits, as in serv09. A client that sends requests and never
+// reads the replies holds at most a line and a few buffers: its recv is
+// cancelled until it reads. Where io_uring is refused, or older than
+// 5.19, the server does not start; on 5.19 every connection ends at its
+// first recv (EINVAL: no multishot recv before 6.0).
 //
 // Usage:
 //
