@@ -219,20 +219,37 @@ func (w *worker) received(c *conn, cqe *unp.CQE) {
 	err := cqe.Err()
 	switch {
 	case cqe.Res > 0 && hasBuf:
-		if c.closing {
-			w.recycle(bid)
-		} else {
-			c.held = append(c.held, held{bid, w.bufs.Buf(bid, int(cqe.Res))})
+		if !c.closing {
+			w.take(c, w.bufs.Buf(bid, int(cqe.Res)))
 		}
+		w.recycle(bid)
 	case cqe.Res == 0:
 		c.eof = true
-	case err == unix.ENOBUFS: // the data waits in the socket
+	case err == unix.ENOBUFS: // the data waits in the socket, the recv for a buffer
+		c.starved = true
 		w.starved = append(w.starved, c)
 	case err == unix.ECANCELED: // ours: a pause or a close
 	case err != nil && !c.closing:
 		w.close(c, c.failure(err))
 	}
 	w.serve(c)
+}
+
+// take copies what a recv read into the connection, so that the buffer
+// goes back to the kernel at once: into the line buffer as far as it fits,
+// the rest into the connection's spill, which serve then stops the recv for.
+// So a client that sends and does not read takes no more than one turn's
+// reads from the buffers every connection of the child shares, and what
+// it sent waits in its own memory, then in its socket.
+func (w *worker) take(c *conn, data []byte) {
+	if len(c.spill) == 0 {
+		n, began := c.fill(data)
+		if began {
+			w.touch(c)
+		}
+		data = data[n:]
+	}
+	c.spill = append(c.spill, data...)
 }
 
 // send submits a send of the rest of the reply, from the static result.
@@ -264,11 +281,12 @@ func (w *worker) sent(c *conn, cqe *unp.CQE) {
 // serve moves a connection on as far as it goes without waiting, closes it
 // if it is done, and finishes closing it once nothing of it is in flight.
 //
-// A client that sends requests faster than it reads the replies would fill
-// this child's buffers, since the multishot recv goes on reading while a
-// reply is being sent: more than a line's worth of data waiting, and the
-// recv is cancelled, to be submitted again when the data is used. Serv10
-// simply stops reading; TCP's window then holds the client back here too.
+// A client that sends requests faster than it reads the replies would have
+// the child read without end, since the multishot recv goes on reading
+// while a reply is being sent: with more than a line's worth waiting (a
+// spill), the recv is cancelled, to be submitted again when the data is
+// used. Serv10 simply stops reading; TCP's window then holds the client
+// back here too.
 func (w *worker) serve(c *conn) {
 	if !c.closing {
 		progress, err := c.step(w)
@@ -283,7 +301,7 @@ func (w *worker) serve(c *conn) {
 		w.finish(c)
 		return
 	}
-	if len(c.held) > 0 && c.recving && !c.pausing {
+	if len(c.spill) > 0 && c.recving && !c.pausing {
 		w.sqe().PrepCancel(userData(c.fd, opRecv), userData(c.fd, opCancel))
 		c.pausing = true
 	}
@@ -315,10 +333,7 @@ func (w *worker) close(c *conn, err error) {
 	}
 	c.closing = true
 	w.idle.Remove(c.elem)
-	for _, h := range c.held {
-		w.recycle(h.bid)
-	}
-	c.held = nil
+	c.spill = nil
 	if c.recving || c.sending {
 		w.sqe().PrepCancelFd(c.fd, userData(c.fd, opCancel))
 	}
@@ -361,6 +376,7 @@ func (w *worker) rearm(now time.Time) {
 	starved := w.starved
 	w.starved, w.recycled = nil, false
 	for _, c := range starved {
+		c.starved = false
 		if w.conns[c.fd] == c && !c.closing && !c.recving && !c.eof {
 			w.recv(c)
 		}

@@ -18,24 +18,17 @@ var result [unp.MAXN]byte
 // errDone ends a connection whose client closed it between requests.
 var errDone = errors.New("done")
 
-// A held buffer is a provided buffer whose data the connection has not
-// yet taken into its line buffer: the bytes left, and the buffer's ID, to
-// give it back.
-type held struct {
-	bid  uint16
-	data []byte
-}
-
 // A conn is one connection's state: web_child's locals, kept between
 // completions, and what of it is in flight in the ring. It is reading a line
 // while ntowrite is 0 and sending result[nwritten:ntowrite] otherwise.
 type conn struct {
 	fd       int
 	r, w     int    // unread request bytes are buf[r:w], as in unp.Rline
-	held     []held // read, and not yet in buf (buf was full)
+	spill    []byte // read, and not yet in buf (buf was full)
 	eof      bool   // the client has shut down its side
 	recving  bool   // the multishot recv is in flight
 	pausing  bool   // its cancel is in flight
+	starved  bool   // it ended for want of a buffer: worker.rearm submits it again
 	sending  bool   // a send is in flight
 	closing  bool   // closed but for the descriptor: see worker.close
 	ntowrite int
@@ -55,7 +48,7 @@ type conn struct {
 // progress too (worker.sent).
 func (c *conn) step(w *worker) (progress bool, err error) {
 	for {
-		if c.take(w) {
+		if c.take() {
 			progress = true
 		}
 		if c.sending {
@@ -76,10 +69,10 @@ func (c *conn) step(w *worker) (progress bool, err error) {
 			c.ntowrite, c.nwritten, progress = n, 0, true
 			continue
 		}
-		if c.w == len(c.buf) {
+		if c.w-c.r == len(c.buf) { // no newline, and no room to slide
 			return progress, fmt.Errorf("reading request: %w", unp.ErrLineTooLong)
 		}
-		if len(c.held) > 0 {
+		if len(c.spill) > 0 {
 			continue // take makes room now that the line is gone
 		}
 		if c.eof {
@@ -88,39 +81,38 @@ func (c *conn) step(w *worker) (progress bool, err error) {
 			}
 			return progress, errDone
 		}
-		if !c.recving {
-			w.recv(c) // after EOF's absence, ENOBUFS, or a pause
+		if !c.recving && !c.starved {
+			w.recv(c) // the first, or after a pause or the end of a multishot recv
 		}
 		return progress, nil
 	}
 }
 
-// take moves what the held buffers hold into the line buffer, as far as it
-// fits, sliding a partial line to the front first, and gives back each
-// buffer it empties. It reports whether a line began: bytes came when none
-// were waiting.
-func (c *conn) take(w *worker) (began bool) {
-	if len(c.held) == 0 {
-		return false
-	}
+// fill moves data into the line buffer, as far as it fits, sliding a
+// partial line to the front first. It returns how much it took, and
+// whether a line began: bytes came when none were waiting.
+func (c *conn) fill(data []byte) (n int, began bool) {
 	if c.r > 0 { // slide the partial line to the front
 		c.w = copy(c.buf[:], c.buf[c.r:c.w])
 		c.r = 0
 	}
-	began = c.w == 0
-	for len(c.held) > 0 && c.w < len(c.buf) {
-		h := &c.held[0]
-		n := copy(c.buf[c.w:], h.data)
-		c.w += n
-		if h.data = h.data[n:]; len(h.data) == 0 {
-			w.recycle(h.bid)
-			c.held = c.held[1:]
-		}
+	n = copy(c.buf[c.w:], data)
+	began = c.w == 0 && n > 0
+	c.w += n
+	return n, began
+}
+
+// take moves what spilled into the line buffer, as far as it fits, and
+// reports whether a line began.
+func (c *conn) take() (began bool) {
+	if len(c.spill) == 0 {
+		return false
 	}
-	if len(c.held) == 0 {
-		c.held = nil // let the array go
+	n, began := c.fill(c.spill)
+	if c.spill = c.spill[n:]; len(c.spill) == 0 {
+		c.spill = nil // let the array go
 	}
-	return began && c.w > 0
+	return began
 }
 
 // failure words an error of the connection as web_child would: by what it

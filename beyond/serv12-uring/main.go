@@ -101,8 +101,9 @@
 // merely slow child whose accept waited first still takes every new
 // connection, and every client waits until it goes on; with -reuseport,
 // its share waits, as in serv09. A client that sends requests and never
-// reads the replies holds at most a line and a few buffers: its recv is
-// cancelled until it reads. Where io_uring is refused, or older than
+// reads the replies holds none of the buffers the child's connections
+// share: what one turn read of it is copied into its own memory (as much
+// as its socket held), and its recv is cancelled until it reads. Where io_uring is refused, or older than
 // 5.19, the server does not start; on 5.19 every connection ends at its
 // first recv (EINVAL: no multishot recv before 6.0).
 //
