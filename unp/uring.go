@@ -160,7 +160,9 @@ type getEventsArg struct {
 // side publishes what it moves with a store-release and reads the other's
 // with a load-acquire (Go's atomics are both), so that an entry is written
 // whole before its index is seen. A Ring is for one goroutine, and with
-// SetupSingleIssuer for one OS thread: runtime.LockOSThread before
+// SetupSingleIssuer for one OS thread: the kernel answers EEXIST to an
+// Enter or a SetupBufRing from any other, and the Go runtime moves a
+// goroutine between threads at will, so runtime.LockOSThread before
 // SetupRing.
 type Ring struct {
 	Fd       int

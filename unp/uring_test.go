@@ -269,3 +269,24 @@ func tcpPair(t *testing.T) (server, client int) {
 	t.Cleanup(func() { unix.Close(server); unix.Close(client) })
 	return server, client
 }
+
+// TestRingOtherThread: a ring set up with SetupSingleIssuer answers
+// EEXIST to another thread, which is why its goroutine locks its thread.
+func TestRingOtherThread(t *testing.T) {
+	r := testRing(t, SetupSingleIssuer)
+	if r.Flags&SetupSingleIssuer == 0 {
+		t.Skipf("no SINGLE_ISSUER on this kernel (flags %s)", r.FlagNames())
+	}
+	errc := make(chan error)
+	go func() {
+		runtime.LockOSThread() // a thread of its own, never the test's
+		_, err := r.SetupBufRing(3, 1, 64)
+		errc <- err
+	}()
+	if err := <-errc; !errors.Is(err, unix.EEXIST) {
+		t.Fatalf("SetupBufRing from another thread: %v, want EEXIST", err)
+	}
+	if err := r.Enter(false, 0); err != nil {
+		t.Fatalf("Enter from the ring's own thread: %v", err)
+	}
+}

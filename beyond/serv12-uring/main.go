@@ -119,6 +119,7 @@ package main
 
 import (
 	"os"
+	"runtime"
 
 	"unp-go.dev/unp"
 )
@@ -141,12 +142,14 @@ func main() {
 		reuseport, args = true, args[1:]
 	}
 	host, serv, nchildren := unp.PoolArgs(args, usage)
+	runtime.LockOSThread()        // SINGLE_ISSUER: a ring answers its own thread only
 	ring, bufs, err := openRing() // can this kernel, and this process, have one?
 	if err != nil {
 		unp.Err_sys(err, "io_uring")
 	}
 	bufs.Close()
 	ring.Close()
+	runtime.UnlockOSThread()
 	if reuseport {
 		listenfd = unp.ReusePortBind(host, serv) // holds the port: see serv09
 	} else {
