@@ -56,8 +56,10 @@
 //
 // What the Go runtime does to a ring. The child's one goroutine locks its
 // OS thread (runtime.LockOSThread) before it sets up the ring: with
-// SINGLE_ISSUER the kernel refuses an enter from any other thread, and with
-// DEFER_TASKRUN it runs completions only in that thread's enter. The
+// SINGLE_ISSUER the kernel answers EEXIST to an enter or a register from
+// any other thread, and the runtime moves an unlocked goroutine between
+// threads when it likes; with DEFER_TASKRUN the kernel runs completions
+// only in that thread's enter. The
 // thread never parks in the runtime's netpoller: to the runtime it is a
 // goroutine in a long system call, like serv10's in epoll_wait, whose
 // processor sysmon may hand to another thread while it waits (the spare
