@@ -83,10 +83,14 @@
 // are queued, whether it is idle or busy, and its siblings are never woken
 // (serv12.txtar shows the counts: one child, everything). Epoll skips a
 // child that is not waiting in epoll_wait; the ring's wake-up is claimed
-// by the request, not by a sleeping process. -reuseport gives each child a
-// listener of its own in the port's SO_REUSEPORT group instead (serv09's
-// change, on the ring): the kernel's hash chooses the child, as the
-// liburing and Seastar servers shard.
+// by the request, not by a sleeping process. A one-shot accept, submitted
+// again after each connection, leaves the queue when it is woken and joins
+// it again at the tail, and so spreads the connections over the children,
+// for an SQE per connection; this design keeps the multishot accept of
+// liburing's example server, to show what it does to a pool of processes.
+// -reuseport gives each child a listener of its own in the port's
+// SO_REUSEPORT group instead (serv09's change, on the ring): the kernel's
+// hash chooses the child, as the liburing and Seastar servers shard.
 //
 // The idle timeout is the loop's own, as serv10's: a deadline per
 // connection, and the nearest one is io_uring_enter's timeout
