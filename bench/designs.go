@@ -51,6 +51,12 @@ var designs = []design{
 		"beyond: package net, a goroutine per client (the netpoller)", false, false},
 	{"serv11-netpool", "beyond/serv11-netpoll", nil, 11,
 		"beyond: package net, a pool of goroutines calling Accept", true, false},
+	{"serv12-uring", "beyond/serv12-uring", nil, 12,
+		"beyond: prefork, an io_uring loop per child on the shared listener", true, true},
+	{"serv12-reuseport", "beyond/serv12-uring", []string{"-reuseport"}, 12,
+		"beyond: serv12-uring, a SO_REUSEPORT listener per child", true, true},
+	{"serv13-upgrade", "beyond/serv13-upgrade", nil, 13,
+		"beyond: serv02-prefork that hands its listener to its successor on SIGUSR2", true, true},
 }
 
 // bin is the design's binary name.

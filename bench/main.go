@@ -27,7 +27,8 @@
 // the designs beyond the book:
 // serv09-reuseport, serv10-epoll plainly and with -exclusive
 // (serv10-exclusive), serv11-netpoll with a goroutine per client and with a
-// pool (serv11-netpool). -runtime adds, after each process design, the
+// pool (serv11-netpool), serv12-uring on the shared listener and with
+// -reuseport (serv12-reuseport). -runtime adds, after each process design, the
 // same design run with UNP_SCHEDPOINT=0 (unp/sched.go's mechanism off);
 // -floor adds serv01's floor (floor.go).
 //

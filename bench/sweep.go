@@ -26,7 +26,8 @@ var (
 	// The herd: the pooled designs whose children or threads wait on one
 	// listening socket, each in its own way.
 	workerDesigns = []string{"serv02-prefork", "serv02-select", "serv03-flock", "serv04-mutex",
-		"serv05-fdpass", "serv07-threadpool", "serv08-mainaccept", "serv10-epoll", "serv10-exclusive"}
+		"serv05-fdpass", "serv07-threadpool", "serv08-mainaccept", "serv09-reuseport",
+		"serv10-epoll", "serv10-exclusive", "serv12-uring", "serv12-reuseport"}
 )
 
 // sweepDesigns is what -designs means in a sweep: "all" is the herd for a

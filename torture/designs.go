@@ -24,6 +24,7 @@ type design struct {
 	threadEach bool     // a thread per client blocked at once (serv06)
 	passes     bool     // the parent accepts and passes descriptors (serv05)
 	polls      bool     // a child idle for a connection sleeps in epoll_wait, not accept
+	ring       bool     // ... or in io_uring_enter
 }
 
 // designs are the nine servers, in the book's order, then those beyond it.
@@ -45,6 +46,10 @@ var designs = []design{
 		pooled: true, forks: true, unit: "child", polls: true},
 	{name: "serv11-netpoll", pkg: "beyond/serv11-netpoll", perClient: true, crowd: true},
 	{name: "serv11-netpoll #threads", pkg: "beyond/serv11-netpoll", pooled: true, unit: "thread"},
+	{name: "serv12-uring", pkg: "beyond/serv12-uring", pooled: true, forks: true, unit: "child",
+		ring: true},
+	{name: "serv12-uring -reuseport", pkg: "beyond/serv12-uring", flags: []string{"-reuseport"},
+		pooled: true, forks: true, unit: "child", ring: true},
 	{name: "serv13-upgrade", pkg: "beyond/serv13-upgrade", pooled: true, forks: true,
 		unit: "child"},
 }
@@ -99,8 +104,12 @@ func (d design) children(pool int) int {
 func (d design) childrenAccept() bool { return d.forks && d.pooled && !d.passes }
 
 // idleIn reports whether a thread of child pid waits for a connection:
-// blocked in accept4, or for serv10 in epoll_wait.
+// blocked in accept4, for serv10 in epoll_wait, for serv12 in
+// io_uring_enter.
 func (d design) idleIn(pid int) bool {
+	if d.ring {
+		return lab.InSyscall(pid, unix.SYS_IO_URING_ENTER)
+	}
 	if d.polls {
 		return lab.InSyscall(pid, unix.SYS_EPOLL_WAIT) || lab.InSyscall(pid, unix.SYS_EPOLL_PWAIT)
 	}

@@ -10,7 +10,8 @@ import (
 // The child killer, part of the load for the process designs: SIGKILL of a
 // child at random moments, every other one a child waiting for a
 // connection: blocked in accept (in serv03 and serv04 the lock holder,
-// whose death must free the lock), or for serv10 in epoll_wait.
+// whose death must free the lock), or for serv10 in epoll_wait, for serv12
+// in io_uring_enter.
 // After each, a pool must be full again within 3 s; and no child may die
 // that torture did not kill, since a pool that quietly replaces a child
 // that crashed on bad input hides the crash.

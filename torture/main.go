@@ -3,8 +3,9 @@
 // beyond it, at once, and a check afterwards that nothing was lost and
 // nothing leaked.
 //
-// For each design (serv10-epoll and serv11-netpoll twice: with and
-// without -exclusive, without and with #threads) it starts the server on
+// For each design (serv10-epoll, serv11-netpoll and serv12-uring twice:
+// with and without -exclusive, without and with #threads, without and with
+// -reuseport) it starts the server on
 // 127.0.0.1 port 0 with a small pool (-pool) and a short idle timeout
 // (-idle, passed as UNP_IDLE_TIMEOUT) and goes through these phases:
 //
@@ -25,7 +26,7 @@
 //     connected at once; and, for the process designs, SIGKILL of a child at
 //     random moments (-kills), every other one a child waiting for a
 //     connection (in serv03 and serv04 the lock holder; in serv10 one in
-//     epoll_wait), after which the pool must be full again and the lock free;
+//     epoll_wait, in serv12 in io_uring_enter), after which the pool must be full again and the lock free;
 //   - the book's client, two processes of -loops connections (a tenth for
 //     serv01, which pays a fork and exec for each), which must make every
 //     connection without error;
@@ -72,7 +73,7 @@
 //	torture [flags] [design...]
 //
 // A design may be named by a prefix (serv03, serv0, serv10); the default
-// is all fifteen. Replacing a server under load is measured by
+// is all seventeen. Replacing a server under load is measured by
 // torture/upgrade, a program of its own.
 package main
 

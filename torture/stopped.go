@@ -18,8 +18,9 @@ import (
 // unless it asks (WUNTRACED), and the child keeps what it held. In serv03
 // and serv04 that is the accept lock, so torture stops the lock holder and
 // nobody is served; serv09's child keeps its listener, so its share of the
-// clients waits; serv02's and serv10's siblings take the shared queue, and
-// serv05's parent passes nothing to a child it knows is stopped. What was
+// clients waits; serv02's and serv10's siblings take the shared queue;
+// serv12's kernel goes on waking the stopped child's accept if it was the
+// first to wait, and the connections wait for it; and serv05's parent passes nothing to a child it knows is stopped. What was
 // served meanwhile is a figure, not a verdict. The verdict: after SIGCONT
 // every request is served, and a pool's parent has logged the stop and the
 // continue.

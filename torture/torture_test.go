@@ -137,8 +137,11 @@ func TestTallyKeepsFewPerCheck(t *testing.T) {
 
 func TestSelectDesigns(t *testing.T) {
 	all, _ := selectDesigns(nil)
-	if len(all) != 15 {
-		t.Fatalf("default is %d designs, want 15", len(all))
+	if len(all) != 17 {
+		t.Fatalf("default is %d designs, want 17", len(all))
+	}
+	if ds, _ := selectDesigns([]string{"serv12"}); len(ds) != 2 || ds[1].name != "serv12-uring -reuseport" {
+		t.Errorf("selectDesigns(serv12) = %v, want both modes", ds)
 	}
 	if ds, _ := selectDesigns([]string{"serv10"}); len(ds) != 2 || ds[1].name != "serv10-epoll -exclusive" {
 		t.Errorf("selectDesigns(serv10) = %v, want both modes", ds)

@@ -11,8 +11,8 @@ import (
 )
 
 // Children is the parent's table of preforked children in serv02, serv03
-// and serv04 (and beyond/'s serv09 and serv10): the book's pids array, one
-// slot per child, plus the child_make that fills a slot.
+// and serv04 (and beyond/'s serv09, serv10, serv12 and serv13): the book's
+// pids array, one slot per child, plus the child_make that fills a slot.
 //
 // Departure: the parent of serv02.c, serv03.c and serv04.c never looks at
 // its children again until sig_int, so a child that dies is simply lost

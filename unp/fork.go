@@ -84,11 +84,11 @@ func forgetChildren() {
 }
 
 // PoolChild is the first call of a preforked child's child_main (serv02 to
-// serv05, and beyond/'s serv09 and serv10): it returns the slot number the
-// parent's child_make passed as the child's first argument, quitting if
-// there is none (a child started by hand, without its parent, has nothing to
-// do), and readies the process for a long life of one blocking system call
-// after another.
+// serv05, and beyond/'s serv09, serv10 and serv12): it returns the slot
+// number the parent's child_make passed as the child's first argument,
+// quitting if there is none (a child started by hand, without its parent,
+// has nothing to do), and readies the process for a long life of one
+// blocking system call after another.
 //
 // That means a second, idle processor for the runtime: with one, sysmon
 // takes the processor away from every system call of the child's that

@@ -55,6 +55,9 @@
 //	nonblock.go  AcceptNonblock, for beyond/serv10-epoll's event loop
 //	activation.go systemd's socket activation, which Tcp_listen honours
 //	sched.go     what the Go scheduler costs a process design, and schedPoint
+//	uring.go     an io_uring of our own, for beyond/serv12-uring's loop: SetupRing,
+//	             GetSQE and the Prep methods, Enter, Completions, SetupBufRing
+//	             (and PeerName, in wrapsock.go: the peer a multishot accept omits)
 //
 // # Raw descriptors
 //

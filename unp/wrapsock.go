@@ -80,18 +80,47 @@ func accept4(listenfd, flags int) (int, unix.Sockaddr, error) {
 	if e != 0 {
 		return -1, nil, e
 	}
+	return int(fd), rawToSockaddr(&rsa), nil
+}
+
+// rawToSockaddr decodes an IPv4 or IPv6 address as the kernel writes it;
+// another family gives nil, which Sock_ntop prints as "(unknown peer)".
+func rawToSockaddr(rsa *unix.RawSockaddrAny) unix.Sockaddr {
 	switch rsa.Addr.Family {
 	case unix.AF_INET:
-		p := (*unix.RawSockaddrInet4)(unsafe.Pointer(&rsa))
+		p := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
 		port := (*[2]byte)(unsafe.Pointer(&p.Port))
-		return int(fd), &unix.SockaddrInet4{Port: int(port[0])<<8 | int(port[1]), Addr: p.Addr}, nil
+		return &unix.SockaddrInet4{Port: int(port[0])<<8 | int(port[1]), Addr: p.Addr}
 	case unix.AF_INET6:
-		p := (*unix.RawSockaddrInet6)(unsafe.Pointer(&rsa))
+		p := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
 		port := (*[2]byte)(unsafe.Pointer(&p.Port))
-		return int(fd), &unix.SockaddrInet6{Port: int(port[0])<<8 | int(port[1]), ZoneId: p.Scope_id,
-			Addr: p.Addr}, nil
+		return &unix.SockaddrInet6{Port: int(port[0])<<8 | int(port[1]), ZoneId: p.Scope_id,
+			Addr: p.Addr}
 	}
-	return int(fd), nil, nil // another family: Sock_ntop prints "(unknown peer)"
+	return nil
+}
+
+// PeerName returns the address of the peer of a connected socket, for a
+// server that did not keep it from accept (serv12-uring's multishot accept
+// returns none). It asks getsockopt(SO_PEERNAME), not getpeername(2):
+// after the peer has reset the connection, getpeername fails with ENOTCONN,
+// while SO_PEERNAME still tells whom the connection was with, which is when
+// a server has something to say about it. The kernel refuses (EINVAL) a
+// buffer longer than the address, so it asks for an IPv6 address first and
+// then for an IPv4 one.
+func PeerName(fd int) (unix.Sockaddr, error) {
+	var rsa unix.RawSockaddrAny
+	var err error
+	for _, size := range []uintptr{unix.SizeofSockaddrInet6, unix.SizeofSockaddrInet4} {
+		salen := uint32(size)
+		_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_SOCKET,
+			unix.SO_PEERNAME, uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&salen)), 0)
+		if e == 0 {
+			return rawToSockaddr(&rsa), nil
+		}
+		err = e
+	}
+	return nil, err
 }
 
 // Select waits until a descriptor of rset is ready to read, as the book's

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"container/list"
+	"errors"
+	"fmt"
+	"time"
+
+	"unp-go.dev/unp"
+)
+
+// result is the reply, the book's result[MAXN]: only its length matters. A
+// global, so that it stays where the kernel is told it is until every send
+// of it has completed.
+var result [unp.MAXN]byte
+
+// errDone ends a connection whose client closed it between requests.
+var errDone = errors.New("done")
+
+// A conn is one connection's state: web_child's locals, kept between
+// completions, and what of it is in flight in the ring. It is reading a line
+// while ntowrite is 0 and sending result[nwritten:ntowrite] otherwise.
+type conn struct {
+	fd       int
+	r, w     int    // unread request bytes are buf[r:w], as in unp.Rline
+	spill    []byte // read, and not yet in buf (buf was full)
+	eof      bool   // the client has shut down its side
+	recving  bool   // the multishot recv is in flight
+	pausing  bool   // its cancel is in flight
+	starved  bool   // it ended for want of a buffer: worker.rearm submits it again
+	sending  bool   // a send is in flight
+	closing  bool   // closed but for the descriptor: see worker.close
+	ntowrite int
+	nwritten int
+	deadline time.Time     // when the idle timeout runs out
+	elem     *list.Element // in worker.idle
+	buf      [unp.MAXLINE]byte
+}
+
+// step is web_child turned inside out, as serv10's is, but on completions
+// instead of readiness: it runs the connection until it must wait for the
+// ring (a send or a recv in flight; nil error) or the connection is over
+// (errDone, or why it failed, worded as web_child's errors). progress
+// reports whether the idle timeout starts again: a line read whole, or the
+// first bytes of a line; the rest of a line begun must come within the
+// timeout of its start, as unp.Rline requires. A send that completes is
+// progress too (worker.sent).
+func (c *conn) step(w *worker) (progress bool, err error) {
+	for {
+		if c.take() {
+			progress = true
+		}
+		if c.sending {
+			return progress, nil // its CQE brings us back
+		}
+		if c.ntowrite > 0 {
+			w.send(c) // the reply, or the rest of it after a short send
+			return progress, nil
+		}
+		// reading a line
+		if i := bytes.IndexByte(c.buf[c.r:c.w], '\n'); i >= 0 {
+			line := c.buf[c.r : c.r+i]
+			c.r += i + 1
+			n, err := unp.ParseRequest(line)
+			if err != nil {
+				return progress, err
+			}
+			c.ntowrite, c.nwritten, progress = n, 0, true
+			continue
+		}
+		if c.w-c.r == len(c.buf) { // no newline, and no room to slide
+			return progress, fmt.Errorf("reading request: %w", unp.ErrLineTooLong)
+		}
+		if len(c.spill) > 0 {
+			continue // take makes room now that the line is gone
+		}
+		if c.eof {
+			if c.r < c.w {
+				return progress, fmt.Errorf("reading request: %w", unp.ErrPartialLine)
+			}
+			return progress, errDone
+		}
+		if !c.recving && !c.starved {
+			w.recv(c) // the first, or after a pause or the end of a multishot recv
+		}
+		return progress, nil
+	}
+}
+
+// fill moves data into the line buffer, as far as it fits, sliding a
+// partial line to the front first. It returns how much it took, and
+// whether a line began: bytes came when none were waiting.
+func (c *conn) fill(data []byte) (n int, began bool) {
+	if c.r > 0 { // slide the partial line to the front
+		c.w = copy(c.buf[:], c.buf[c.r:c.w])
+		c.r = 0
+	}
+	n = copy(c.buf[c.w:], data)
+	began = c.w == 0 && n > 0
+	c.w += n
+	return n, began
+}
+
+// take moves what spilled into the line buffer, as far as it fits, and
+// reports whether a line began.
+func (c *conn) take() (began bool) {
+	if len(c.spill) == 0 {
+		return false
+	}
+	n, began := c.fill(c.spill)
+	if c.spill = c.spill[n:]; len(c.spill) == 0 {
+		c.spill = nil // let the array go
+	}
+	return began
+}
+
+// failure words an error of the connection as web_child would: by what it
+// was doing when it came, sending a reply or reading a request. The recv
+// goes on while a reply is sent, so a reset mid-reply may come to either
+// first, and is a reply's failure either way.
+func (c *conn) failure(err error) error {
+	if c.ntowrite > 0 {
+		return fmt.Errorf("writing %d-byte reply: %w", c.ntowrite, err)
+	}
+	return fmt.Errorf("reading request: %w", err)
+}
+
+// idleError says why the idle timeout ended a connection, in web_child's
+// words.
+func (c *conn) idleError() error {
+	switch {
+	case c.ntowrite > 0:
+		return fmt.Errorf("writing %d-byte reply: %w", c.ntowrite, unp.ErrIdle)
+	case c.r < c.w:
+		return fmt.Errorf("reading request: %w", unp.ErrSlowLine)
+	}
+	return fmt.Errorf("reading request: %w", unp.ErrIdle)
+}
