@@ -76,7 +76,7 @@ its checkout to read each function beside the one it ports.
 {{template "nav" .Designs}}
 <main class="index">
 <h1>unp-go: chapter 30 of <cite>UNIX Network Programming</cite>, read beside the book</h1>
-<p>One server, built twelve ways and more: each page puts a design's comments beside its Go
+<p>One server, built {{len .Designs}} ways: each page puts a design's comments beside its Go
 {{if .HaveBook}}and the book's C beside that{{else}}(with <code>-book DIR</code>, a checkout of
 <a href="{{.BookRepo}}">unpbook/unpv13e</a>, the book's C beside that){{end}}, and its numbers
 from the committed bench runs. What each design is and what it costs, in its own package doc's
@@ -130,8 +130,11 @@ pre { margin: 0; padding: .5rem .8rem; overflow-x: auto; tab-size: 4; line-heigh
 figure { margin: 1rem 0; }
 figcaption { font-size: 13px; color: #555; }
 .table { overflow-x: auto; font-size: 13px; }
+.table td, .table th { white-space: nowrap; }
+.table td:nth-child(3) { white-space: normal; min-width: 14em; }
 table { border-collapse: collapse; }
 th, td { border: 1px solid #d8dee4; padding: .2rem .4rem; vertical-align: top; }
+th { text-align: left; }
 .bookline { background: #fdf6e3; border-left: 4px solid #d9a521; padding: .5rem .8rem; }
 .filename { margin-top: 2rem; padding: .3rem 0; border-bottom: 1px solid #d8dee4; }
 .block { display: grid; grid-template-columns: minmax(0, 1fr);
