@@ -124,8 +124,9 @@ func isTypeLine(l string) bool {
 // wide, in all of server/ and then lib/. The C of a name in the book's
 // casing may be all lower case (Web_child is web_child); where the book has
 // both, the lower-case worker comes first and the capitalised wrapper after
-// it (readn, then Readn). The first file that has either is the answer.
-func (b *book) find(name string, files []string, wide bool) []*cFunc {
+// it (readn, then Readn), unless exact: where the Go has both too, each
+// gets its own. The first file that has any is the answer.
+func (b *book) find(name string, files []string, wide, exact bool) []*cFunc {
 	if b == nil || name == "" {
 		return nil
 	}
@@ -134,7 +135,9 @@ func (b *book) find(name string, files []string, wide bool) []*cFunc {
 		try = append(append([]string(nil), files...), b.order...)
 	}
 	want := []string{strings.ToLower(name)}
-	if name != want[0] {
+	if exact {
+		want = []string{name}
+	} else if name != want[0] {
 		want = append(want, name)
 	}
 	for _, file := range try {

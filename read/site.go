@@ -174,7 +174,7 @@ func assemble(root, bookDir string) (*repo, error) {
 				// main is looked for in the design's own files only: every
 				// program in the book has one.
 				wide := b.Wanted && b.Name != "main"
-				b.Book = bk.find(b.Name, d.searchFiles(), wide)
+				b.Book = bk.find(b.Name, d.searchFiles(), wide, false)
 			}
 		}
 	}
@@ -186,14 +186,26 @@ func assemble(root, bookDir string) (*repo, error) {
 		}
 	}
 	cfile, _ := unpFileMap(unpDoc)
+	declared := map[string]bool{}
 	for _, f := range unpFiles {
 		for _, b := range f.Blocks {
+			if !b.Method {
+				declared[b.Name] = true
+			}
+		}
+	}
+	for _, f := range unpFiles {
+		for _, b := range f.Blocks {
+			// Tcp_listen beside the book's Tcp_listen, where unp has a
+			// tcp_listen of its own for the book's tcp_listen.
+			exact := !b.Method && b.Name != strings.ToLower(b.Name) &&
+				declared[strings.ToLower(b.Name)]
 			var files []string
 			if c := cfile[f.Name]; c != "" {
 				files = []string{c}
 			}
 			b.Wanted = b.Wanted && b.Name != "main"
-			b.Book = bk.find(b.Name, files, b.Wanted && !b.Method)
+			b.Book = bk.find(b.Name, files, b.Wanted && !b.Method, exact)
 		}
 	}
 
