@@ -110,11 +110,16 @@ func (f *goFile) cut() {
 	starts[len(lines)+1] = len(f.src)
 	lineText := func(l int) string { return strings.TrimRight(lines[l-1], "\n") }
 
-	// Which lines are prose: comments that stand on lines of their own.
+	// Which lines are prose: comments that stand on lines of their own,
+	// except cgo's preamble, which is C.
 	prose := map[int]string{}
 	pkgLine := line(f.ast.Package)
 	var directives []int
+	preamble := cgoPreamble(f.ast)
 	for _, cg := range f.ast.Comments {
+		if cg == preamble {
+			continue
+		}
 		s, e := offset(cg.Pos()), offset(cg.End())
 		ls, le := line(cg.Pos()), line(cg.End())
 		if strings.TrimSpace(f.src[starts[ls]:s]) != "" ||
@@ -143,8 +148,11 @@ func (f *goFile) cut() {
 	// A first block for the directives and package clause, where there
 	// are directives: they change how the file builds.
 	if len(directives) > 0 {
-		r := &row{From: starts[directives[0]], To: starts[pkgLine+1] - 1}
-		f.Blocks = append(f.Blocks, &block{Rows: []*row{r}})
+		b := &block{}
+		for _, l := range append(directives, pkgLine) {
+			b.Rows = append(b.Rows, &row{From: starts[l], To: starts[l+1] - 1})
+		}
+		f.Blocks = append(f.Blocks, b)
 	}
 
 	from := pkgLine + 1
@@ -160,6 +168,25 @@ func (f *goFile) cut() {
 		}
 		from = to + 1
 	}
+}
+
+// cgoPreamble is the comment above import "C": C code for cgo, not prose.
+func cgoPreamble(af *ast.File) *ast.CommentGroup {
+	for _, d := range af.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.IMPORT {
+			continue
+		}
+		for _, s := range g.Specs {
+			if s.(*ast.ImportSpec).Path.Value == `"C"` {
+				if s.(*ast.ImportSpec).Doc != nil {
+					return s.(*ast.ImportSpec).Doc
+				}
+				return g.Doc
+			}
+		}
+	}
+	return nil
 }
 
 // header keeps a comment above the package clause: the package doc, or
