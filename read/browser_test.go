@@ -122,7 +122,7 @@ var positionsPre = regexp.MustCompile(`(?s)<pre id="positions">(.*?)</pre>`)
 // side on a wide screen, stacked on a phone; a screenshot of each.
 func TestBrowserLayout(t *testing.T) {
 	bin := chromium(t)
-	r, err := assemble(root(t), os.Getenv("UNP_BOOK"))
+	r, err := assemble(root(t), bookEnv(t))
 	if err != nil {
 		t.Fatal(err)
 	}

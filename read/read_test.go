@@ -212,7 +212,7 @@ var invented = map[string]bool{"child_limit": true, "thread_limit": true,
 // With the book's source (UNP_BOOK), each function the port names after the
 // book has the book's C beside it, from the file the design ports.
 func TestBookBesideTheGo(t *testing.T) {
-	dir := os.Getenv("UNP_BOOK")
+	dir := bookEnv(t)
 	if dir == "" {
 		t.Skip("UNP_BOOK is not set: give it a checkout of unpbook/unpv13e to check " +
 			"the book's C beside the Go")
@@ -352,6 +352,23 @@ func TestBookBesideTheGo(t *testing.T) {
 			t.Errorf("unp: %s beside %s, want %s", n, got, want)
 		}
 	}
+}
+
+// bookEnv is the book's source the environment names in UNP_BOOK, ""
+// for none. A relative path is taken from the repository root, where
+// .ci/run runs, or else from this directory.
+func bookEnv(t *testing.T) string {
+	dir := os.Getenv("UNP_BOOK")
+	if dir == "" || filepath.IsAbs(dir) {
+		return dir
+	}
+	for _, base := range []string{root(t), "."} {
+		if st, err := os.Stat(filepath.Join(base, dir, "server")); err == nil && st.IsDir() {
+			return filepath.Join(base, dir)
+		}
+	}
+	t.Fatalf("UNP_BOOK=%s: no server/ there, from the repository root or from read/", dir)
+	return ""
 }
 
 // blockHTML is the HTML of the block with anchor id on a page.
