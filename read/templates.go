@@ -38,13 +38,17 @@ var pages = template.Must(template.New("").Parse(`
 {{.Doc}}
 </div>
 <div class="side">
-{{if .HaveBook}}<p class="bookline">Beside the Go: the book's C, read from <code>{{.BookDir}}</code>
-when this page was built.</p>
-{{else}}<p class="bookline">The book's C is not on this page. Get the authors' source,
+<p class="bookline">{{with .Design}}{{if .Figures}}This design ports {{.Figures}}{{end}}{{end}}{{with .CFiles}}:
+{{range $i, $c := .}}{{if $i}}, {{end}}<a href="{{$c.URL}}"><code>{{$c.File}}</code></a>{{end}}{{end}}{{if .Design}}.{{end}}
+{{if .HaveBook}}Beside the Go, the book's function of the same name, read from
+<code>{{.BookDir}}</code> when this page was built: {{if .Design}}looked for in these files and
+their partners (<code>child03.c</code> beside <code>serv03.c</code>), then, for a name in the
+book's casing, in all of <code>server/</code> and <code>lib/</code>.{{else}}looked for in the
+file each heading names, then, for a function in the book's casing, in all of
+<code>server/</code> and <code>lib/</code>.{{end}}
+{{else}}The book's C is not on this page. Get the authors' source,
 <a href="{{.BookRepo}}">unpbook/unpv13e</a>, and run <code>go run ./read -book DIR</code> with
-its checkout to read each function beside the one it ports.
-{{with .Design}}{{if .Figures}}This design ports {{.Figures}}{{end}}{{end}}{{with .CFiles}}:
-{{range $i, $c := .}}{{if $i}}, {{end}}<a href="{{$c.URL}}"><code>{{$c.File}}</code></a>{{end}}{{end}}.</p>{{end}}
+its checkout to read each function beside the one it ports.{{end}}</p>
 {{if .Design}}<h2>The numbers</h2>{{template "numbers" .Numbers}}
 {{if not .Numbers.Charts}}{{if not .Numbers.Table}}<p>No committed bench result has this design yet.</p>{{end}}{{end}}{{end}}
 </div>
