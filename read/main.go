@@ -15,6 +15,12 @@
 // the designs in the book's order, then those beyond the book, each with the
 // first sentence of its package doc and the sentence that gives its cost.
 //
+// The numbers are what the bench committed, never measured here: every
+// chart of bench/*.svg that has the design in it, with the machine it names
+// and the commit that last changed it, and the design's rows of the Figure
+// 30.1 table in bench/README.md with the lines that say where and at which
+// commit it ran (numbers.go gathers them, in one place).
+//
 // Designs are found, not listed: every serv*/ and beyond/serv*/ directory
 // with a main.go is one. The book's files a design ports come from its
 // "See UNPv1 3e, ... (server/serv03.c, server/child03.c)" line; those of

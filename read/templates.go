@@ -33,13 +33,16 @@ var pages = template.Must(template.New("").Parse(`
 <header class="head">
 <div class="doc">
 <h1>{{.Title}}</h1>
-{{with .Design}}<p class="where"><code>{{.Dir}}/</code>{{if .Beyond}} · beyond the book{{end}}</p>{{end}}
+{{with .Design}}<p class="where"><code>{{.Dir}}/</code>
+{{- if .Beyond}} · beyond the book{{end}}</p>{{end}}
 <div class="see">{{.See}}</div>
 {{.Doc}}
 </div>
 <div class="side">
-<p class="bookline">{{with .Design}}{{if .Figures}}This design ports {{.Figures}}{{end}}{{end}}{{with .CFiles}}:
-{{range $i, $c := .}}{{if $i}}, {{end}}<a href="{{$c.URL}}"><code>{{$c.File}}</code></a>{{end}}{{end}}{{if .Design}}.{{end}}
+<p class="bookline">{{with .Design}}{{if .Figures}}This design ports {{.Figures}}{{end}}{{end}}
+{{- with .CFiles}}:
+{{range $i, $c := .}}{{if $i}}, {{end}}<a href="{{$c.URL}}"><code>{{$c.File}}</code></a>{{end}}
+{{- end}}{{if .Design}}.{{end}}
 {{if .HaveBook}}Beside the Go, the book's function of the same name, read from
 <code>{{.BookDir}}</code> when this page was built: {{if .Design}}looked for in these files and
 their partners (<code>child03.c</code> beside <code>serv03.c</code>), then, for a name in the
@@ -50,12 +53,14 @@ file each heading names, then, for a function in the book's casing, in all of
 <a href="{{.BookRepo}}">unpbook/unpv13e</a>, and run <code>go run ./read -book DIR</code> with
 its checkout to read each function beside the one it ports.{{end}}</p>
 {{if .Design}}<h2>The numbers</h2>{{template "numbers" .Numbers}}
-{{if not .Numbers.Charts}}{{if not .Numbers.Table}}<p>No committed bench result has this design yet.</p>{{end}}{{end}}{{end}}
+{{if not .Numbers.Charts}}{{if not .Numbers.Table}}
+<p>No committed bench result has this design yet.</p>{{end}}{{end}}{{end}}
 </div>
 </header>
 {{$book := .HaveBook}}
 {{range .Files}}<section class="file">
-<h2 class="filename"><code>{{.Path}}</code>{{with .CFile.File}} · ports <a href="{{$.BookRepo}}/blob/HEAD/{{.}}"><code>{{.}}</code></a>{{end}}</h2>
+<h2 class="filename"><code>{{.Path}}</code>{{if .CFile.File}} · ports
+<a href="{{.CFile.URL}}"><code>{{.CFile.File}}</code></a>{{end}}</h2>
 {{range .Blocks}}<div class="block"{{with .ID}} id="{{.}}"{{end}}>
 <div class="rows">
 {{range .Extra}}<span id="{{.}}"></span>{{end}}
@@ -65,9 +70,11 @@ its checkout to read each function beside the one it ports.{{end}}</p>
 </div>
 {{end}}</div>
 {{if $book}}<aside class="c">{{range .Book}}<div class="cfunc">
-<p class="cwhere"><a href="{{.URL}}"><code>{{.File}}:{{.Line}}</code></a> · the book's <code>{{.Name}}</code></p>
+<p class="cwhere"><a href="{{.URL}}"><code>{{.File}}:{{.Line}}</code></a>
+· the book's <code>{{.Name}}</code></p>
 <pre class="chroma">{{.Code}}</pre>
-</div>{{else}}{{with .Wanted}}<p class="cwhere">The book's source has no <code>{{.}}</code>.</p>{{end}}{{end}}</aside>{{end}}
+</div>{{else}}{{with .Wanted}}<p class="cwhere">
+The book's source has no <code>{{.}}</code>.</p>{{end}}{{end}}</aside>{{end}}
 </div>
 {{end}}</section>
 {{end}}
