@@ -96,6 +96,7 @@ type (
 	}
 	cLink     struct{ File, URL string }
 	indexView struct {
+		Title        string
 		Book, Beyond []*design
 		Designs      []*design
 		Numbers      numbers
@@ -246,7 +247,7 @@ func (r *repo) render() (site, error) {
 		return nil, err
 	}
 
-	iv := indexView{Designs: designs, HaveBook: bk != nil, BookRepo: bookRepo}
+	iv := indexView{Title: "index", Designs: designs, HaveBook: bk != nil, BookRepo: bookRepo}
 	for _, d := range designs {
 		if d.Beyond {
 			iv.Beyond = append(iv.Beyond, d)

@@ -16,8 +16,9 @@ var pages = template.Must(template.New("").Parse(`
 
 {{define "nav"}}<nav>
 <a href="index.html">unp-go</a>
-{{range .}}<a href="{{.Page}}">{{.Short}}</a> {{end}}
-<a href="unp.html">unp</a>
+{{range .Designs}}<a href="{{.Page}}"{{if eq .Name $.Title}} aria-current="page"{{end}}>
+{{- .Short}}</a> {{end}}
+<a href="unp.html"{{if eq .Title "unp"}} aria-current="page"{{end}}>unp</a>
 </nav>{{end}}
 
 {{define "numbers"}}{{with .Table}}<div class="table">{{.}}</div>{{end}}
@@ -28,7 +29,7 @@ var pages = template.Must(template.New("").Parse(`
 </figure>{{end}}{{end}}
 
 {{define "design"}}{{template "top" .Title}}
-{{template "nav" .Designs}}
+{{template "nav" .}}
 <main class="{{if .HaveBook}}book{{else}}nobook{{end}}">
 <header class="head">
 <div class="doc">
@@ -84,7 +85,7 @@ The book's source has no <code>{{.}}</code>.</p>{{end}}{{end}}</aside>{{end}}
 {{end}}
 
 {{define "index"}}{{template "top" "index"}}
-{{template "nav" .Designs}}
+{{template "nav" .}}
 <main class="index">
 <h1>unp-go: chapter 30 of <cite>UNIX Network Programming</cite>, read beside the book</h1>
 <p>One server, built {{len .Designs}} ways: each page puts a design's comments beside its Go
@@ -124,6 +125,7 @@ body { margin: 0; color: #222; background: #fff;
 nav { padding: .5rem 1rem; background: #f0f3f6; border-bottom: 1px solid #d8dee4;
   font-size: 14px; line-height: 2; }
 nav a { margin-right: .6rem; white-space: nowrap; }
+nav a[aria-current] { color: #222; font-weight: 600; text-decoration: none; }
 main { margin: 0 auto; padding: 0 1rem 3rem; max-width: 1800px; }
 main.nobook { max-width: 1300px; }
 main.index { max-width: 1100px; }
