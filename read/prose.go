@@ -51,12 +51,47 @@ func (departureParagraphs) Transform(doc *ast.Document, r text.Reader, _ parser.
 // unpMention is a name of package unp in prose: unp.Reap, unp.Rline.Readline.
 var unpMention = regexp.MustCompile(`\bunp\.([A-Z]\w*)`)
 
+// designMention is a design named in prose: serv02-prefork, serv02; with a
+// file extension (serv02.c) or after a slash it is a file, not a design.
+var designMention = regexp.MustCompile(`[/\w]?serv\d\d(?:-[a-z]+)?(?:\.\w+)?`)
+
+// A linker says what prose may link: unp's names to the unp page (unpPage,
+// "" on the unp page itself), and the designs to their pages, except the
+// page's own (self).
+type linker struct {
+	idx     *unpIndex
+	unpPage string
+	designs map[string]string // "serv02-prefork" and "serv02" -> "serv02-prefork.html"
+	self    string
+}
+
+func (ln *linker) links(s string) string {
+	if ln == nil {
+		return s
+	}
+	s = unpMention.ReplaceAllStringFunc(s, func(m string) string {
+		name := m[len("unp."):]
+		if ln.idx == nil || !ln.idx.anchors[name] {
+			return m
+		}
+		return "[" + m + "](" + ln.unpPage + "#" + name + ")"
+	})
+	return designMention.ReplaceAllStringFunc(s, func(m string) string {
+		page, ok := ln.designs[m]
+		if !ok || page == ln.self+".html" {
+			return m // a file, a path, or this page
+		}
+		return "[" + m + "](" + page + ")"
+	})
+}
+
 // prose renders a Go comment as HTML. Go doc comments and Markdown agree
 // on what the comments here use (paragraphs, tab-indented blocks, lists,
 // `code`), with one exception: a "<" in prose ("<port#>") would be raw
-// HTML to Markdown, so it is escaped first. Mentions of unp's names link
-// to the unp page, and "Departure:" is marked wherever it stands.
-func prose(doc string, idx *unpIndex, unpPage string) template.HTML {
+// HTML to Markdown, so it is escaped first. Mentions of unp's names and of
+// the designs link to their pages, and "Departure:" is marked wherever it
+// stands.
+func prose(doc string, ln *linker) template.HTML {
 	if doc == "" {
 		return ""
 	}
@@ -66,17 +101,7 @@ func prose(doc string, idx *unpIndex, unpPage string) template.HTML {
 			b.WriteString(l) // a code block: Markdown leaves it alone
 		} else {
 			b.WriteString(outsideCode(l, func(s string) string {
-				s = strings.ReplaceAll(s, "<", "&lt;")
-				if idx == nil {
-					return s
-				}
-				return unpMention.ReplaceAllStringFunc(s, func(m string) string {
-					name := m[len("unp."):]
-					if !idx.anchors[name] {
-						return m
-					}
-					return "[" + m + "](" + unpPage + "#" + name + ")"
-				})
+				return ln.links(strings.ReplaceAll(s, "<", "&lt;"))
 			}))
 		}
 		b.WriteByte('\n')

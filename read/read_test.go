@@ -101,6 +101,7 @@ func htmlEscape(s string) string {
 var (
 	hrefUnp  = regexp.MustCompile(`href="unp\.html#([^"]+)"`)
 	hrefHere = regexp.MustCompile(`href="#([^"]+)"`)
+	hrefPage = regexp.MustCompile(`href="([\w./-]+\.(?:html|svg|css))`)
 	anchor   = regexp.MustCompile(`id="([^"]+)"`)
 )
 
@@ -157,6 +158,11 @@ func TestUnpNamesLinkToTheirDefinitions(t *testing.T) {
 		for _, h := range hrefHere.FindAllStringSubmatch(string(data), -1) {
 			if !here[h[1]] {
 				t.Errorf("%s links #%s, which is not on it", name, h[1])
+			}
+		}
+		for _, h := range hrefPage.FindAllStringSubmatch(string(data), -1) {
+			if _, ok := s[h[1]]; !ok {
+				t.Errorf("%s links %s, which the site does not have", name, h[1])
 			}
 		}
 	}
@@ -497,10 +503,20 @@ void sig_int(int signo) {
 }
 
 func TestProse(t *testing.T) {
+	ln := &linker{idx: &unpIndex{anchors: map[string]bool{"Fork": true}}, unpPage: "unp.html",
+		designs: map[string]string{"serv02": "serv02-prefork.html",
+			"serv02-prefork": "serv02-prefork.html", "serv03": "serv03-flock.html"},
+		self: "serv03-flock"}
 	got := string(prose("Usage: serv [ <host> ] <port#>, see unp.Fork.\n\n"+
-		"Departure: not the book's.\n\n\tcode <here>", &unpIndex{anchors: map[string]bool{
-		"Fork": true}}, "unp.html"))
+		"Departure: not the book's.\n\n\tcode <here>\n\n"+
+		"As serv02-prefork (server/serv02.c, serv02.c), unlike serv03.", ln))
+	for _, bad := range []string{`serv02.c</a>`, `serv03</a>`} {
+		if strings.Contains(got, bad) {
+			t.Errorf("prose links a file or its own page (%s):\n%s", bad, got)
+		}
+	}
 	for _, want := range []string{"&lt;host&gt;", `<a href="unp.html#Fork">unp.Fork</a>`,
+		`<a href="serv02-prefork.html">serv02-prefork</a>`,
 		`<p class="departure">` + departureTag, "<pre><code>code &lt;here&gt;"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("prose lacks %q:\n%s", want, got)

@@ -220,18 +220,23 @@ func (r *repo) render() (site, error) {
 	root, bookDir, bk, idx, designs := r.root, r.bookDir, r.book, r.idx, r.designs
 	unpFiles, unpDoc := r.unp, r.unpDoc
 	cfile, _ := unpFileMap(unpDoc)
+	pageOf := map[string]string{}
+	for _, d := range designs {
+		pageOf[d.Name], pageOf[d.Short] = d.Page(), d.Page()
+	}
 	css := styleCSS + chromaCSS()
 	out["style.css"] = []byte(css)
 	for _, d := range designs {
+		ln := &linker{idx: idx, unpPage: "unp.html", designs: pageOf, self: d.Name}
 		v := pageView{Title: d.Name, Designs: designs, Design: d, HaveBook: bk != nil,
 			BookDir: bookDir, BookRepo: bookRepo,
-			See: prose(d.See, idx, "unp.html"), Doc: prose(d.Doc, idx, "unp.html"),
+			See: prose(d.See, ln), Doc: prose(d.Doc, ln),
 			Numbers: numbersFor(root, d, out)}
 		for _, c := range d.CFiles {
 			v.CFiles = append(v.CFiles, cLink{c, bookURL(c)})
 		}
 		for _, f := range d.Files {
-			v.Files = append(v.Files, viewFile(f, idx, "unp.html", ""))
+			v.Files = append(v.Files, viewFile(f, ln, ""))
 		}
 		if err := render(out, d.Page(), "design", v); err != nil {
 			return nil, err
@@ -239,9 +244,11 @@ func (r *repo) render() (site, error) {
 	}
 
 	uv := pageView{Title: "unp", Designs: designs, HaveBook: bk != nil, BookDir: bookDir,
-		BookRepo: bookRepo, Doc: prose(unpDoc, idx, "")}
+		BookRepo: bookRepo}
+	uln := &linker{idx: idx, designs: pageOf}
+	uv.Doc = prose(unpDoc, uln)
 	for _, f := range unpFiles {
-		uv.Files = append(uv.Files, viewFile(f, idx, "", cfile[f.Name]))
+		uv.Files = append(uv.Files, viewFile(f, uln, cfile[f.Name]))
 	}
 	if err := render(out, "unp.html", "design", uv); err != nil {
 		return nil, err
@@ -261,7 +268,7 @@ func (r *repo) render() (site, error) {
 	return out, nil
 }
 
-func viewFile(f *goFile, idx *unpIndex, unpPage, cfile string) fileView {
+func viewFile(f *goFile, ln *linker, cfile string) fileView {
 	fv := fileView{Name: f.Name, Path: f.Path}
 	if cfile != "" {
 		fv.CFile = cLink{cfile, bookURL(cfile)}
@@ -281,7 +288,7 @@ func viewFile(f *goFile, idx *unpIndex, unpPage, cfile string) fileView {
 			}
 		}
 		for _, r := range b.Rows {
-			rv := rowView{Doc: prose(r.Doc, idx, unpPage),
+			rv := rowView{Doc: prose(r.Doc, ln),
 				Departure: strings.Contains(r.Doc, departure)}
 			if r.To > r.From {
 				rv.Code = highlight(f.src[r.From:r.To], "go", r.From, f.links)
