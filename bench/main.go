@@ -206,7 +206,7 @@ busy 2-core machine serv01-fork alone (an exec per connection) can take 30 s
 a round, and then the default run has 2 or 3 rounds; use -budget 0 for all 5.
 
 -sweep workers runs the herd (serv02, serv02-select, serv03, serv04, serv05,
-serv07, serv08, serv10-epoll and serv10-exclusive, or -designs) at 1, 2, 4,
+serv07, serv08, serv09, serv10 and serv12 in both modes, or -designs) at 1, 2, 4,
 ... 128 children or threads; -sweep inflight runs every design at 1, 5, 10,
 ... 500 connections in flight (the client's -inflight). Each prints a table
 per measure, one row per design, one column per point; -svg draws them as
