@@ -42,7 +42,7 @@ func TestTortureFindsFaults(t *testing.T) {
 		// A careful server that loses a descriptor every 20 connections.
 		{"leaky", []string{"descriptors: "}},
 		// One whose idle timeout is a quarter of UNP_IDLE_TIMEOUT.
-		{"early", []string{"stall: idle client: the server closed after"}},
+		{"early", []string{"stall: idle client: the server closed "}},
 		// One whose accept loop logs and retries at once on EMFILE.
 		{"spin", []string{"out of descriptors: "}},
 	} {
