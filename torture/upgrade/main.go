@@ -85,6 +85,8 @@ func main() {
 	flag.StringVar(&cfg.Bin, "bin", "",
 		"take the servers from `DIR` (PATH: look them up on $PATH) instead of building them")
 	flag.BoolVar(&cfg.Verbose, "v", false, "say what each way is doing")
+	jsonFile := flag.String("json", "", "keep the run in `FILE` (torture/results/NAME.json for the READMEs)")
+	readme := flag.Bool("readme", false, "run nothing: render the READMEs' upgrade tables from torture/results")
 	inner := flag.String("inner", "", "(internal) run one way, in the namespace made for it")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: upgrade [flags] [way...]   ways: %s\n",
@@ -92,6 +94,9 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if *readme {
+		os.Exit(writeReadmes())
+	}
 	chosen := flag.Args()
 	if len(chosen) == 0 {
 		chosen = ways
@@ -111,12 +116,15 @@ func main() {
 	if *inner != "" {
 		os.Exit(runInner(&cfg, *inner))
 	}
-	os.Exit(runAll(&cfg, chosen))
+	os.Exit(runAll(&cfg, chosen, *jsonFile))
 }
 
 // runAll builds the servers (unless -bin), runs each way in a namespace of
 // its own, and prints the table.
-func runAll(cfg *config, chosen []string) int {
+func runAll(cfg *config, chosen []string, jsonFile string) int {
+	k := &kept{Commit: lab.Commit(), Date: time.Now().UTC().Format("2006-01-02 15:04 UTC"),
+		Command: lab.CommandLine("go run ./torture/upgrade", os.Args[1:]),
+		Machine: lab.DescribeMachine(), Root: os.Geteuid() == 0}
 	if cfg.Bin == "" {
 		dir, err := os.MkdirTemp("", "upgrade-bin-")
 		if err != nil {
@@ -130,18 +138,27 @@ func runAll(cfg *config, chosen []string) int {
 		}
 		cfg.Bin = dir
 	}
-	fmt.Printf("upgrade: %d upgrades per way, %d clients, %d children, %d bytes, "+
-		"%v between upgrades\n", cfg.K, cfg.Clients, cfg.Pool, cfg.Bytes, cfg.Every)
-	fmt.Println(header)
+	k.Config = fmt.Sprintf("%d upgrades per way, %d clients, %d children, %d bytes, "+
+		"%v between upgrades", cfg.K, cfg.Clients, cfg.Pool, cfg.Bytes, cfg.Every)
+	fmt.Printf("upgrade: %s\n%s\n", k.Config, header)
 	status := 0
 	for _, w := range chosen {
 		res, err := inNamespace(cfg, w)
 		if err != nil {
 			fmt.Printf("%-14s FAILED: %v\n", w, err)
+			k.Failed = append(k.Failed, fmt.Sprintf("%s: %s", w, lab.Sanitize(err.Error())))
 			status = 1
 			continue
 		}
-		res.print()
+		res.print(os.Stdout)
+		k.Ways = append(k.Ways, *res)
+	}
+	k.Machine.LoadAfter = lab.LoadAvg()
+	if jsonFile != "" {
+		if err := k.write(jsonFile); err != nil {
+			fmt.Fprintf(os.Stderr, "upgrade: -json: %v\n", err)
+			return 1
+		}
 	}
 	return status
 }

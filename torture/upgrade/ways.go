@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -35,7 +36,7 @@ type result struct {
 const header = "way            upgrades      ok refused  reset  short timeout  other" +
 	"   served: old    new   lost"
 
-func (r *result) print() {
+func (r *result) print(w io.Writer) {
 	var old, last, all int64
 	for i, n := range r.Served {
 		if i == len(r.Served)-1 {
@@ -45,15 +46,15 @@ func (r *result) print() {
 		}
 		all += n
 	}
-	fmt.Printf("%-14s %8d %7d %7d %6d %6d %7d %6d %13d %6d %6d\n", r.Way, r.Upgrades, r.OK,
+	fmt.Fprintf(w, "%-14s %8d %7d %7d %6d %6d %7d %6d %13d %6d %6d\n", r.Way, r.Upgrades, r.OK,
 		r.Refused, r.Reset, r.Short, r.Timeout, r.Other, old, last, all-r.OK)
 	for _, k := range []string{"refused", "reset", "short", "timeout", "other"} {
 		if e := r.Examples[k]; e != "" {
-			fmt.Printf("    first %s: %s\n", k, e)
+			fmt.Fprintf(w, "    first %s: %s\n", k, e)
 		}
 	}
 	for _, n := range r.Notes {
-		fmt.Printf("    note: %s\n", n)
+		fmt.Fprintf(w, "    note: %s\n", n)
 	}
 }
 
