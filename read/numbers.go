@@ -11,10 +11,11 @@ import (
 )
 
 // The numbers beside a design come from what the bench committed; nothing
-// here measures. Today that is its charts (bench/*.svg) and the Figure 30.1
-// table in bench/README.md. When the bench commits its runs as data
-// (bench/results/), a design's row from them belongs in numbersFor, the one
-// place that gathers them: the pages show whatever it returns.
+// here measures. They are its charts (bench/*.svg) and the Figure 30.1
+// table in bench/README.md, both rendered by the bench's -readme from the
+// runs kept in bench/results, with the line that names the run's commit.
+// numbersFor is the one place that gathers them: the pages show whatever
+// it returns.
 
 // numbers is what a page shows of one design's measurements.
 type numbers struct {
@@ -98,7 +99,9 @@ func tableRows(root string, num int) template.HTML {
 		}
 		var about []string // the paragraph lines between the heading and the table
 		for j := i - 1; j >= 0 && !strings.HasPrefix(lines[j], "#"); j-- {
-			about = append([]string{lines[j]}, about...)
+			if !strings.HasPrefix(lines[j], "<!--") { // the generated block's marker
+				about = append([]string{lines[j]}, about...)
+			}
 		}
 		out := []string{l, lines[i+1]}
 		for _, r := range lines[i+2:] {
