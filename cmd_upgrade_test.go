@@ -2,7 +2,6 @@ package unpgo
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -34,21 +33,21 @@ func init() {
 
 // copybin PROGRAM copies PROGRAM, as found on PATH, into $WORK, so that the
 // scenario can run $WORK/PROGRAM and then replace that file, as a rebuild
-// would, without touching the copy every other scenario runs.
+// would, without touching the copy every other scenario runs. cp(1) writes
+// the copy, not this process: a descriptor open for writing here would be
+// inherited by any child that a parallel scenario forks in that moment,
+// and until that child execs, running the copy fails with ETXTBSY ("text
+// file busy", golang/go#22315).
 func copybin(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: copybin PROGRAM")
 	}
 	src, err := exec.LookPath(args[0])
 	ts.Check(err)
-	in, err := os.Open(src)
-	ts.Check(err)
-	defer in.Close()
-	out, err := os.OpenFile(ts.MkAbs(filepath.Base(src)), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	ts.Check(err)
-	_, err = io.Copy(out, in)
-	ts.Check(err)
-	ts.Check(out.Close())
+	out, err := exec.Command("cp", src, ts.MkAbs(filepath.Base(src))).CombinedOutput()
+	if err != nil {
+		ts.Fatalf("cp %s: %v: %s", src, err, out)
+	}
 }
 
 // parentpid PROGRAM waits (at most 10 s) until exactly one process of this
