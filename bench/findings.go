@@ -93,8 +93,8 @@ func (res *results) findings(w io.Writer) {
 				s.PerConn, f.PerConn, s.PerConn/f.PerConn)
 		}
 		if c, ok := res.besideC("serv01-fork"); ok {
-			fmt.Fprintf(w, "- The C serv01's fork costs %.0f µs per connection: Go's exec costs %.1f× it.\n",
-				c.PerConn, s.PerConn/c.PerConn)
+			fmt.Fprintf(w, "- The C serv01, a fork per connection, costs %.0f µs per connection; "+
+				"serv01-fork, an exec per connection, %.1f× as much.\n", c.PerConn, s.PerConn/c.PerConn)
 		}
 	}
 	// Cheapest and dearest pooled Go designs.
@@ -109,6 +109,39 @@ func (res *results) findings(w io.Writer) {
 		lo, hi := pooled[0], pooled[len(pooled)-1]
 		fmt.Fprintf(w, "- Of the pooled Go designs, %s costs least per connection (%.0f µs) and %s "+
 			"most (%.0f µs).\n", lo.Name, lo.PerConn, hi.Name, hi.PerConn)
+	}
+	// The kernel's counts, Go against the C beside it, and the fewest.
+	var cmp []string
+	for _, n := range []string{"serv02-prefork", "serv02-select", "serv03-flock", "serv04-mutex",
+		"serv05-fdpass", "serv06-thread", "serv07-threadpool", "serv08-mainaccept"} {
+		g, ok1 := row(n)
+		c, ok2 := res.besideC(n)
+		if !ok1 || !ok2 || g.Kernel == nil || c.Kernel == nil || g.Kernel.Syscalls == 0 ||
+			c.Kernel.Syscalls == 0 {
+			continue
+		}
+		cmp = append(cmp, fmt.Sprintf("%s %.2f against %.2f (%+.2f) and %.2f against %.2f",
+			n, g.Kernel.Syscalls, c.Kernel.Syscalls, g.Kernel.Syscalls-c.Kernel.Syscalls,
+			g.Kernel.Switches, c.Kernel.Switches))
+	}
+	if len(cmp) > 0 {
+		fmt.Fprintf(w, "- System calls and context switches per connection, Go against the "+
+			"book's C: %s.\n", strings.Join(cmp, "; "))
+	}
+	var counted []summary
+	for _, s := range res.Summary {
+		if s.Series == "Go" && s.OK > 0 && s.Kernel != nil && s.Kernel.Syscalls > 0 &&
+			!strings.Contains(s.Name, " ") {
+			counted = append(counted, s)
+		}
+	}
+	if len(counted) > 1 {
+		slices.SortFunc(counted, func(a, b summary) int {
+			return int(a.Kernel.Syscalls*1e3 - b.Kernel.Syscalls*1e3)
+		})
+		lo := counted[0]
+		fmt.Fprintf(w, "- %s makes the fewest system calls per connection of the Go rows (%.2f), "+
+			"and %.2f context switches.\n", lo.Name, lo.Kernel.Syscalls, lo.Kernel.Switches)
 	}
 	if others := res.otherCores(); len(others) > 0 {
 		med, _ := median(others)

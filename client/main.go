@@ -11,10 +11,11 @@
 // unp, so that the load comes from as many kernel-scheduled clients as the
 // book's. Each child times each of its connections, from connect to the
 // last byte of reply, into a histogram (hist.go) that it sends through a
-// pipe to the parent, which prints two summary lines when all are done:
+// pipe to the parent, which prints two summary lines when all are done,
+// in this form (the figures are the run's):
 //
-//	2500 connections, 0 errors in 0.412 s: 6068 connections/s, latency p50 0.61 ms, p99 2.10 ms
-//	latency p99.9 3.02 ms, max 4.87 ms; client CPU 0.351 s
+//	N connections, E errors in S s: R connections/s, latency p50 P ms, p99 P ms
+//	latency p99.9 P ms, max M ms; client CPU C s
 //
 // Departure: the book's client prints only "child I done"; the summary is
 // the port's. Its second line gives the tail of the latencies, and the CPU

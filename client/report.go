@@ -6,19 +6,19 @@ import (
 )
 
 // printReport adds up the children's records and prints the report of a
-// load beyond the book's, e.g. for -rate 2000 with 2 children and 2500
-// loops:
+// load beyond the book's, in this form (for -rate R; the figures are the
+// run's):
 //
-//	5000 connections of 1 request, 0 errors in 2.503 s: offered 2000/s, achieved 1998/s
-//	errors: refused 0, reset 0, timed out 0, short reply 0, other 0
-//	latency corrected: p50 0.410 ms, p99 1.200 ms, p99.9 3.100 ms, max 4.000 ms
-//	latency uncorrected: p50 0.400 ms, p99 1.100 ms, p99.9 2.900 ms, max 3.900 ms
-//	schedule: lag p99 0.050 ms, max 0.800 ms; 0 of 5000 over 1 ms late: on schedule
-//	client CPU 0.351 s, 0.120 s during the load: 24.0 us a request
+//	N connections of K requests, E errors in S s: offered R/s, achieved A/s
+//	errors: refused E, reset E, timed out E, short reply E, other E
+//	latency corrected: p50 P ms, p99 P ms, p99.9 P ms, max M ms
+//	latency uncorrected: p50 P ms, p99 P ms, p99.9 P ms, max M ms
+//	schedule: lag p99 L ms, max L ms; N of N over 1ms late: on schedule
+//	client CPU C s, C s during the load: U us a request
 //
 // With -conns the first line counts requests on held connections:
 //
-//	10000 requests on 1000 held connections, 0 errors in 10.012 s: offered 1000/s, ...
+//	N requests on C held connections, E errors in S s: offered R/s, ...
 //
 // Corrected latency runs from when the schedule wanted a connection (or a
 // held connection's request) started; uncorrected from when it did start.
