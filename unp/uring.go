@@ -199,7 +199,7 @@ func SetupRing(entries, cqEntries uint32, flagSets ...uint32) (*Ring, error) {
 	var err error
 	for _, flags := range flagSets {
 		p = ringParams{flags: flags | SetupCQSize, cqEntries: cqEntries}
-		fd, err = io_uring_setup(entries, &p)
+		fd, err = ioUringSetup(entries, &p)
 		if err != unix.EINVAL {
 			break
 		}
@@ -457,7 +457,7 @@ func (r *Ring) SetupBufRing(bgid uint16, n, size int) (*BufRing, error) {
 	b.tail = &b.entries[0].resv
 	reg := bufReg{ringAddr: uint64(uintptr(unsafe.Pointer(&b.ringMem[0]))),
 		ringEntries: uint32(n), bgid: bgid}
-	if err := io_uring_register(r.Fd, registerPbufRing, unsafe.Pointer(&reg), 1); err != nil {
+	if err := ioUringRegister(r.Fd, registerPbufRing, unsafe.Pointer(&reg), 1); err != nil {
 		b.unmap()
 		return nil, fmt.Errorf("io_uring_register PBUF_RING: %w", err)
 	}
@@ -486,7 +486,7 @@ func (b *BufRing) Recycle(bid uint16) {
 // Close unregisters the buffer ring and unmaps it.
 func (b *BufRing) Close() error {
 	reg := bufReg{bgid: b.Group}
-	err := io_uring_register(b.ring.Fd, unregisterPbufRing, unsafe.Pointer(&reg), 1)
+	err := ioUringRegister(b.ring.Fd, unregisterPbufRing, unsafe.Pointer(&reg), 1)
 	b.unmap()
 	return err
 }
@@ -507,8 +507,8 @@ func atomicStoreUint16(p *uint16, v uint16) {
 	atomic.StoreUint32(word, lo|uint32(v)<<16)
 }
 
-// io_uring_setup(2).
-func io_uring_setup(entries uint32, p *ringParams) (int, error) {
+// ioUringSetup is io_uring_setup(2), which x/sys/unix has no wrapper for.
+func ioUringSetup(entries uint32, p *ringParams) (int, error) {
 	fd, _, errno := unix.Syscall(unix.SYS_IO_URING_SETUP, uintptr(entries),
 		uintptr(unsafe.Pointer(p)), 0)
 	if errno != 0 {
@@ -517,8 +517,9 @@ func io_uring_setup(entries uint32, p *ringParams) (int, error) {
 	return int(fd), nil
 }
 
-// io_uring_register(2).
-func io_uring_register(fd int, op uintptr, arg unsafe.Pointer, nargs uintptr) error {
+// ioUringRegister is io_uring_register(2), which x/sys/unix has no wrapper
+// for.
+func ioUringRegister(fd int, op uintptr, arg unsafe.Pointer, nargs uintptr) error {
 	_, _, errno := unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(fd), op, uintptr(arg),
 		nargs, 0, 0)
 	if errno != 0 {
