@@ -257,7 +257,7 @@ func main() {
 		os.Exit(replotFrom(*replot))
 	}
 	if *readme {
-		os.Exit(writeReadmes())
+		os.Exit(lab.WriteReadmes("bench", regenerate))
 	}
 	chosen, err := chooseDesigns(*designArg)
 	if err != nil {

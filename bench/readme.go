@@ -190,22 +190,3 @@ func (res *results) title() string {
 	}
 	return "Figure 30.1 today"
 }
-
-// writeReadmes is -readme: regenerate every block and chart, and say which
-// files changed.
-func writeReadmes() int {
-	root, err := lab.Root()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "bench: -readme: %v\n", err)
-		return 1
-	}
-	changed, err := regenerate(root, true)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "bench: -readme: %v\n", err)
-		return 1
-	}
-	for _, f := range changed {
-		fmt.Fprintf(os.Stderr, "bench: wrote %s\n", f)
-	}
-	return 0
-}

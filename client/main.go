@@ -141,17 +141,7 @@ func main() {
 		wg.Go(func() { readHistogram(f, &hists[i]) })
 	}
 	wg.Wait()
-	failed := false
-	for _, pid := range pids { // now the parent waits for all children
-		var ws unix.WaitStatus
-		for {
-			_, err := unix.Wait4(pid, &ws, 0, nil)
-			if err != unix.EINTR {
-				break
-			}
-		}
-		failed = failed || !ws.Exited() || ws.ExitStatus() != 0
-	}
+	failed := waitAll(pids) // now the parent waits for all children
 	elapsed := time.Since(start)
 
 	var all histogram

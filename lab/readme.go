@@ -185,6 +185,25 @@ func CommandLine(prog string, args []string) string {
 	return Sanitize(strings.Join(words, " "))
 }
 
+// WriteReadmes is a generator's -readme: it renders, with regenerate, the
+// blocks of the repository above the working directory, writes what
+// changed, names each file on stderr after prog, and returns the exit
+// status.
+func WriteReadmes(prog string, regenerate func(root string, write bool) ([]string, error)) int {
+	root, err := Root()
+	if err == nil {
+		var changed []string
+		if changed, err = regenerate(root, true); err == nil {
+			for _, f := range changed {
+				fmt.Fprintf(os.Stderr, "%s: wrote %s\n", prog, f)
+			}
+			return 0
+		}
+	}
+	fmt.Fprintf(os.Stderr, "%s: -readme: %v\n", prog, err)
+	return 1
+}
+
 // CommitOf names the commit a run measured: the short hash of HEAD in the
 // repository at root, with "+changes" when its tracked files differ from
 // that commit (results files themselves excepted, which a run writes).

@@ -152,19 +152,3 @@ func regenerate(root string, write bool) ([]string, error) {
 			return run + "\n```\n" + table + "```\n", nil
 		})
 }
-
-// writeReadme is -readme.
-func writeReadme() int {
-	root, err := lab.Root()
-	if err == nil {
-		var changed []string
-		if changed, err = regenerate(root, true); err == nil {
-			for _, f := range changed {
-				fmt.Fprintf(os.Stderr, "torture: wrote %s\n", f)
-			}
-			return 0
-		}
-	}
-	fmt.Fprintf(os.Stderr, "torture: -readme: %v\n", err)
-	return 1
-}

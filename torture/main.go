@@ -123,7 +123,7 @@ func main() {
 	}
 	flag.Parse()
 	if *readme {
-		os.Exit(writeReadme())
+		os.Exit(lab.WriteReadmes("torture", regenerate))
 	}
 	chosen, err := selectDesigns(flag.Args())
 	if err != nil || cfg.pool < 1 || cfg.idle <= 0 || cfg.kills < 0 || cfg.good < 1 ||

@@ -72,19 +72,3 @@ func regenerate(root string, write bool) ([]string, error) {
 				b.Args[0], rel, k.Commit, k.Date, k.Command, k.Machine, k.table()), nil
 		})
 }
-
-// writeReadmes is -readme.
-func writeReadmes() int {
-	root, err := lab.Root()
-	if err == nil {
-		var changed []string
-		if changed, err = regenerate(root, true); err == nil {
-			for _, f := range changed {
-				fmt.Fprintf(os.Stderr, "upgrade: wrote %s\n", f)
-			}
-			return 0
-		}
-	}
-	fmt.Fprintf(os.Stderr, "upgrade: -readme: %v\n", err)
-	return 1
-}

@@ -95,7 +95,7 @@ func main() {
 	}
 	flag.Parse()
 	if *readme {
-		os.Exit(writeReadmes())
+		os.Exit(lab.WriteReadmes("upgrade", regenerate))
 	}
 	chosen := flag.Args()
 	if len(chosen) == 0 {
