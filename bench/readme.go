@@ -89,33 +89,25 @@ func readResults(p string) (*results, error) {
 	return &res, nil
 }
 
+// blockArgs is how many arguments each kind of block takes, the run first.
+var blockArgs = map[string]int{"run": 1, "table": 1, "rows": 2, "versus": 1, "counts": 1,
+	"findings": 1, "sweep": 1, "chart": 2}
+
 // block renders one block of the README md (a path from the root).
 func (res *results) block(md string, b lab.Block, files *[]lab.Generated) (string, error) {
 	name := b.Args[0]
 	var w bytes.Buffer
-	want := func(n int) error {
-		if len(b.Args) != n {
-			return fmt.Errorf("%s takes %d arguments", b.Kind, n)
-		}
-		return nil
+	if n, ok := blockArgs[b.Kind]; ok && len(b.Args) != n {
+		return "", fmt.Errorf("%s takes %d arguments", b.Kind, n)
 	}
 	switch b.Kind {
 	case "run":
-		if err := want(1); err != nil {
-			return "", err
-		}
 		res.provenance(&w, md, name)
 	case "table":
-		if err := want(1); err != nil {
-			return "", err
-		}
 		res.provenance(&w, md, name)
 		w.WriteString("\n")
 		res.markdown(&w, nil)
 	case "rows":
-		if err := want(2); err != nil {
-			return "", err
-		}
 		keep := strings.Split(b.Args[1], ",")
 		for _, k := range keep {
 			if !slices.ContainsFunc(res.Summary, func(s summary) bool { return s.Name == k }) {
@@ -126,33 +118,21 @@ func (res *results) block(md string, b lab.Block, files *[]lab.Generated) (strin
 		w.WriteString("\n")
 		res.markdown(&w, keep)
 	case "versus":
-		if err := want(1); err != nil {
-			return "", err
-		}
 		res.versus(&w)
 		if w.Len() == 0 {
 			return "", fmt.Errorf("run %s has no external rows to set the Go beside", name)
 		}
 	case "counts":
-		if err := want(1); err != nil {
-			return "", err
-		}
 		res.countsMarkdown(&w)
 		if w.Len() == 0 {
 			return "", fmt.Errorf("run %s has no kernel counts", name)
 		}
 	case "findings":
-		if err := want(1); err != nil {
-			return "", err
-		}
 		res.findings(&w)
 		if w.Len() == 0 {
 			return "", fmt.Errorf("run %s has nothing to find", name)
 		}
 	case "sweep":
-		if err := want(1); err != nil {
-			return "", err
-		}
 		if res.Sweep == "" {
 			return "", fmt.Errorf("run %s is not a sweep", name)
 		}
@@ -160,9 +140,6 @@ func (res *results) block(md string, b lab.Block, files *[]lab.Generated) (strin
 		w.WriteString("\n")
 		res.sweepMarkdown(&w)
 	case "chart":
-		if err := want(2); err != nil {
-			return "", err
-		}
 		chart := res.svg
 		if res.Sweep != "" {
 			chart = res.sweepSVG

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"unp-go.dev/lab"
 )
 
 // TestReadmesAreGenerated renders every bench block of every README, and
@@ -49,4 +51,19 @@ func readFile(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return string(data)
+}
+
+// TestBlockArguments: a block with the wrong number of arguments, or of a
+// kind the bench does not know, is an error, not an empty block.
+func TestBlockArguments(t *testing.T) {
+	res := &results{}
+	for _, b := range []lab.Block{
+		{Kind: "chart", Args: []string{"figure-30-1"}},
+		{Kind: "table", Args: []string{"figure-30-1", "extra"}},
+		{Kind: "nosuch", Args: []string{"figure-30-1"}},
+	} {
+		if _, err := res.block("bench/README.md", b, &[]lab.Generated{}); err == nil {
+			t.Errorf("block %q: no error", b.String())
+		}
+	}
 }
