@@ -47,6 +47,19 @@ var syscallList = []string{
 	"prctl", "sched_getaffinity", "getrandom", "setitimer", "timer_settime", "clock_gettime",
 }
 
+// splitFutex counts futex in two halves, shared and private (see
+// lab.FutexShared): the calls of serv04's mutex, shared between the
+// children as glibc's is, apart from the Go runtime's own.
+func splitFutex(calls []lab.Event) []lab.Event {
+	i := slices.IndexFunc(calls, func(ev lab.Event) bool { return ev.Name == "futex" })
+	shared, err1 := lab.FutexShared()
+	private, err2 := lab.FutexPrivate()
+	if i < 0 || err1 != nil || err2 != nil {
+		return calls
+	}
+	return slices.Replace(calls, i, i+1, shared, private)
+}
+
 // kernelCounts is what the kernel counted over a server's process tree in
 // one run, from ready until the server had exited and reaped its children:
 // the loaded run's, or the idle run's (its shutdown alone).
@@ -105,6 +118,7 @@ func startCounts(srv *lab.Group, t target) *counting {
 	}
 	if slices.Contains(breakdownRows(), t.Name) {
 		calls, _ := lab.SyscallEvents(syscallList) // those this kernel has
+		calls = splitFutex(calls)
 		for _, ev := range calls {
 			k.names[ev.Name] = ev.Name
 		}
@@ -323,6 +337,26 @@ func (res *results) breakdownMarkdown(w io.Writer) {
 		if s.Kernel != nil && s.Kernel.Calls != nil {
 			breakdown(w, s.Name, s.Kernel)
 		}
+	}
+	// The lock's own calls, apart from the runtime's: the futex calls on a
+	// word shared between processes, Go's mutex against glibc's.
+	var lock []string
+	for _, s := range res.Summary {
+		c, ok := res.besideC(s.Name)
+		if s.Series != "Go" || !ok || s.Kernel == nil || c.Kernel == nil {
+			continue
+		}
+		g, okg := s.Kernel.Calls["futex shared"]
+		b, okb := c.Kernel.Calls["futex shared"]
+		if okg && okb && (g > 0 || b > 0) {
+			lock = append(lock, fmt.Sprintf("%s %.2f (and %.2f private) against %s's %.2f "+
+				"(and %.2f private)", s.Name, g, s.Kernel.Calls["futex private"], c.Name, b,
+				c.Kernel.Calls["futex private"]))
+		}
+	}
+	if len(lock) > 0 {
+		fmt.Fprintf(w, "\nfutex calls on a word shared between processes (the process-shared "+
+			"mutex's), per connection: %s.\n", strings.Join(lock, "; "))
 	}
 }
 

@@ -83,3 +83,24 @@ func TestKernelSummaryNone(t *testing.T) {
 		t.Errorf("a table with nothing counted:\n%s", b.String())
 	}
 }
+
+// TestSharedFutexLine: the breakdown sets the Go mutex's shared futex calls
+// beside the C's, with the private ones in brackets.
+func TestSharedFutexLine(t *testing.T) {
+	calls := func(shared, private float64) *kernelSummary {
+		return &kernelSummary{Syscalls: 7, Calls: map[string]float64{
+			"futex shared": shared, "futex private": private}}
+	}
+	res := &results{Summary: []summary{
+		{Name: "serv04-mutex", Series: "Go", Group: "serv04-mutex", OK: 1, Kernel: calls(0.8, 0.4)},
+		{Name: "C serv04", Series: "C", Group: "serv04-mutex", OK: 1, Kernel: calls(1, 0)},
+		{Name: "serv02-prefork", Series: "Go", Group: "serv02-prefork", OK: 1, Kernel: calls(0, 0.5)},
+	}}
+	var b strings.Builder
+	res.breakdownMarkdown(&b)
+	want := "per connection: serv04-mutex 0.80 (and 0.40 private) against C serv04's 1.00 " +
+		"(and 0.00 private).\n"
+	if !strings.Contains(b.String(), want) || strings.Contains(b.String(), "serv02-prefork 0.00") {
+		t.Errorf("breakdown:\n%s\nwant the line ending %q, and no serv02 in it", b.String(), want)
+	}
+}

@@ -32,14 +32,19 @@ type Event struct {
 	Name   string // as perf(1) names it: "page-faults", "raw_syscalls:sys_enter"
 	Type   uint32 // PERF_TYPE_*
 	Config uint64
+	// Filter, for a tracepoint, counts only the hits whose fields match
+	// it, in tracefs' filter language (perf's --filter): "op & 128".
+	Filter string
 }
 
 // The software events, counted by the kernel on every system.
 var (
-	ContextSwitches = Event{"context-switches", unix.PERF_TYPE_SOFTWARE,
-		unix.PERF_COUNT_SW_CONTEXT_SWITCHES}
-	PageFaults = Event{"page-faults", unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_PAGE_FAULTS}
-	TaskClock  = Event{"task-clock", unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_TASK_CLOCK}
+	ContextSwitches = Event{Name: "context-switches", Type: unix.PERF_TYPE_SOFTWARE,
+		Config: unix.PERF_COUNT_SW_CONTEXT_SWITCHES}
+	PageFaults = Event{Name: "page-faults", Type: unix.PERF_TYPE_SOFTWARE,
+		Config: unix.PERF_COUNT_SW_PAGE_FAULTS}
+	TaskClock = Event{Name: "task-clock", Type: unix.PERF_TYPE_SOFTWARE,
+		Config: unix.PERF_COUNT_SW_TASK_CLOCK}
 )
 
 // tracingDirs are where tracefs may be mounted: its own place, and inside
@@ -62,7 +67,7 @@ func Tracepoint(name string) (Event, error) {
 			if err != nil {
 				return Event{}, fmt.Errorf("tracepoint %s: id %q", name, b)
 			}
-			return Event{name, unix.PERF_TYPE_TRACEPOINT, id}, nil
+			return Event{Name: name, Type: unix.PERF_TYPE_TRACEPOINT, Config: id}, nil
 		}
 		if _, derr := os.Stat(filepath.Join(dir, "events")); derr != nil {
 			err = fmt.Errorf("no tracefs at %s", dir)
@@ -92,6 +97,30 @@ func SyscallEvents(names []string) ([]Event, error) {
 		evs = append(evs, ev)
 	}
 	return evs, errors.Join(errs...)
+}
+
+// The futex(2) operation's FUTEX_PRIVATE_FLAG, which tells the kernel the
+// word is in one process's memory (linux/futex.h).
+const futexPrivateFlag = 128
+
+// FutexShared and FutexPrivate split the futex(2) calls in two by that
+// flag: calls on a word that processes share (a process-shared lock, the
+// book's serv04 mutex; glibc's and ours), and calls on a word within one
+// process (the Go runtime's own locks and sleeps, glibc's for threads).
+// The two add up to syscalls:sys_enter_futex.
+func FutexShared() (Event, error) {
+	return futexSplit("futex shared", fmt.Sprintf("!(op & %d)", futexPrivateFlag))
+}
+
+// FutexPrivate is FutexShared's other half.
+func FutexPrivate() (Event, error) {
+	return futexSplit("futex private", fmt.Sprintf("op & %d", futexPrivateFlag))
+}
+
+func futexSplit(name, filter string) (Event, error) {
+	ev, err := Tracepoint("syscalls:sys_enter_futex")
+	ev.Name, ev.Filter = name, filter
+	return ev, err
 }
 
 // A Counters is a set of events counted over a process tree since Count.
@@ -144,6 +173,12 @@ func (c *Counters) attach(tid int) {
 		attr := unix.PerfEventAttr{Type: ev.Type, Config: ev.Config,
 			Size: uint32(unsafe.Sizeof(unix.PerfEventAttr{})), Bits: unix.PerfBitInherit}
 		fd, err := unix.PerfEventOpen(&attr, tid, -1, -1, unix.PERF_FLAG_FD_CLOEXEC)
+		if err == nil && ev.Filter != "" {
+			if err = setFilter(fd, ev.Filter); err != nil {
+				unix.Close(fd)
+				err = fmt.Errorf("filter %q: %w", ev.Filter, err)
+			}
+		}
 		switch {
 		case err == nil:
 			c.fds[i] = append(c.fds[i], fd)
@@ -154,6 +189,22 @@ func (c *Counters) attach(tid int) {
 			c.tidErr = fmt.Errorf("perf_event_open %s, thread %d: %w", ev.Name, tid, err)
 		}
 	}
+}
+
+// setFilter gives the tracepoint counter fd its filter
+// (PERF_EVENT_IOC_SET_FILTER), which the kernel checks against the
+// tracepoint's fields.
+func setFilter(fd int, filter string) error {
+	p, err := unix.BytePtrFromString(filter)
+	if err != nil {
+		return err
+	}
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.PERF_EVENT_IOC_SET_FILTER,
+		uintptr(unsafe.Pointer(p)))
+	if e != 0 {
+		return e
+	}
+	return nil
 }
 
 func hint(err error) string {

@@ -8,13 +8,19 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
 // calls is how many getppid the counted grandchild makes: far more than
-// the Go runtime of the two processes makes on its own.
-const calls = 20000
+// the Go runtime of the two processes makes on its own. It also makes
+// sharedWakes futex wakes on a word of its own without FUTEX_PRIVATE_FLAG,
+// which the Go runtime never makes.
+const (
+	calls       = 20000
+	sharedWakes = 300
+)
 
 // The helper processes of TestCountTree, by LAB_PERF_ROLE: the parent
 // waits for a byte on standard input, then runs the child and waits for
@@ -32,6 +38,10 @@ func init() {
 	case "child":
 		for range calls {
 			unix.Getppid()
+		}
+		var word uint32
+		for range sharedWakes { // FUTEX_WAKE, no one to wake: returns at once
+			unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), 1, 1, 0, 0, 0)
 		}
 		os.Exit(0)
 	}
@@ -124,6 +134,35 @@ func TestCountBreakdown(t *testing.T) {
 	n := finish(t, g, w, c)
 	if n["getppid"] < calls || n["getppid"] > calls+100 || n["pause"] != 0 {
 		t.Errorf("counted %v, want getppid %d (and a few of the runtime's), pause 0", n, calls)
+	}
+}
+
+// TestCountFutexSplit: the child's shared wakes are counted as shared, and
+// nothing else is (the Go runtime's futexes are all private); the
+// runtime's are counted as private. The halves add up to no more than
+// every futex call: a call made while the three counters of a thread are
+// being opened, one after another, may be in the first and not the others.
+func TestCountFutexSplit(t *testing.T) {
+	all, err := Tracepoint("syscalls:sys_enter_futex")
+	if err != nil {
+		t.Skipf("no futex tracepoint here: %v", err)
+	}
+	shared, _ := FutexShared()
+	private, _ := FutexPrivate()
+	g, w := startParent(t)
+	c, err := Count(g.Pid(), all, shared, private)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if m := c.Missing(); len(m) > 0 {
+		t.Fatalf("missing: %v", m)
+	}
+	n := finish(t, g, w, c)
+	if n[shared.Name] != sharedWakes || n[private.Name] == 0 ||
+		n[shared.Name]+n[private.Name] > n[all.Name] {
+		t.Errorf("counted %v, want %d shared, some private, and no more than all",
+			n, sharedWakes)
 	}
 }
 

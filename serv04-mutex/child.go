@@ -19,9 +19,9 @@ func child_make(i int) (int, error) {
 // child_main is the life of a child: take the mutex, accept, release it,
 // count and serve the connection, forever. It is serv03-flock's child_main
 // with the other lock: the one child holding the mutex sleeps in accept(2),
-// the others on the futex word in the shared page. The first My_lock_wait
-// wires this goroutine to its OS thread for the child's life: the mutex
-// names its holder by thread ID, which it then finds once, not per call.
+// the others on the futex word in the shared page. The mutex names its
+// holder by a thread ID, which the first My_lock_wait finds once for the
+// whole child (see unp/lock_pthread.go for why one will do), not per call.
 func child_main(args []string) {
 	i := unp.PoolChild(args)
 	listenfd := unp.ChildFd(0)

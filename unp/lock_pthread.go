@@ -124,16 +124,32 @@ func OpenSharedMutex(fd int) Lock {
 func (m *mutexLock) Fd() int { return m.fd }
 
 // My_lock_wait takes the mutex. In each process one goroutine takes it:
-// the book's child, a single thread. The first call wires that goroutine
-// to its OS thread for good and keeps the thread's ID: the word and the
-// robust list name a thread, and the kernel cleans up after threads.
+// the book's child, a single thread.
 //
-// Why for good: glibc reads a thread's ID from the thread's own memory,
-// where asking the kernel (gettid) on every call would cost a system call
-// per connection. Go gives a program no per-thread memory, but a goroutine
-// wired to its thread for good is always on that thread, so the ID found
-// once stays true. A second goroutine of the same process must not take
-// the mutex: it would run on another thread under the first one's ID.
+// Which thread the word names. glibc writes the ID of the thread that runs
+// the locking code, which it reads from the thread's own memory for free.
+// Go gives a program no such memory: asking the kernel (gettid) on every
+// call would cost a system call per connection, and wiring the goroutine
+// to its thread for good (runtime.LockOSThread) costs more, because every
+// time the scheduler takes a wired goroutine off its thread, the thread
+// must hand its processor to another one and be woken back (futex calls
+// and context switches; see sched.go for why a child passes through the
+// scheduler at all). But the kernel asks less of the word than glibc
+// gives: when a thread exits it looks, in that thread's robust list, for
+// locks whose word holds that thread's ID. Any one thread of the process
+// will do as the owner, then, if its list holds the lock and it lives as
+// long as the process. So the first call picks the thread it runs on,
+// registers that thread's list, and lets the goroutine go: every later
+// call, on whatever thread, writes that ID and keeps that list. The Go
+// runtime keeps its idle threads and ends one only when a goroutine exits
+// still wired to it (runtime.LockOSThread), which bind never leaves, so
+// the picked thread dies with the process, and a SIGKILL, which ends
+// every thread of the process, still lets the kernel find and free the
+// lock.
+//
+// Departure: glibc's robust mutex names the thread that took it. Here it
+// names the process, in the person of one of its threads; the mutex is
+// still one that a second goroutine of the same process must not take.
 func (m *mutexLock) My_lock_wait() {
 	if m.head == nil {
 		m.bind()
@@ -170,10 +186,13 @@ func (m *mutexLock) My_lock_wait() {
 	h.listOpPending = 0
 }
 
-// bind wires the calling goroutine to its OS thread, never to be undone,
-// and keeps the thread's ID and its robust list for every later call.
+// bind picks the thread the calling goroutine runs on as the mutex's owner
+// in this process: it keeps the thread's ID and registers the thread's
+// robust list, which set_robust_list(2) does only for the calling thread,
+// so the goroutine is wired to the thread for that long and no longer.
 func (m *mutexLock) bind() {
 	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	m.tid = uint32(unix.Gettid())
 	m.head = threadHead(int(m.tid))
 }

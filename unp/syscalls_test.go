@@ -104,12 +104,13 @@ func threadSyscalls(t *testing.T) (read func() uint64) {
 
 // TestMutexSyscalls: taken and released with no one else about, the
 // process-shared mutex makes no system call, as glibc's does not: no
-// gettid (the thread's ID is kept), no futex wake (no one waits). The
-// first call binds the thread (gettid, set_robust_list) and is left out.
+// gettid (the owner thread's ID is kept), no futex wake (no one waits).
+// The first call picks the thread (gettid, set_robust_list) and is left
+// out.
 func TestMutexSyscalls(t *testing.T) {
 	lock := NewSharedMutex()
 	defer unix.Close(lock.Fd())
-	// The mutex wires this test's goroutine to its thread for good; the
+	// Counting is per thread: wire the goroutine to it for the test; the
 	// thread ends with the test.
 	runtime.LockOSThread()
 	lock.My_lock_wait()
