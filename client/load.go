@@ -19,10 +19,11 @@ import (
 )
 
 // The loads beyond the book (-requests, -rate, -conns) run here. Their
-// children use package net, whose connections wait in the netpoller, not
-// the book's blocking descriptors: an open loop may have hundreds of
-// connections in flight, and -conns holds thousands, and a goroutine
-// blocked in a raw read would hold an OS thread each.
+// children do not use the book's blocking descriptors: an open loop may
+// have hundreds of connections in flight, and -conns holds thousands, and
+// a goroutine blocked in a raw read would hold an OS thread each. -rate
+// runs an event loop of its own (loop.go); -requests and -conns use
+// package net, whose connections wait in the runtime's netpoller.
 //
 // The parent starts every child, waits until each has said it is ready
 // (with -conns: has opened its connections), then hands them all one start
@@ -261,7 +262,7 @@ func loadChild(args []string) {
 	case c.conns > 0:
 		w.hold(t0)
 	case c.rate > 0:
-		w.schedule(t0)
+		w.loop(t0)
 	default:
 		w.closed(t0)
 	}
@@ -375,21 +376,6 @@ func (w *work) closed(t0 int64) {
 				w.connection(time.Time{}, g*w.c.loops+j)
 			}
 		})
-	}
-	wg.Wait()
-}
-
-// schedule is the open loop of -rate: this child's #loops slots of one
-// schedule of rate connections a second, each started on its own
-// goroutine whether or not the ones before it have been answered.
-func (w *work) schedule(t0 int64) {
-	var wg sync.WaitGroup
-	per := 1e9 / w.c.rate
-	for j := range w.c.loops {
-		k := w.i + j*w.c.children // this child's j-th slot
-		due := t0 + int64(float64(k)*per)
-		w.timer.sleepUntil(due)
-		wg.Go(func() { w.connection(w.clk.toTime(due), k) })
 	}
 	wg.Wait()
 }
