@@ -21,12 +21,13 @@ import (
 // -sweep rate offers each design connections at a fixed rate, from a tenth
 // of a design's capacity to past its knee, and charts the latency, p99
 // and p99.9 corrected for coordinated omission, against the offered rate.
-// The points are -points (connections/s), or come from a quick capacity
-// probe: each design once, closed loop, probeInflight connections in
-// flight from each client process; the points then run geometrically from
-// a tenth of the lowest capacity to kneeFactor times the highest, and each
-// design runs those up to kneeFactor times its own. Each run offers its
-// rate for -duration. A run in which the client fell behind its schedule
+// A quick capacity probe comes first: each design once, closed loop,
+// probeInflight connections in flight from each client process. The
+// points are -points (connections/s), or run geometrically from a tenth
+// of the lowest capacity to kneeFactor times the highest; either way each
+// design runs those up to kneeFactor times its own capacity, past which a
+// point shows only its queue growing until connections time out. Each run
+// offers its rate for -duration. A run in which the client fell behind its schedule
 // is kept, and counted, but its latencies are left out of the medians and
 // the chart: they hold the client's delay as well as the server's.
 //

@@ -372,7 +372,7 @@ func bench(tmp string, chosen []int) int {
 	case "rate", "conns":
 		pts, _ := parsePoints(*sweep, *pointsArg) // checked in main
 		raiseNofile(loadNofile(*sweep, pts))
-		if *sweep == "rate" && *pointsArg == "" {
+		if *sweep == "rate" {
 			var more []string
 			caps, more = probeCapacity(tmp, client, sweepTargets("probe", chosen, paths, servers, nil))
 			notes = append(notes, more...)
@@ -382,11 +382,16 @@ func bench(tmp string, chosen []int) int {
 					known = append(known, c)
 				}
 			}
-			if pts = ratePoints(known, ratePointsN); pts == nil {
-				unp.Err_msg("-sweep rate: no design's capacity probe worked; give -points")
-				return 1
+			// The points given, or spread over the capacities; either
+			// way each design runs only those up to kneeFactor times
+			// its own capacity (rateKeep).
+			if *pointsArg == "" {
+				if pts = ratePoints(known, ratePointsN); pts == nil {
+					unp.Err_msg("-sweep rate: no design's capacity probe worked; give -points")
+					return 1
+				}
+				unp.Err_msg("offered rates from the probe: %v connections/s", pts)
 			}
-			unp.Err_msg("offered rates from the probe: %v connections/s", pts)
 		}
 		targets = sweepTargets(*sweep, chosen, paths, servers, pts)
 		targets = slices.DeleteFunc(targets, func(t target) bool {
