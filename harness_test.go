@@ -94,15 +94,26 @@ func TestBuild(t *testing.T) {
 	}
 }
 
-// TestScripts runs testdata/script/*.txtar, one scenario per file.
+// TestScripts runs testdata/script/*.txtar, one scenario per file. Each
+// run of it (go test -count=N runs it N times in one process) gets work
+// directories of its own: testscript names a scenario's directory after
+// the scenario, and a second run in the first one's would find the address
+// file a server of the first run left there.
 func TestScripts(t *testing.T) {
 	watchSources(t)
+	root, err := os.MkdirTemp(workRoot, "run-")
+	if err == nil {
+		err = os.Chmod(root, 0o711)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		Cmds:                commands,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
-		WorkdirRoot:         workRoot,
+		WorkdirRoot:         root,
 		Condition:           condition,
 	})
 }

@@ -2,9 +2,10 @@ package main
 
 import (
 	"fmt"
-	"net"
-	"sync"
+	"os"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // -conns C holds C connections open at once, in all: child i of N holds
@@ -14,16 +15,15 @@ import (
 // over D (connection g starts at g·D/C), so the server sees C/D requests a
 // second in an even stream; with no -every, each next request as soon as
 // the last is answered. It stops after -requests K requests, or when
-// -duration has passed since the start.
+// -duration has passed since the start. The child's event loop (loop.go)
+// opens them, keeps their schedule and carries their requests: one thread
+// for all of a child's connections, not a goroutine each woken by another
+// that keeps the time.
 
 // dialsAtOnce bounds the connects in progress while a child opens its
 // share: a server whose accept queue is full drops the SYNs beyond it, and
 // each such connect waits out retransmissions.
 const dialsAtOnce = 256
-
-// earlyBy is how much before its due time a woken connection may send:
-// more than the error of clock's conversion, far less than any interval.
-const earlyBy = 100 * time.Microsecond
 
 // open connects this child's share of the held connections before the
 // start; a connection that fails to open counts as one error.
@@ -32,25 +32,47 @@ func (w *work) open() {
 	if w.i < w.c.conns%w.c.children {
 		n++
 	}
-	held := make([]net.Conn, n)
-	sem := make(chan struct{}, dialsAtOnce)
-	var wg sync.WaitGroup
-	for m := range held {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			conn, err := w.dialer.Dial("tcp", w.addr)
-			if err != nil {
-				w.fail(fmt.Sprintf("opening held connection %d", w.global(m)), err)
-				return
-			}
-			held[m] = conn
-		})
+	l := w.newEvloop()
+	w.ev, w.held = l, make([]*flight, n)
+	failed := func(f *flight, err error) {
+		if f.fd >= 0 {
+			l.end(f)
+		}
+		w.held[f.m] = nil
+		w.fail(fmt.Sprintf("opening held connection %d", f.slot), err)
 	}
-	wg.Wait()
-	w.held = held
-	for _, c := range held {
-		if c != nil {
+	started, dialing := 0, 0
+	for {
+		for ; started < n && dialing < dialsAtOnce; started++ {
+			f := &flight{fd: -1, slot: w.global(started), m: started}
+			w.held[started] = f
+			switch err := l.dial(f); {
+			case err != nil:
+				failed(f, err)
+			case !f.open:
+				dialing++
+			}
+		}
+		for _, f := range l.expired(w.now()) {
+			dialing--
+			failed(f, os.ErrDeadlineExceeded)
+		}
+		if started == n && dialing == 0 {
+			break
+		}
+		for _, e := range l.wait(0) {
+			f := l.flights[int(e.Fd)]
+			if f == nil || f.open || e.Events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) == 0 {
+				continue
+			}
+			dialing--
+			if err := l.connected(f, e.Events); err != nil {
+				failed(f, err)
+			}
+		}
+	}
+	for _, f := range w.held {
+		if f != nil {
 			w.rec.Held++
 		}
 	}
@@ -74,104 +96,113 @@ func (w *work) more(j int, due int64) bool {
 	return j < w.c.requests
 }
 
-// hold runs the held connections from t0 on.
+// hold runs the held connections from t0 on. With -every, one schedule
+// walks request j of connection m in order of its due time, t0 +
+// offset(m) + j·every, and sends it if the connection is idle; a
+// connection still busy with its last request sends the next as soon as
+// that one is answered, its due time past (the corrected latency charges
+// it the wait). With no -every, each sends its next as soon as its last
+// is answered.
 func (w *work) hold(t0 int64) {
-	wake := make([]chan int, len(w.held))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for m, conn := range w.held {
-		wake[m] = make(chan int, 1)
-		if conn != nil {
-			wg.Go(func() {
-				<-start
-				w.converse(m, conn, t0, wake[m])
-			})
+	l := w.ev
+	defer l.close()
+	every := int64(w.c.every)
+	dueOf := func(f *flight, j int) int64 {
+		if every == 0 {
+			return w.now()
+		}
+		return t0 + w.offset(f.m) + int64(j)*every
+	}
+	fail := func(f *flight, err error) {
+		l.end(f)
+		w.fail(fmt.Sprintf("held connection %d, request %d", f.slot, f.cur), err)
+	}
+	issue := func(f *flight, j int, due int64) {
+		f.cur, f.due = j, due
+		if err := l.send(f); err != nil {
+			fail(f, err)
 		}
 	}
-	if w.c.every > 0 {
-		close(start) // each waits for its first wake-up
-		w.wakeAll(t0, wake)
-	} else {
-		w.timer.sleepUntil(t0)
-		close(start)
+	// goOn decides what f does once idle: its next request if that is
+	// due, its end if there is none.
+	goOn := func(f *flight) {
+		j := f.requests
+		due := dueOf(f, j)
+		switch {
+		case !w.more(j, due-t0):
+			l.end(f)
+		case due <= w.now():
+			issue(f, j, due)
+		}
 	}
-	wg.Wait()
-}
-
-// wakeAll keeps the schedule of this child's connections on its own
-// thread (clock.go), waking each when its next request is due, with that
-// request's number. A connection still busy with its last request finds
-// the latest wake-up waiting (an older one is replaced: it is past).
-func (w *work) wakeAll(t0 int64, wake []chan int) {
-	every := int64(w.c.every)
-	for j := 0; ; j++ {
-		any := false
-		for m := range wake { // in order of offset, so in order of time
-			due := w.offset(m) + int64(j)*every
-			if !w.more(j, due) {
+	for now := w.now(); now < t0; now = w.now() {
+		l.wait(t0)
+	}
+	n := len(w.held)
+	next := 0 // with -every, the schedule's next: request next/n of connection next%n
+	if every == 0 || n == 0 {
+		for _, f := range w.held {
+			if f != nil {
+				goOn(f)
+			}
+		}
+	}
+	scheduled := every == 0 || n == 0 // the schedule has no more requests
+	for {
+		now := w.now()
+		for ; !scheduled; next++ {
+			j, m := next/n, next%n
+			due := t0 + w.offset(m) + int64(j)*every
+			if !w.more(j, due-t0) {
+				// The rest are later still: idle connections are done.
+				scheduled = true
+				for _, f := range w.held {
+					if f != nil && f.fd >= 0 && !f.busy {
+						l.end(f)
+					}
+				}
+				break
+			}
+			if due > now {
+				break
+			}
+			if f := w.held[m]; f != nil && f.fd >= 0 && !f.busy && f.requests == j {
+				issue(f, j, due)
+			}
+		}
+		for _, f := range l.expired(now) {
+			fail(f, os.ErrDeadlineExceeded)
+		}
+		if len(l.flights) == 0 {
+			return
+		}
+		wake := int64(0)
+		if !scheduled {
+			wake = t0 + w.offset(next%n) + int64(next/n)*every
+		}
+		for _, e := range l.wait(wake) {
+			f := l.flights[int(e.Fd)]
+			if f == nil || !f.busy || e.Events&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP) == 0 {
+				continue // ended in this batch, or idle
+			}
+			whole, err := l.reply(f)
+			if err != nil {
+				fail(f, err)
 				continue
 			}
-			any = true
-			w.timer.sleepUntil(t0 + due)
-			select {
-			case wake[m] <- j:
-			default: // this goroutine alone sends: once emptied, the send goes through
-				select {
-				case <-wake[m]:
-				default:
-				}
-				wake[m] <- j
+			if !whole {
+				continue
 			}
-		}
-		if !any {
-			return
-		}
-	}
-}
-
-// converse is one held connection: its requests in turn, until the load
-// ends or one fails, which ends the connection.
-func (w *work) converse(m int, conn net.Conn, t0 int64, wake chan int) {
-	defer conn.Close()
-	buf := make([]byte, w.c.nbytes)
-	prevEnd := w.clk.toTime(t0)
-	for j := 0; ; j++ {
-		var due time.Time
-		if w.c.every > 0 {
-			d := w.offset(m) + int64(j)*int64(w.c.every)
-			if !w.more(j, d) {
-				return
+			end := w.now()
+			// Late through the client's own fault only: a request that
+			// waited for the last reply is the server's.
+			lag := f.sent - f.due
+			if f.prevEnd > f.due {
+				lag = f.sent - f.prevEnd
 			}
-			due = w.clk.toTime(t0 + d)
-			// The wake-up for request j ends the wait, whatever the clock
-			// says: toTime is CLOCK_MONOTONIC read beside time.Now, and on
-			// a busy machine the two readings can be a thread's time slice
-			// apart, so due may seem still ahead when its wake-up has come
-			// and no other will (seen: 200 of 1000 held connections
-			// waiting for ever after the last wake-up).
-			for time.Until(due) > earlyBy {
-				if k := <-wake; k >= j {
-					break
-				}
-			}
-		} else if !w.more(j, w.clk.toMono(time.Now())-t0) {
-			return
+			w.done(time.Duration(end-f.due), time.Duration(end-f.sent), time.Duration(lag), 1)
+			f.prevEnd = end
+			goOn(f)
 		}
-		sent := time.Now()
-		if due.IsZero() {
-			due = sent
-		}
-		// Late through the client's own fault only: a request waiting
-		// for the last reply is the server's.
-		lag := sent.Sub(due)
-		if prevEnd.After(due) {
-			lag = sent.Sub(prevEnd)
-		}
-		if err := w.exchange(conn, buf); err != nil {
-			w.fail(fmt.Sprintf("held connection %d, request %d", w.global(m), j), err)
-			return
-		}
-		prevEnd = time.Now()
-		w.done(prevEnd.Sub(due), prevEnd.Sub(sent), lag, 1)
 	}
 }

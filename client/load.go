@@ -95,8 +95,9 @@ type work struct {
 	mu            sync.Mutex
 	rec           record
 	lat, raw, lag histogram
-	shown         int        // errors named on stderr
-	held          []net.Conn // with -conns: this child's share, nil where opening failed
+	shown         int       // errors named on stderr
+	held          []*flight // with -conns: this child's share, nil where opening failed
+	ev            *evloop   // with -conns: the event loop that holds them
 	timer         *timer
 	// Reply buffers: without them an open loop at thousands a second
 	// would make the collector, not the connections, the client's work.

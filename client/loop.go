@@ -14,269 +14,339 @@ import (
 	"unp-go.dev/unp"
 )
 
-// The open loop of -rate, as an event loop of the child's own: one
-// goroutine, one epoll instance, non-blocking sockets, and a timerfd in the
-// same epoll set for the schedule. The client must not be what is
-// measured, and on one machine it is: the kernel's TCP work for both ends of
-// a loopback connection is done in the context of the side that sends, and
-// a connect does the whole handshake. What is left to the client to keep
-// small is its own part, and the book's C client, one blocking process per
-// connection in turn, shows how small: a few system calls per connection
-// and the switches of a process that sleeps in each. A goroutine per
-// connection on package net adds to that the runtime's netpoller and
-// scheduler — another thread woken for each connection made ready, and
-// more than twice the system calls (net sets options, asks for both
-// addresses, registers and unregisters each descriptor). Here one thread
-// does it all and sleeps only when there is nothing to do: per connection
-// a socket, a connect, an epoll_ctl, a write, a read or two and a close;
-// the epoll_wait and the timer's setting are shared by whatever is ready
-// or due at once. This is how load generators built for rates (wrk and
-// wrk2 among them) are made.
+// The open loop of -rate and the held connections of -conns, as an event
+// loop of the child's own: one goroutine, one epoll instance, non-blocking
+// sockets, and a timerfd in the same epoll set for the schedule. The client
+// must not be what is measured, and on one machine it is: the kernel's TCP
+// work for both ends of a loopback connection is done in the context of
+// the side that sends, and a connect does the whole handshake. What is
+// left to the client to keep small is its own part, and the book's C
+// client, one blocking process per connection in turn, shows how small: a
+// few system calls per connection and the switches of a process that
+// sleeps in each. A goroutine per connection on package net adds to that
+// the runtime's netpoller and scheduler — another thread woken for each
+// connection made ready, and more than twice the system calls (net sets
+// options, asks for both addresses, registers and unregisters each
+// descriptor) — and a schedule kept by one goroutine waking the others
+// adds a switch per request. Here one thread does it all and sleeps only
+// when there is nothing to do: per connection a socket, a connect, an
+// epoll_ctl, a write, a read or two and a close; per request on a held
+// connection a write and a read; the epoll_wait and the timer's setting
+// are shared by whatever is ready or due at once. This is how load
+// generators built for rates (wrk and wrk2 among them) are made.
 //
 // Time is read from time.Now (the vDSO, no system call) and converted to
 // CLOCK_MONOTONIC (clock.go), in which the schedule and the timerfd are
 // kept.
 
-// A flight is one connection of the open loop, from its connect to its
-// close.
+// A flight is one connection, from its connect to its close.
 type flight struct {
 	fd       int
-	slot     int
-	due      int64 // CLOCK_MONOTONIC ns: when the schedule wanted it started
-	start    int64 // when it did start
-	deadline int64 // connect, or the current reply, must be done by then
-	sent     int   // requests written
+	slot     int   // -rate: its slot in the schedule; -conns: its global index
+	m        int   // -conns: its index among this child's
+	due      int64 // CLOCK_MONOTONIC ns: when the schedule wanted it (-rate) or its request (-conns) started
+	start    int64 // when the connection started
+	sent     int64 // when the current request was sent
+	prevEnd  int64 // -conns: when its last reply ended
+	deadline int64 // the connect, or the current reply, must be done by then
+	open     bool  // connected
+	busy     bool  // a request is out
+	requests int   // requests sent
+	cur      int   // -conns: the number of the request out, or next
 	got      int   // bytes of the current reply read
 }
 
 // A timeoutEntry is a flight's deadline when it was set. Every deadline is
-// now plus the one timeout, so entries are queued in deadline order; an
-// entry whose flight has closed, or has a later deadline since, is stale.
+// a time read then plus the one timeout, so entries are queued in deadline
+// order; an entry whose flight has ended, or has a later deadline since,
+// is stale.
 type timeoutEntry struct {
 	f        *flight
 	deadline int64
+}
+
+// An evloop is one child's event loop: the machinery that the open loop
+// and the held connections share.
+type evloop struct {
+	w        *work
+	sa       unix.Sockaddr
+	family   int
+	ep, tfd  int
+	armed    int64 // the timerfd's setting, 0 when spent or unset
+	events   []unix.EpollEvent
+	buf      []byte // replies are read into it and dropped
+	flights  map[int]*flight
+	queue    []timeoutEntry
+	timeout  int64
+	lastSeen time.Time
+}
+
+func (w *work) newEvloop() *evloop {
+	l := &evloop{w: w, events: make([]unix.EpollEvent, 256), buf: make([]byte, w.c.nbytes),
+		flights: map[int]*flight{}, timeout: int64(w.c.timeout), lastSeen: time.Now()}
+	var err error
+	if l.sa, l.family, err = sockaddr(w.c.host, w.c.port); err != nil {
+		unp.Err_quit("child %d: %v", w.i, err)
+	}
+	if l.ep, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		unp.Err_sys(err, "child %d: epoll_create1", w.i)
+	}
+	// The schedule's timer, edge-triggered in the set. Not w.timer: that
+	// one is in the runtime's netpoller too, whose thread it would wake.
+	if l.tfd, err = unix.TimerfdCreate(unix.CLOCK_MONOTONIC,
+		unix.TFD_NONBLOCK|unix.TFD_CLOEXEC); err != nil {
+		unp.Err_sys(err, "child %d: timerfd_create", w.i)
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(l.tfd)}
+	if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, l.tfd, &ev); err != nil {
+		unp.Err_sys(err, "child %d: epoll_ctl timerfd", w.i)
+	}
+	return l
+}
+
+func (l *evloop) close() {
+	for _, f := range l.flights {
+		unix.Close(f.fd)
+	}
+	unix.Close(l.tfd)
+	unix.Close(l.ep)
+}
+
+// dial starts f's connect. A connect that fails at once is returned; one
+// in progress is finished by connected when epoll says so.
+func (l *evloop) dial(f *flight) error {
+	f.start = l.w.now()
+	fd, err := unix.Socket(l.family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("socket: %w", err)
+	}
+	f.fd = fd
+	l.flights[fd] = f
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLET, Fd: int32(fd)}
+	if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return fmt.Errorf("epoll_ctl: %w", err)
+	}
+	switch err := unix.Connect(fd, l.sa); err {
+	case nil:
+		f.open, f.deadline = true, 0
+	case unix.EINPROGRESS: // EPOLLOUT says when it is over
+		l.setDeadline(f, f.start)
+	default:
+		return dialError(err)
+	}
+	return nil
+}
+
+// connected finishes f's connect, which epoll says is over: EPOLLOUT alone
+// is a connect that succeeded; with EPOLLERR, SO_ERROR says what failed.
+func (l *evloop) connected(f *flight, events uint32) error {
+	if events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+		v, err := unix.GetsockoptInt(f.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+		if err == nil && v != 0 {
+			err = syscall.Errno(v)
+		}
+		if err != nil {
+			return dialError(err)
+		}
+	}
+	f.open, f.deadline = true, 0 // no deadline while it waits for a request
+	return nil
+}
+
+func dialError(err error) error {
+	return &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", err)}
+}
+
+// send writes f's next request.
+func (l *evloop) send(f *flight) error {
+	f.sent = l.w.now()
+	l.setDeadline(f, f.sent)
+	f.got, f.busy = 0, true
+	if _, err := unix.Write(f.fd, l.w.req); err != nil {
+		return fmt.Errorf("sending request: %w", err)
+	}
+	f.requests++
+	return nil
+}
+
+func (l *evloop) setDeadline(f *flight, from int64) {
+	f.deadline = from + l.timeout
+	l.queue = append(l.queue, timeoutEntry{f, f.deadline})
+}
+
+// reply reads what has come of f's current reply, until the socket has no
+// more (edge-triggered: all of it, now). It reports whether the reply is
+// whole; a short or failed one is an error.
+func (l *evloop) reply(f *flight) (bool, error) {
+	n := l.w.c.nbytes
+	for {
+		k, err := unix.Read(f.fd, l.buf[:n-f.got])
+		switch {
+		case err == unix.EAGAIN:
+			return false, nil
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return false, fmt.Errorf("reading reply after %d of %d bytes: %w", f.got, n, err)
+		case k == 0:
+			return false, fmt.Errorf("reading reply after %d of %d bytes: %w", f.got, n,
+				io.ErrUnexpectedEOF)
+		}
+		if f.got += k; f.got == n {
+			f.busy, f.deadline = false, 0
+			return true, nil
+		}
+	}
+}
+
+// end closes f.
+func (l *evloop) end(f *flight) {
+	unix.Close(f.fd)
+	delete(l.flights, f.fd)
+	f.fd = -1
+}
+
+// expired pops the flights whose deadline has passed, oldest first.
+func (l *evloop) expired(now int64) []*flight {
+	var out []*flight
+	for len(l.queue) > 0 {
+		e := l.queue[0]
+		switch {
+		case e.f.fd < 0 || e.deadline != e.f.deadline: // stale
+		case e.deadline <= now:
+			out = append(out, e.f)
+		default:
+			return out
+		}
+		l.queue = l.queue[1:]
+	}
+	return out
+}
+
+// wait sleeps until an event, or until wake (CLOCK_MONOTONIC ns; 0 for no
+// time), or the next deadline, whichever is first, and returns the events
+// of the flights.
+func (l *evloop) wait(wake int64) []unix.EpollEvent {
+	for len(l.queue) > 0 && (l.queue[0].f.fd < 0 || l.queue[0].deadline != l.queue[0].f.deadline) {
+		l.queue = l.queue[1:]
+	}
+	if len(l.queue) > 0 && (wake == 0 || l.queue[0].deadline < wake) {
+		wake = l.queue[0].deadline
+	}
+	// The timer is set only when the time changes, or when it has fired:
+	// the clock read through time.Now may be a microsecond behind the
+	// kernel's, so the loop can wake to find nothing due yet, and a timer
+	// not set again would never fire again.
+	if wake != l.armed {
+		spec := unix.ItimerSpec{Value: unix.NsecToTimespec(wake)}
+		if err := unix.TimerfdSettime(l.tfd, unix.TFD_TIMER_ABSTIME, &spec, nil); err != nil {
+			unp.Err_sys(err, "child %d: timerfd_settime", l.w.i)
+		}
+		l.armed = wake
+	}
+	n, err := unix.EpollWait(l.ep, l.events, -1)
+	if err != nil && err != unix.EINTR {
+		unp.Err_sys(err, "child %d: epoll_wait", l.w.i)
+	}
+	evs := l.events[:max(n, 0)]
+	for i := 0; i < len(evs); i++ {
+		if int(evs[i].Fd) == l.tfd {
+			l.armed = 0
+			evs = append(evs[:i], evs[i+1:]...)
+			i--
+		}
+	}
+	// A goroutine that goes from system call to system call without
+	// passing through the scheduler loses its processor to sysmon in
+	// every call once it has done so for 10 ms (unp/sched.go): pass
+	// through it now and then.
+	if time.Since(l.lastSeen) > 5*time.Millisecond {
+		runtime.Gosched()
+		l.lastSeen = time.Now()
+	}
+	return evs
 }
 
 // loop is -rate's open loop: this child's #loops slots of one schedule of
 // rate connections a second, each started when it is due whether or not
 // the ones before it have been answered.
 func (w *work) loop(t0 int64) {
-	sa, family, err := sockaddr(w.c.host, w.c.port)
-	if err != nil {
-		unp.Err_quit("child %d: %v", w.i, err)
-	}
-	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		unp.Err_sys(err, "child %d: epoll_create1", w.i)
-	}
-	defer unix.Close(ep)
-	// The schedule's timer, edge-triggered in the set. Not w.timer: that
-	// one is in the runtime's netpoller too, whose thread it would wake.
-	tfd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
-	if err != nil {
-		unp.Err_sys(err, "child %d: timerfd_create", w.i)
-	}
-	defer unix.Close(tfd)
-	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(tfd)}
-	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, tfd, &ev); err != nil {
-		unp.Err_sys(err, "child %d: epoll_ctl timerfd", w.i)
-	}
-
+	l := w.newEvloop()
+	defer l.close()
 	per := 1e9 / w.c.rate
 	due := func(j int) int64 { return t0 + int64(float64(w.i+j*w.c.children)*per) }
-	timeout := int64(w.c.timeout)
-	var (
-		flights  = map[int]*flight{} // by descriptor
-		queue    []timeoutEntry
-		next     int   // this child's next slot to start
-		armed    int64 // the timerfd's setting, 0 when unset
-		events   = make([]unix.EpollEvent, 256)
-		buf      = make([]byte, w.c.nbytes)
-		lastSeen = time.Now()
-	)
-	end := func(f *flight, err error) {
-		unix.Close(f.fd)
-		delete(flights, f.fd)
-		f.fd = -1
-		if err != nil {
-			w.fail(fmt.Sprintf("connection %d", f.slot), err)
+	fail := func(f *flight, err error) {
+		if f.fd >= 0 {
+			l.end(f)
+		}
+		w.fail(fmt.Sprintf("connection %d", f.slot), err)
+	}
+	// answered goes on with f once a reply is whole: its next request,
+	// or its end.
+	answered := func(f *flight) {
+		if f.requests < w.c.requests {
+			if err := l.send(f); err != nil {
+				fail(f, err)
+			}
 			return
 		}
+		l.end(f)
 		now := w.now()
 		w.done(time.Duration(now-f.due), time.Duration(now-f.start),
 			time.Duration(f.start-f.due), w.c.requests)
 	}
-	send := func(f *flight) error {
-		f.deadline = w.now() + timeout
-		queue = append(queue, timeoutEntry{f, f.deadline})
-		f.got = 0
-		if _, err := unix.Write(f.fd, w.req); err != nil {
-			return fmt.Errorf("sending request: %w", err)
-		}
-		f.sent++
-		return nil
-	}
-	// readable reads what has come of the current reply, until the
-	// socket has no more (edge-triggered: all of it, now), and sends the
-	// next request or ends the flight once the reply is whole.
-	readable := func(f *flight) {
-		for {
-			n, err := unix.Read(f.fd, buf[:w.c.nbytes-f.got])
-			switch {
-			case err == unix.EAGAIN:
-				return
-			case err == unix.EINTR:
-				continue
-			case err != nil:
-				end(f, fmt.Errorf("reading reply after %d of %d bytes: %w", f.got, w.c.nbytes, err))
-				return
-			case n == 0:
-				end(f, fmt.Errorf("reading reply after %d of %d bytes: %w", f.got, w.c.nbytes,
-					io.ErrUnexpectedEOF))
-				return
-			}
-			if f.got += n; f.got < w.c.nbytes {
-				continue
-			}
-			if f.sent < w.c.requests {
-				if err := send(f); err != nil {
-					end(f, err)
-				}
-				return // the next reply comes with a later event
-			}
-			end(f, nil)
-			return
-		}
-	}
-	start := func(j int, dueAt int64) {
-		f := &flight{slot: w.i + j*w.c.children, due: dueAt, start: w.now()}
-		fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			w.fail(fmt.Sprintf("connection %d", f.slot), fmt.Errorf("socket: %w", err))
-			return
-		}
-		f.fd = fd
-		flights[fd] = f
-		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLET, Fd: int32(fd)}
-		if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-			end(f, fmt.Errorf("epoll_ctl: %w", err))
-			return
-		}
-		switch err := unix.Connect(fd, sa); err {
-		case nil: // connected at once: send now
-			if err := send(f); err != nil {
-				end(f, err)
-			}
-		case unix.EINPROGRESS: // EPOLLOUT says when it is done
-			f.deadline = f.start + timeout
-			queue = append(queue, timeoutEntry{f, f.deadline})
-		default:
-			end(f, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", err)})
-		}
-	}
-
+	next := 0 // this child's next slot
 	for {
 		now := w.now()
-		for next < w.c.loops && due(next) <= now {
-			start(next, due(next))
-			next++
-		}
-		for len(queue) > 0 && (queue[0].f.fd < 0 || queue[0].deadline != queue[0].f.deadline) {
-			queue = queue[1:] // stale
-		}
-		for len(queue) > 0 && queue[0].deadline <= now {
-			f := queue[0].f
-			queue = queue[1:]
-			end(f, os.ErrDeadlineExceeded)
-			for len(queue) > 0 && (queue[0].f.fd < 0 || queue[0].deadline != queue[0].f.deadline) {
-				queue = queue[1:]
+		for ; next < w.c.loops && due(next) <= now; next++ {
+			f := &flight{slot: w.i + next*w.c.children, due: due(next)}
+			if err := l.dial(f); err != nil {
+				fail(f, err)
+			} else if f.open {
+				if err := l.send(f); err != nil {
+					fail(f, err)
+				}
 			}
 		}
-		if next >= w.c.loops && len(flights) == 0 {
+		for _, f := range l.expired(now) {
+			fail(f, os.ErrDeadlineExceeded)
+		}
+		if next >= w.c.loops && len(l.flights) == 0 {
 			return
 		}
-		// Sleep until the next slot or the next deadline, unless events
-		// are already waiting: the timer is only set when that changes.
 		wake := int64(0)
 		if next < w.c.loops {
 			wake = due(next)
 		}
-		if len(queue) > 0 && (wake == 0 || queue[0].deadline < wake) {
-			wake = queue[0].deadline
-		}
-		if wake != armed {
-			spec := unix.ItimerSpec{Value: unix.NsecToTimespec(wake)}
-			if err := unix.TimerfdSettime(tfd, unix.TFD_TIMER_ABSTIME, &spec, nil); err != nil {
-				unp.Err_sys(err, "child %d: timerfd_settime", w.i)
-			}
-			armed = wake
-		}
-		n, err := unix.EpollWait(ep, events, -1)
-		if err != nil && err != unix.EINTR {
-			unp.Err_sys(err, "child %d: epoll_wait", w.i)
-		}
-		for _, e := range events[:max(n, 0)] {
-			if int(e.Fd) == tfd {
-				// Spent: set it again even for the same time. The
-				// clock read through time.Now may be a microsecond
-				// behind the kernel's, so the loop can wake to find
-				// nothing due yet, and a timer not set again would
-				// never fire again.
-				armed = 0
-				continue
-			}
-			f := flights[int(e.Fd)]
+		for _, e := range l.wait(wake) {
+			f := l.flights[int(e.Fd)]
 			if f == nil {
-				continue // a flight ended earlier in this batch
+				continue // ended earlier in this batch
 			}
-			if f.sent == 0 { // connecting: done, one way or the other
+			if !f.open {
 				if e.Events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) == 0 {
 					continue
 				}
-				// EPOLLOUT alone is a connect that succeeded; with
-				// EPOLLERR, the error is the socket's SO_ERROR.
-				if e.Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
-					if err := connectResult(f.fd); err != nil {
-						end(f, &net.OpError{Op: "dial", Net: "tcp",
-							Err: os.NewSyscallError("connect", err)})
-						continue
-					}
+				if err := l.connected(f, e.Events); err != nil {
+					fail(f, err)
+					continue
 				}
-				if err := send(f); err != nil {
-					end(f, err)
+				if err := l.send(f); err != nil {
+					fail(f, err)
 					continue
 				}
 			}
-			if e.Events&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP) != 0 {
-				readable(f)
+			if f.busy && e.Events&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+				switch whole, err := l.reply(f); {
+				case err != nil:
+					fail(f, err)
+				case whole:
+					answered(f)
+				}
 			}
 		}
-		// A goroutine that goes from system call to system call without
-		// passing through the scheduler loses its processor to sysmon in
-		// every call once it has done so for 10 ms (unp/sched.go): pass
-		// through it now and then.
-		if time.Since(lastSeen) > 5*time.Millisecond {
-			runtime.Gosched()
-			lastSeen = time.Now()
-		}
 	}
 }
-
-// connectResult is the outcome of a non-blocking connect that epoll says
-// is over: SO_ERROR, 0 when it succeeded.
-func connectResult(fd int) error {
-	v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err != nil {
-		return err
-	}
-	if v != 0 {
-		return syscall.Errno(v)
-	}
-	return nil
-}
-
-// now is CLOCK_MONOTONIC, read through time.Now.
-func (w *work) now() int64 { return w.clk.toMono(time.Now()) }
 
 // sockaddr resolves host and port once, for every connect of the loop,
 // and gives the address family of the socket to connect from.
@@ -293,3 +363,6 @@ func sockaddr(host, port string) (unix.Sockaddr, int, error) {
 	}
 	return nil, 0, errors.New("no address for " + host)
 }
+
+// now is CLOCK_MONOTONIC, read through time.Now.
+func (w *work) now() int64 { return w.clk.toMono(time.Now()) }
