@@ -16,10 +16,11 @@ import (
 // calls is how many getppid the counted grandchild makes: far more than
 // the Go runtime of the two processes makes on its own. It also makes
 // sharedWakes futex wakes on a word of its own without FUTEX_PRIVATE_FLAG,
-// which the Go runtime never makes.
+// which the Go runtime never makes, and privateWakes with it.
 const (
-	calls       = 20000
-	sharedWakes = 300
+	calls        = 20000
+	sharedWakes  = 300
+	privateWakes = 1000
 )
 
 // The helper processes of TestCountTree, by LAB_PERF_ROLE: the parent
@@ -42,6 +43,9 @@ func init() {
 		var word uint32
 		for range sharedWakes { // FUTEX_WAKE, no one to wake: returns at once
 			unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), 1, 1, 0, 0, 0)
+		}
+		for range privateWakes { // FUTEX_WAKE_PRIVATE
+			unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), 129, 1, 0, 0, 0)
 		}
 		os.Exit(0)
 	}
@@ -137,9 +141,10 @@ func TestCountBreakdown(t *testing.T) {
 	}
 }
 
-// TestCountFutexSplit: the child's shared wakes are counted as shared, and
-// nothing else is (the Go runtime's futexes are all private); the
-// runtime's are counted as private. The halves add up to no more than
+// TestCountFutexSplit: the child's shared wakes are counted as shared and
+// its private ones as private, with the Go runtime's (all private); a run
+// beside a busy go test has shown a few shared calls more, from elsewhere
+// in the tree, so a few are allowed. The halves add up to no more than
 // every futex call: a call made while the three counters of a thread are
 // being opened, one after another, may be in the first and not the others.
 func TestCountFutexSplit(t *testing.T) {
@@ -159,10 +164,10 @@ func TestCountFutexSplit(t *testing.T) {
 		t.Fatalf("missing: %v", m)
 	}
 	n := finish(t, g, w, c)
-	if n[shared.Name] != sharedWakes || n[private.Name] == 0 ||
-		n[shared.Name]+n[private.Name] > n[all.Name] {
-		t.Errorf("counted %v, want %d shared, some private, and no more than all",
-			n, sharedWakes)
+	if n[shared.Name] < sharedWakes || n[shared.Name] > sharedWakes+50 ||
+		n[private.Name] < privateWakes || n[shared.Name]+n[private.Name] > n[all.Name] {
+		t.Errorf("counted %v, want %d shared (and a few more), at least %d private, "+
+			"and no more than all", n, sharedWakes, privateWakes)
 	}
 }
 
