@@ -17,12 +17,13 @@ import (
 // millisecond later. A thread of our own asleep in clock_nanosleep(2) is
 // precise, but it holds the runtime's processor while it sleeps, and the
 // goroutines it wakes queue behind it until the runtime takes the
-// processor back (sysmon, up to milliseconds later). So each child keeps
-// its schedule with a timerfd(2) set to absolute times on CLOCK_MONOTONIC:
-// the goroutine waiting on it waits in the netpoller like any connection,
-// and the kernel's timer, not the runtime's, says when. CLOCK_MONOTONIC is
-// one clock for every process of the machine, so the parent can hand all
-// its children the same start time.
+// processor back (sysmon, up to milliseconds later). So the schedule is
+// kept with timerfd(2) set to absolute times on CLOCK_MONOTONIC, the
+// kernel's timer, not the runtime's: the event loop of -rate and -conns
+// (loop.go) has one in its epoll set, and the closed loop waits for the
+// common start on the timer below, in the netpoller like any connection.
+// CLOCK_MONOTONIC is one clock for every process of the machine, so the
+// parent can hand all its children the same start time.
 //
 // How late the work actually started is measured, not assumed: it is the
 // schedule lag of the report.

@@ -22,8 +22,9 @@ import (
 // children do not use the book's blocking descriptors: an open loop may
 // have hundreds of connections in flight, and -conns holds thousands, and
 // a goroutine blocked in a raw read would hold an OS thread each. -rate
-// runs an event loop of its own (loop.go); -requests and -conns use
-// package net, whose connections wait in the runtime's netpoller.
+// and -conns run on an event loop of the child's own (loop.go); the
+// closed loop of -requests uses package net, whose connections wait in the
+// runtime's netpoller.
 //
 // The parent starts every child, waits until each has said it is ready
 // (with -conns: has opened its connections), then hands them all one start
