@@ -309,6 +309,13 @@ func (w *work) loop(t0 int64) {
 			}
 		}
 		for _, f := range l.expired(now) {
+			if !f.open && isConnected(f.fd) { // done, though no event said so (conns.go)
+				l.connected(f, 0)
+				if err := l.send(f); err != nil {
+					fail(f, err)
+				}
+				continue
+			}
 			fail(f, os.ErrDeadlineExceeded)
 		}
 		if next >= w.c.loops && len(l.flights) == 0 {
