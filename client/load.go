@@ -100,8 +100,9 @@ type work struct {
 	held          []*flight // with -conns: this child's share, nil where opening failed
 	ev            *evloop   // with -conns: the event loop that holds them
 	timer         *timer
-	// Reply buffers: without them an open loop at thousands a second
-	// would make the collector, not the connections, the client's work.
+	// Reply buffers of the closed loop's goroutines: without them
+	// thousands of connections a second would make the collector, not the
+	// connections, the client's work. (The event loop has one of its own.)
 	bufs sync.Pool
 }
 
