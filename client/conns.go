@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+	"unp-go.dev/unp"
 )
 
 // -conns C holds C connections open at once, in all: child i of N holds
@@ -157,6 +158,23 @@ func (w *work) hold(t0 int64) {
 	for now := w.now(); now < t0; now = w.now() {
 		l.wait(t0)
 	}
+	// The load has a bound of its own: a connection's requests, one after
+	// another, each at its due time or as soon as the last is answered or
+	// timed out, are done by the time its schedule ends plus a timeout for
+	// each. Past that bound a connection not done is given up, and said to
+	// be, so that a fault of this loop shows in the report instead of a
+	// client that never ends.
+	timeout, nreq := int64(w.c.timeout), int64(w.c.requests)
+	span := nreq * every
+	if w.c.duration > 0 {
+		span = int64(w.c.duration)
+		if every > 0 {
+			nreq = (span + every - 1) / every
+		} else {
+			nreq = 1 // back to back: none starts after the duration
+		}
+	}
+	bound := t0 + span + nreq*timeout + int64(time.Second)
 	n := len(w.held)
 	next := 0 // with -every, the schedule's next: request next/n of connection next%n
 	if every == 0 || n == 0 {
@@ -192,12 +210,22 @@ func (w *work) hold(t0 int64) {
 		for _, f := range l.expired(now) {
 			fail(f, os.ErrDeadlineExceeded)
 		}
+		if now > bound {
+			left := 0
+			for _, f := range l.flights {
+				left++
+				fail(f, fmt.Errorf("given up at the load's end (busy %v, deadline %v)",
+					f.busy, f.deadline != 0))
+			}
+			unp.Err_msg("child %d: %d held connections not done at the load's end: given up",
+				w.i, left)
+		}
 		if len(l.flights) == 0 {
 			return
 		}
-		wake := int64(0)
+		wake := bound
 		if !scheduled {
-			wake = t0 + w.offset(next%n) + int64(next/n)*every
+			wake = min(wake, t0+w.offset(next%n)+int64(next/n)*every)
 		}
 		for _, e := range l.wait(wake) {
 			f := l.flights[int(e.Fd)]
