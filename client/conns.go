@@ -62,8 +62,7 @@ func (w *work) open() {
 		now, wake := w.now(), int64(0)
 		for f := range dialing {
 			switch due := f.start + timeout; {
-			case due <= now && isConnected(f.fd):
-				l.connected(f, 0) // done, though no event said so
+			case due <= now && l.connectedLate(f):
 				delete(dialing, f)
 			case due <= now:
 				failed(f, os.ErrDeadlineExceeded)
@@ -90,12 +89,6 @@ func (w *work) open() {
 			w.rec.Held++
 		}
 	}
-}
-
-// isConnected reports whether socket fd has a peer.
-func isConnected(fd int) bool {
-	_, err := unix.Getpeername(fd)
-	return err == nil
 }
 
 // global is the index among all C connections of this child's m-th.

@@ -153,6 +153,21 @@ func (l *evloop) connected(f *flight, events uint32) error {
 	return nil
 }
 
+// connectedLate finishes, as connected does, a connect of f that no
+// event has said is over and that is done all the same: its socket has a
+// peer. It reports whether it was. Looked at when the connect's deadline
+// passes, it keeps a missed event from timing out a connection that is up.
+func (l *evloop) connectedLate(f *flight) bool {
+	if f.open {
+		return false
+	}
+	if _, err := unix.Getpeername(f.fd); err != nil {
+		return false
+	}
+	l.connected(f, 0)
+	return true
+}
+
 func dialError(err error) error {
 	return &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", err)}
 }
@@ -309,8 +324,7 @@ func (w *work) loop(t0 int64) {
 			}
 		}
 		for _, f := range l.expired(now) {
-			if !f.open && isConnected(f.fd) { // done, though no event said so (conns.go)
-				l.connected(f, 0)
+			if l.connectedLate(f) {
 				if err := l.send(f); err != nil {
 					fail(f, err)
 				}
