@@ -120,11 +120,13 @@ func (w *work) hold(t0 int64) {
 	l := w.ev
 	defer l.close()
 	every := int64(w.c.every)
+	// scheduledAt is when -every wants request j of connection m sent.
+	scheduledAt := func(m, j int) int64 { return t0 + w.offset(m) + int64(j)*every }
 	dueOf := func(f *flight, j int) int64 {
 		if every == 0 {
 			return w.now()
 		}
-		return t0 + w.offset(f.m) + int64(j)*every
+		return scheduledAt(f.m, j)
 	}
 	fail := func(f *flight, err error) {
 		l.end(f)
@@ -182,7 +184,7 @@ func (w *work) hold(t0 int64) {
 		now := w.now()
 		for ; !scheduled; next++ {
 			j, m := next/n, next%n
-			due := t0 + w.offset(m) + int64(j)*every
+			due := scheduledAt(m, j)
 			if !w.more(j, due-t0) {
 				// The rest are later still: idle connections are done.
 				scheduled = true
@@ -218,7 +220,7 @@ func (w *work) hold(t0 int64) {
 		}
 		wake := bound
 		if !scheduled {
-			wake = min(wake, t0+w.offset(next%n)+int64(next/n)*every)
+			wake = min(wake, scheduledAt(next%n, next/n))
 		}
 		for _, e := range l.wait(wake) {
 			f := l.flights[int(e.Fd)]
