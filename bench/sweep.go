@@ -236,12 +236,13 @@ func (res *results) sweepLoad() string {
 		return fmt.Sprintf("`%s` (%d connections per run)", res.Client, res.Children*res.Loops)
 	case "rate":
 		return fmt.Sprintf("our client's -rate R for %s, %d processes sharing one schedule, "+
-			"one request of %d bytes per connection, against %d children or threads",
-			res.Duration, res.Children, res.Bytes, res.Workers)
+			"one request of %d bytes per connection, against %d children or threads%s",
+			res.Duration, res.Children, res.Bytes, res.Workers, res.clientPriority())
 	case "conns":
 		return fmt.Sprintf("our client's -conns C, opened first, then each sending a request of "+
-			"%d bytes every %s for %s, from min(C, %d) processes, against %d children or threads",
-			res.Bytes, res.Every, res.Duration, res.Children, res.Workers)
+			"%d bytes every %s for %s, from min(C, %d) processes, against %d children or "+
+			"threads%s", res.Bytes, res.Every, res.Duration, res.Children, res.Workers,
+			res.clientPriority())
 	}
 	conns := res.SweepConns
 	if conns == 0 {
@@ -250,6 +251,28 @@ func (res *results) sweepLoad() string {
 	return fmt.Sprintf("our client, C connections in flight as min(C, %d) processes × "+
 		"-inflight C/processes, about %d connections per run of %d bytes, against %d children "+
 		"or threads", res.Children, conns, res.Bytes, res.Workers)
+}
+
+// clientPriority says at which priority the client ran the sweep's loads
+// (-realtime): a run kept before the flag says nothing.
+func (res *results) clientPriority() string {
+	loads, rt := 0, 0
+	for _, r := range res.Runs {
+		if r.Client != nil && !r.Idle {
+			loads++
+			if r.ClientRealtime {
+				rt++
+			}
+		}
+	}
+	switch {
+	case rt == 0:
+		return ""
+	case rt == loads:
+		return "; the client at real-time priority (SCHED_FIFO 1)"
+	}
+	return fmt.Sprintf("; the client at real-time priority (SCHED_FIFO 1) in %d of %d runs",
+		rt, loads)
 }
 
 // sweepTable writes one table of the sweep: designs down, points across.

@@ -136,3 +136,23 @@ func TestBookServers(t *testing.T) {
 		t.Errorf("rows %s", got)
 	}
 }
+
+// The load line says at which priority the client ran: always, in some
+// runs, or (as in runs kept before -realtime) nothing.
+func TestClientPriority(t *testing.T) {
+	res := sweepResults("rate")
+	res.Duration = "2s"
+	if got := res.sweepLoad(); strings.Contains(got, "priority") {
+		t.Errorf("no run at real-time priority, yet: %s", got)
+	}
+	for i := range res.Runs {
+		res.Runs[i].ClientRealtime = !res.Runs[i].Idle
+	}
+	if got := res.sweepLoad(); !strings.HasSuffix(got, "; the client at real-time priority (SCHED_FIFO 1)") {
+		t.Errorf("every run at real-time priority: %s", got)
+	}
+	res.Runs[0].ClientRealtime = false
+	if got := res.sweepLoad(); !strings.HasSuffix(got, "(SCHED_FIFO 1) in 7 of 8 runs") {
+		t.Errorf("all but one run: %s", got)
+	}
+}

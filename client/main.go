@@ -68,6 +68,12 @@
 //
 // -timeout D bounds each connect and each reply (30 s by default).
 //
+// On the machine it loads, an open loop competes with the server for the
+// cores: where the server's processes fill them, the client wakes for its
+// next slot and waits for a time slice, and reports that it fell behind.
+// The bench runs it at real-time priority for these loads; by hand,
+// chrt -f 1 does the same (its processes and threads inherit the policy).
+//
 // Usage:
 //
 //	client [ -inflight K ] <hostname or IPaddr> <port> <#children> <#loops/child> <#bytes/request>

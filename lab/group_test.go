@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // start starts script with sh as a group, its output in t's directory.
@@ -162,4 +164,39 @@ func TestHelper(t *testing.T) {
 	fmt.Fprintln(w, g.Pid())
 	w.Flush()
 	os.Exit(0)
+}
+
+// StartRealtime's leader, and a process it starts, run at SCHED_FIFO 1;
+// a group started after it does not: the starter thread's own policy is
+// put back.
+func TestStartRealtime(t *testing.T) {
+	dir := t.TempDir()
+	g, err := StartRealtime(exec.Command("sh", "-c", "sleep 30 & wait"),
+		filepath.Join(dir, "out"), filepath.Join(dir, "err"), syscall.SIGKILL)
+	if errors.Is(err, syscall.EPERM) {
+		t.Skip("may not raise a priority here:", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Kill(time.Second) })
+	after := start(t, "sleep 30")
+	waitMembers(t, g, 2)
+	for _, p := range g.alive() {
+		if pol, prio := policyOf(t, p.Pid); pol != unix.SCHED_FIFO || prio != 1 {
+			t.Errorf("process %d of the realtime group: policy %d priority %d, want SCHED_FIFO 1",
+				p.Pid, pol, prio)
+		}
+	}
+	if pol, _ := policyOf(t, after.Pid()); pol != unix.SCHED_NORMAL {
+		t.Errorf("group started after: policy %d, want SCHED_NORMAL", pol)
+	}
+}
+
+func policyOf(t *testing.T, pid int) (policy, priority uint32) {
+	a, err := unix.SchedGetAttr(pid, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Policy, a.Priority
 }
