@@ -1,6 +1,7 @@
 package unp
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"slices"
@@ -180,7 +181,11 @@ func TerminateAll(pids []int) {
 		}
 	}
 	for _, pid := range live {
-		for {
+		// A child stopped before, whose stop this process has already
+		// reaped (serv05's parent and Children.Reap listen for stops), is
+		// not stopped again and no stop is reported again: waiting for
+		// one would wait for ever.
+		for !stoppedNow(pid) {
 			_, err := unix.Wait4(pid, nil, unix.WUNTRACED, nil)
 			if err != unix.EINTR {
 				break // stopped, or already dead and now reaped
@@ -201,6 +206,18 @@ func TerminateAll(pids []int) {
 		}
 		Err_sys(err, "wait error")
 	}
+}
+
+// stoppedNow reports whether the kernel shows process pid stopped: T (or
+// t, stopped by a tracer) in /proc/PID/stat, whose state follows the
+// command name's closing parenthesis.
+func stoppedNow(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	return i >= 0 && i+2 < len(b) && (b[i+2] == 'T' || b[i+2] == 't')
 }
 
 // ChildStopped logs, in one line, that the child in slot i has stopped
