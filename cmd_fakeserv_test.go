@@ -21,14 +21,20 @@ func init() { commands["fakeserv"] = fakeserv }
 //	reset   reads each request line, then closes with SO_LINGER 0: a reset
 //	short   reads each request line "N", sends N/2 bytes and closes
 //	silent  reads each request line and never answers
+//	full    listens with a backlog of 1 and never accepts: past the first
+//	        connections its accept queue is full, and the kernel drops the
+//	        SYNs, as it does in front of a pool that cannot keep up
 func fakeserv(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: fakeserv refuse|reset|short|silent")
+		ts.Fatalf("usage: fakeserv refuse|reset|short|silent|full")
 	}
-	if args[0] == "refuse" {
+	if args[0] == "refuse" || args[0] == "full" {
 		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 		ts.Check(err)
 		ts.Check(syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
+		if args[0] == "full" {
+			ts.Check(syscall.Listen(fd, 1))
+		}
 		sa, err := syscall.Getsockname(fd)
 		ts.Check(err)
 		ts.Defer(func() { syscall.Close(fd) })

@@ -27,10 +27,22 @@ import (
 const dialsAtOnce = 256
 
 // open connects this child's share of the held connections before the
-// start; a connection that fails to open counts as one error. The connects
-// in progress are kept in a set of their own, and each is given up when
-// its time is out, whatever epoll said or did not say: a count of them
-// that one missed event put out by one would hold the child here for ever.
+// start; a connection that fails to open counts as one error. The whole
+// opening is bounded by one -timeout: a server that cannot take them all
+// (a pool 15 wide, its accept queue full, drops the SYNs beyond it) would
+// otherwise have the connects, a batch at a time, each wait out its SYN's
+// retransmissions to its own timeout, and a child's share of ten thousand
+// would take minutes to find out what one timeout shows. A connection not
+// open by then counts as timed out. The connects in progress are kept in
+// a set of their own, and each is given up when its time is out, whatever
+// epoll said or did not say: a count of them that one missed event put
+// out by one would hold the child here for ever.
+//
+// A connection is held once its connect is done, which the client knows
+// from its own side of the handshake: beyond a full accept queue the
+// server's kernel may drop the handshake's last ACK, and a connection the
+// client holds is then one the server has not queued, whose request
+// meets a reset or a timeout.
 func (w *work) open() {
 	n := w.c.conns / w.c.children
 	if w.i < w.c.conns%w.c.children {
@@ -48,8 +60,9 @@ func (w *work) open() {
 		w.fail(fmt.Sprintf("opening held connection %d", f.slot), err)
 	}
 	timeout := int64(w.c.timeout)
+	openBy := w.now() + timeout
 	for started := 0; ; {
-		for ; started < n && len(dialing) < dialsAtOnce; started++ {
+		for ; started < n && len(dialing) < dialsAtOnce && w.now() < openBy; started++ {
 			f := &flight{fd: -1, slot: w.global(started), m: started}
 			w.held[started] = f
 			switch err := l.dial(f); {
@@ -60,8 +73,13 @@ func (w *work) open() {
 			}
 		}
 		now, wake := w.now(), int64(0)
+		for ; now >= openBy && started < n; started++ {
+			f := &flight{fd: -1, slot: w.global(started), m: started}
+			failed(f, fmt.Errorf("not started within the opening's %v: %w", w.c.timeout,
+				os.ErrDeadlineExceeded))
+		}
 		for f := range dialing {
-			switch due := f.start + timeout; {
+			switch due := min(f.start+timeout, openBy); {
 			case due <= now && l.connectedLate(f):
 				delete(dialing, f)
 			case due <= now:

@@ -66,7 +66,8 @@
 //     its due time. The parent raises RLIMIT_NOFILE to its hard limit when
 //     a child's share needs more than the soft one, and says so on stderr.
 //
-// -timeout D bounds each connect and each reply (30 s by default).
+// -timeout D bounds each connect and each reply (30 s by default), and
+// with -conns the opening of all of a child's share.
 //
 // On the machine it loads, an open loop competes with the server for the
 // cores: where the server's processes fill them, the client wakes for its
