@@ -39,6 +39,10 @@ import (
 // connections. PSS leaves out what the kernel holds for each socket, which
 // is the same for every design. A tree that passes -maxpss is killed and
 // its run fails, so that a process per connection cannot take the machine.
+// The client's opening of its connections is bounded by one -timeout
+// (loadTimeout here), and the servers' idle timeout (UNP_IDLE_TIMEOUT) is
+// raised past the longest a held connection may then wait for its first
+// request, so that the Go servers close none the C servers would keep.
 //
 // Errors are the load's own results here, not the run's failure: past its
 // knee a design times connections out, and a pool of 15 cannot answer

@@ -153,6 +153,12 @@ func runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
 	base := filepath.Join(tmp, fmt.Sprintf("%s.%d.%v", strings.ReplaceAll(t.Name, " ", "_"),
 		round, idle))
 	argv, env := t.Argv, append(os.Environ(), t.Env...)
+	if *sweep == "conns" {
+		// A held connection may wait, before its first request, for the
+		// client's opening (bounded by a timeout) and its place in the
+		// period: longer than the servers' default idle timeout.
+		env = append(env, "UNP_IDLE_TIMEOUT="+(2*loadTimeout+2**every).String())
+	}
 	var port int
 	if t.External {
 		var err error
