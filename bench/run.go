@@ -50,10 +50,13 @@ type Run struct {
 	BusyCores float64 `json:"busy_cores"`
 	ClientCPU float64 `json:"client_cpu_s"`
 	// ClientRealtime says the client ran at SCHED_FIFO 1 (-realtime).
-	ClientRealtime bool          `json:"client_realtime,omitempty"`
-	Unit           string        `json:"unit,omitempty"`
-	Counts         []int         `json:"counts,omitempty"`
-	Client         *clientResult `json:"client,omitempty"`
+	ClientRealtime bool `json:"client_realtime,omitempty"`
+	// Stuck is what a client killed at -timeout was doing then, a line
+	// per process (lab.Snapshot).
+	Stuck  string        `json:"stuck,omitempty"`
+	Unit   string        `json:"unit,omitempty"`
+	Counts []int         `json:"counts,omitempty"`
+	Client *clientResult `json:"client,omitempty"`
 	// Kernel is what the kernel counted over the server's tree from ready
 	// to exit (counts.go); nil when not counted (-counts=false, the floor).
 	Kernel *kernelCounts `json:"kernel,omitempty"`
@@ -299,8 +302,12 @@ func runClient(client string, port int, base string, t target, r *Run) error {
 	select {
 	case <-cli.Exited():
 	case <-time.After(*timeout):
+		r.Stuck = cli.Snapshot() // where it stood, for whoever looks into it
+		unp.Err_msg("%s: the client outstayed -timeout %v; it stood so:\n%s", t.Name, *timeout,
+			r.Stuck)
 		stop(cli)
-		return fmt.Errorf("client still running after %v: killed", *timeout)
+		return fmt.Errorf("client still running after %v: killed (its state: the run's stuck)",
+			*timeout)
 	}
 	r.Wall = time.Since(t0).Seconds()
 	r.BusyCores = (cpuBusy() - busy0) / r.Wall
