@@ -53,9 +53,7 @@ func (w *work) open() {
 	dialing := map[*flight]bool{}
 	failed := func(f *flight, err error) {
 		delete(dialing, f)
-		if f.fd >= 0 {
-			l.end(f)
-		}
+		l.end(f)
 		w.held[f.m] = nil
 		w.fail(fmt.Sprintf("opening held connection %d", f.slot), err)
 	}

@@ -115,7 +115,12 @@ func (l *evloop) close() {
 // dial starts f's connect. A connect that fails at once is returned; one
 // in progress is finished by connected when epoll says so.
 func (l *evloop) dial(f *flight) error {
-	f.start = l.w.now()
+	// Until it has a socket, f has no descriptor: a flight's zero value
+	// would name descriptor 0, and its end would close whatever holds
+	// that number now (a socket of another flight, once standard input is
+	// gone). A socket(2) that fails for want of descriptors, as an open
+	// loop past a server's knee runs out of them, must end nothing.
+	f.start, f.fd = l.w.now(), -1
 	fd, err := unix.Socket(l.family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("socket: %w", err)
@@ -214,8 +219,11 @@ func (l *evloop) reply(f *flight) (bool, error) {
 	}
 }
 
-// end closes f.
+// end closes f, if it has a socket.
 func (l *evloop) end(f *flight) {
+	if f.fd < 0 {
+		return
+	}
 	unix.Close(f.fd)
 	delete(l.flights, f.fd)
 	f.fd = -1
@@ -291,9 +299,7 @@ func (w *work) loop(t0 int64) {
 	per := 1e9 / w.c.rate
 	due := func(j int) int64 { return t0 + int64(float64(w.i+j*w.c.children)*per) }
 	fail := func(f *flight, err error) {
-		if f.fd >= 0 {
-			l.end(f)
-		}
+		l.end(f)
 		w.fail(fmt.Sprintf("connection %d", f.slot), err)
 	}
 	// answered goes on with f once a reply is whole: its next request,
@@ -314,7 +320,7 @@ func (w *work) loop(t0 int64) {
 	for {
 		now := w.now()
 		for ; next < w.c.loops && due(next) <= now; next++ {
-			f := &flight{slot: w.i + next*w.c.children, due: due(next)}
+			f := &flight{fd: -1, slot: w.i + next*w.c.children, due: due(next)}
 			if err := l.dial(f); err != nil {
 				fail(f, err)
 			} else if f.open {
