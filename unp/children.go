@@ -174,18 +174,28 @@ func Reap(reaped func(pid int, ws unix.WaitStatus)) {
 // could still take it. SIGKILL ends a stopped child in the kernel, and no
 // code of it runs again.
 func TerminateAll(pids []int) {
+	// A child stopped before, whose stop this process may already have
+	// reaped (serv05's parent and Children.Reap listen for stops), is not
+	// stopped again and no stop is reported again: waiting for one would
+	// wait for ever. So it is looked at before the SIGSTOP, and only the
+	// others are waited for: the report comes once every thread of the
+	// child has stopped, which the main thread's state alone does not say.
 	live := make([]int, 0, len(pids))
+	var stopping []int
 	for _, pid := range pids {
-		if pid > 0 && unix.Kill(pid, unix.SIGSTOP) == nil {
+		if pid <= 0 {
+			continue
+		}
+		already := stoppedNow(pid)
+		if unix.Kill(pid, unix.SIGSTOP) == nil {
 			live = append(live, pid)
+			if !already {
+				stopping = append(stopping, pid)
+			}
 		}
 	}
-	for _, pid := range live {
-		// A child stopped before, whose stop this process has already
-		// reaped (serv05's parent and Children.Reap listen for stops), is
-		// not stopped again and no stop is reported again: waiting for
-		// one would wait for ever.
-		for !stoppedNow(pid) {
+	for _, pid := range stopping {
+		for {
 			_, err := unix.Wait4(pid, nil, unix.WUNTRACED, nil)
 			if err != unix.EINTR {
 				break // stopped, or already dead and now reaped
@@ -209,8 +219,8 @@ func TerminateAll(pids []int) {
 }
 
 // stoppedNow reports whether the kernel shows process pid stopped: T (or
-// t, stopped by a tracer) in /proc/PID/stat, whose state follows the
-// command name's closing parenthesis.
+// t, stopped by a tracer) in /proc/PID/stat, the main thread's state,
+// which follows the command name's closing parenthesis.
 func stoppedNow(pid int) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
