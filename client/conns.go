@@ -34,9 +34,9 @@ const dialsAtOnce = 256
 // retransmissions to its own timeout, and a child's share of ten thousand
 // would take minutes to find out what one timeout shows. A connection not
 // open by then counts as timed out. The connects in progress are kept in
-// a set of their own, and each is given up when its time is out, whatever
-// epoll said or did not say: a count of them that one missed event put
-// out by one would hold the child here for ever.
+// a set of their own, and each is looked at when the time is out,
+// whatever epoll said or did not say: a count of them that one missed
+// event put out by one would hold the child here for ever.
 //
 // A connection is held once its connect is done, which the client knows
 // from its own side of the handshake: beyond a full accept queue the
@@ -57,8 +57,7 @@ func (w *work) open() {
 		w.held[f.m] = nil
 		w.fail(fmt.Sprintf("opening held connection %d", f.slot), err)
 	}
-	timeout := int64(w.c.timeout)
-	openBy := w.now() + timeout
+	openBy := w.now() + int64(w.c.timeout)
 	for started := 0; ; {
 		for ; started < n && len(dialing) < dialsAtOnce && w.now() < openBy; started++ {
 			f := &flight{fd: -1, slot: w.global(started), m: started}
@@ -70,26 +69,27 @@ func (w *work) open() {
 				dialing[f] = true
 			}
 		}
-		now, wake := w.now(), int64(0)
-		for ; now >= openBy && started < n; started++ {
-			f := &flight{fd: -1, slot: w.global(started), m: started}
-			failed(f, fmt.Errorf("not started within the opening's %v: %w", w.c.timeout,
-				os.ErrDeadlineExceeded))
-		}
-		for f := range dialing {
-			switch due := min(f.start+timeout, openBy); {
-			case due <= now && l.connectedLate(f):
-				delete(dialing, f)
-			case due <= now:
-				failed(f, os.ErrDeadlineExceeded)
-			case wake == 0 || due < wake:
-				wake = due
+		// Every connect started after the opening did, so the opening's
+		// end comes before any connect's own timeout: it is the one
+		// deadline here.
+		if w.now() >= openBy {
+			for ; started < n; started++ {
+				f := &flight{fd: -1, slot: w.global(started), m: started}
+				failed(f, fmt.Errorf("not started within the opening's %v: %w", w.c.timeout,
+					os.ErrDeadlineExceeded))
+			}
+			for f := range dialing {
+				if l.connectedLate(f) {
+					delete(dialing, f)
+				} else {
+					failed(f, os.ErrDeadlineExceeded)
+				}
 			}
 		}
 		if started == n && len(dialing) == 0 {
 			break
 		}
-		for _, e := range l.wait(wake) {
+		for _, e := range l.wait(openBy) {
 			f := l.flights[int(e.Fd)]
 			if f == nil || !dialing[f] || e.Events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) == 0 {
 				continue
