@@ -14,8 +14,8 @@ import (
 // of its event machinery (how many descriptors each epoll instance
 // watches; each timerfd's expirations not yet read and time left). It is
 // what a program that outstayed its time leaves behind to say where it
-// stood, before it is killed. A process that is gone gives what could be
-// read, or nothing.
+// stood, before it is killed. For a process that is gone it gives "pid N: "
+// and the error.
 func Snapshot(pid int) string {
 	p, err := Stat(pid)
 	if err != nil {
@@ -39,7 +39,7 @@ func Snapshot(pid int) string {
 		call, _ := os.ReadFile(dir + "syscall")
 		nr, _, _ := strings.Cut(strings.TrimSpace(string(call)), " ")
 		key := fmt.Sprintf("%c %s", tp.State, orDash(string(wchan)))
-		if nr != "" && nr != "running" {
+		if nr != "" && nr != "running" && nr != "-1" { // -1: not in a system call
 			key += " syscall " + nr
 		}
 		threads[key]++

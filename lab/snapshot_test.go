@@ -36,12 +36,16 @@ func TestSnapshot(t *testing.T) {
 	for _, want := range []string{
 		fmt.Sprintf("pid %d (", os.Getpid()),
 		fmt.Sprintf("fd %d epoll watching 1;", ep),
-		fmt.Sprintf("fd %d timerfd ticks 0 it_value (3599,", tfd),
 		"anon_inode:[timerfd] ×1;",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no %q in %s", want, got)
 		}
+	}
+	// armed for an hour: most of it is left, whatever this machine's pace
+	armed := regexp.MustCompile(fmt.Sprintf(`fd %d timerfd ticks 0 it_value \(3[0-9]{3}, `, tfd))
+	if !armed.MatchString(got) {
+		t.Errorf("no armed timerfd %d in %s", tfd, got)
 	}
 	if !regexp.MustCompile(`; [0-9]+ threads: `).MatchString(got) {
 		t.Errorf("no thread count in %s", got)
