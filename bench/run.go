@@ -49,8 +49,11 @@ type Run struct {
 	// the server and the client are taken out is other people's work.
 	BusyCores float64 `json:"busy_cores"`
 	ClientCPU float64 `json:"client_cpu_s"`
-	// ClientRealtime says the client ran at SCHED_FIFO 1 (-realtime).
-	ClientRealtime bool `json:"client_realtime,omitempty"`
+	// ClientPriority is the real-time policy the client ran at
+	// (-realtime, lab.RealtimePolicy), empty for its usual one;
+	// ClientRealtime, in runs kept before it, stands for SCHED_FIFO 1.
+	ClientPriority string `json:"client_priority,omitempty"`
+	ClientRealtime bool   `json:"client_realtime,omitempty"`
 	// Stuck is what a client killed at -timeout was doing then, a line
 	// per process (lab.Snapshot).
 	Stuck  string        `json:"stuck,omitempty"`
@@ -298,13 +301,15 @@ func runClient(client string, port int, base string, t target, r *Run) error {
 	if err != nil {
 		return err
 	}
-	r.ClientRealtime = tolerant && *realtime && !notRealtime.Load()
+	if tolerant && *realtime && !notRealtime.Load() {
+		r.ClientPriority = lab.RealtimePolicy
+	}
 	select {
 	case <-cli.Exited():
 	case <-time.After(*timeout):
 		r.Stuck = cli.Snapshot() // where it stood, for whoever looks into it
-		unp.Err_msg("%s: the client outstayed -timeout %v; it stood so:\n%s", t.Name, *timeout,
-			r.Stuck)
+		unp.Err_msg("%s: the client outstayed -timeout %v; it stood so: %s", t.Name, *timeout,
+			strings.ReplaceAll(r.Stuck, "\n", " | "))
 		stop(cli)
 		return fmt.Errorf("client still running after %v: killed (its state: the run's stuck)",
 			*timeout)
@@ -345,7 +350,7 @@ func runClient(client string, port int, base string, t target, r *Run) error {
 // priority.
 var notRealtime atomic.Bool
 
-// startClient starts the client, with realtime at SCHED_FIFO 1
+// startClient starts the client, with realtime at real-time priority
 // (lab.StartRealtime). An open loop runs beside a server that can fill the
 // cores, and a client that waits for a time slice whenever its timer fires
 // starts its connections late: its own delay, not the server's. At

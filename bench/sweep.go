@@ -256,23 +256,28 @@ func (res *results) sweepLoad() string {
 // clientPriority says at which priority the client ran the sweep's loads
 // (-realtime): a run kept before the flag says nothing.
 func (res *results) clientPriority() string {
-	loads, rt := 0, 0
+	loads, rt, policy := 0, 0, ""
 	for _, r := range res.Runs {
-		if r.Client != nil && !r.Idle {
-			loads++
-			if r.ClientRealtime {
-				rt++
-			}
+		if r.Client == nil || r.Idle {
+			continue
+		}
+		loads++
+		p := r.ClientPriority
+		if p == "" && r.ClientRealtime {
+			p = "SCHED_FIFO 1"
+		}
+		if p != "" {
+			rt, policy = rt+1, p
 		}
 	}
 	switch {
 	case rt == 0:
 		return ""
 	case rt == loads:
-		return "; the client at real-time priority (SCHED_FIFO 1)"
+		return fmt.Sprintf("; the client at real-time priority (%s)", policy)
 	}
-	return fmt.Sprintf("; the client at real-time priority (SCHED_FIFO 1) in %d of %d runs",
-		rt, loads)
+	return fmt.Sprintf("; the client at real-time priority (%s) in %d of %d runs", policy, rt,
+		loads)
 }
 
 // sweepTable writes one table of the sweep: designs down, points across.

@@ -146,13 +146,23 @@ func TestClientPriority(t *testing.T) {
 		t.Errorf("no run at real-time priority, yet: %s", got)
 	}
 	for i := range res.Runs {
-		res.Runs[i].ClientRealtime = !res.Runs[i].Idle
+		if !res.Runs[i].Idle {
+			res.Runs[i].ClientPriority = "SCHED_RR 1"
+		}
 	}
-	if got := res.sweepLoad(); !strings.HasSuffix(got, "; the client at real-time priority (SCHED_FIFO 1)") {
+	const always = "; the client at real-time priority (SCHED_RR 1)"
+	if got := res.sweepLoad(); !strings.HasSuffix(got, always) {
 		t.Errorf("every run at real-time priority: %s", got)
 	}
-	res.Runs[0].ClientRealtime = false
-	if got := res.sweepLoad(); !strings.HasSuffix(got, "(SCHED_FIFO 1) in 7 of 8 runs") {
+	res.Runs[0].ClientPriority = ""
+	if got := res.sweepLoad(); !strings.HasSuffix(got, "(SCHED_RR 1) in 7 of 8 runs") {
 		t.Errorf("all but one run: %s", got)
+	}
+	// a run kept before the policy was recorded: ClientRealtime was FIFO
+	for i := range res.Runs {
+		res.Runs[i].ClientPriority, res.Runs[i].ClientRealtime = "", !res.Runs[i].Idle
+	}
+	if got := res.sweepLoad(); !strings.HasSuffix(got, "(SCHED_FIFO 1)") {
+		t.Errorf("runs kept with ClientRealtime: %s", got)
 	}
 }

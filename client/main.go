@@ -73,7 +73,8 @@
 // cores: where the server's processes fill them, the client wakes for its
 // next slot and waits for a time slice, and reports that it fell behind.
 // The bench runs it at real-time priority for these loads; by hand,
-// chrt -f 1 does the same (its processes and threads inherit the policy).
+// chrt -r 1 does the same (its processes and threads inherit the policy;
+// round-robin, not FIFO, for the Go runtime's sake: see lab.StartRealtime).
 //
 // Usage:
 //

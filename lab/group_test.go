@@ -166,7 +166,7 @@ func TestHelper(t *testing.T) {
 	os.Exit(0)
 }
 
-// StartRealtime's leader, and a process it starts, run at SCHED_FIFO 1;
+// StartRealtime's leader, and a process it starts, run at SCHED_RR 1;
 // a group started after it does not: the starter thread's own policy is
 // put back.
 func TestStartRealtime(t *testing.T) {
@@ -183,8 +183,8 @@ func TestStartRealtime(t *testing.T) {
 	after := start(t, "sleep 30")
 	waitMembers(t, g, 2)
 	for _, p := range g.alive() {
-		if pol, prio := policyOf(t, p.Pid); pol != unix.SCHED_FIFO || prio != 1 {
-			t.Errorf("process %d of the realtime group: policy %d priority %d, want SCHED_FIFO 1",
+		if pol, prio := policyOf(t, p.Pid); pol != unix.SCHED_RR || prio != 1 {
+			t.Errorf("process %d of the realtime group: policy %d priority %d, want SCHED_RR 1",
 				p.Pid, pol, prio)
 		}
 	}
