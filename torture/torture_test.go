@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -273,6 +274,17 @@ func TestLowestFree(t *testing.T) {
 	}
 	defer cmd.Wait()
 	defer cmd.Process.Kill()
+	// sleep may open files of its own as it starts (its locale): read its
+	// descriptors once it is asleep
+	wchan := fmt.Sprintf("/proc/%d/wchan", cmd.Process.Pid)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		if b, _ := os.ReadFile(wchan); strings.Contains(string(b), "nanosleep") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("sleep never slept")
+		}
+	}
 	if got := lowestFree(cmd.Process.Pid); got != 3 {
 		t.Errorf("lowestFree = %d, want 3", got)
 	}
