@@ -111,12 +111,17 @@ func connsProcs(c, procs int) int { return max(1, min(c, procs)) }
 func loadArgs(what string, p int, l load, port int) []string {
 	tail := []string{"127.0.0.1", strconv.Itoa(port), strconv.Itoa(l.children),
 		strconv.Itoa(l.loops), strconv.Itoa(*nbytes)}
+	var rt []string
+	if *realtime && loopPolicy() != "" {
+		rt = []string{"-realtime"}
+	}
 	switch what {
 	case "rate":
-		return append([]string{"-rate", strconv.Itoa(p), "-timeout", loadTimeout.String()}, tail...)
+		return slices.Concat([]string{"-rate", strconv.Itoa(p), "-timeout",
+			loadTimeout.String()}, rt, tail)
 	case "conns":
-		return append([]string{"-conns", strconv.Itoa(p), "-every", every.String(),
-			"-duration", loadDuration.String(), "-timeout", loadTimeout.String()}, tail...)
+		return slices.Concat([]string{"-conns", strconv.Itoa(p), "-every", every.String(),
+			"-duration", loadDuration.String(), "-timeout", loadTimeout.String()}, rt, tail)
 	}
 	return tail
 }

@@ -42,6 +42,7 @@ func TestLoadArgs(t *testing.T) {
 	if l := rateLoad(1, 5, time.Second); l.children*l.loops < 5 {
 		t.Errorf("rateLoad: %+v, want at least a connection per process", l)
 	}
+	*realtime = false // with it, "-realtime" where this machine allows it: below
 	got := strings.Join(loadArgs("rate", 1000, l, 9999), " ")
 	if got != "-rate 1000 -timeout 10s 127.0.0.1 9999 5 1000 4000" {
 		t.Errorf("rate args: %s", got)
@@ -50,6 +51,11 @@ func TestLoadArgs(t *testing.T) {
 	got = strings.Join(loadArgs("conns", 3000, load{5, 1, 1}, 9999), " ")
 	if got != "-conns 3000 -every 2s -duration 5s -timeout 10s 127.0.0.1 9999 5 1 4000" {
 		t.Errorf("conns args: %s", got)
+	}
+	*realtime = true
+	got = strings.Join(loadArgs("rate", 1000, l, 9999), " ")
+	if loopPolicy() != "" && got != "-rate 1000 -timeout 10s -realtime 127.0.0.1 9999 5 1000 4000" {
+		t.Errorf("rate args, -realtime: %s", got)
 	}
 	if connsProcs(3, 5) != 3 || connsProcs(10000, 5) != 5 {
 		t.Error("connsProcs: a process per connection at most, -children at most")

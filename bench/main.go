@@ -150,8 +150,8 @@ var (
 		"conns sweep offers its load")
 	every = flag.Duration("every", time.Second, "in a conns sweep, each held connection sends "+
 		"a request every `D`")
-	realtime = flag.Bool("realtime", true, "in a rate or conns sweep, run the client at "+
-		"real-time priority (SCHED_RR 1)\nwhere allowed, so that it keeps its schedule")
+	realtime = flag.Bool("realtime", true, "in a rate or conns sweep, run the client's event "+
+		"loop at real-time\npriority (client -realtime) where allowed, so that it keeps its schedule")
 	maxPSS = flag.Int("maxpss", 4096, "in a conns sweep, kill a server whose process tree "+
 		"passes `MiB` of PSS (0: no limit)")
 	servers serverFlags
@@ -227,10 +227,11 @@ chart is memory per held connection and p99. In both, client errors are
 counted by kind and tabled, not failures, and the bench raises its
 descriptor limit for the servers and says so. The C servers of -book or
 -server run beside the Go, driven by our client. With -realtime (the
-default) the client of these loads runs at real-time priority, SCHED_RR
-1, where the bench may set it: beside a server that fills the cores, a
-client that waits for a time slice each time its timer fires starts its
-connections late, and its lateness would be read as the server's.
+default) the event loop of the client of these loads runs at real-time
+priority (client -realtime), where the bench may set it: beside a server
+that fills the cores, a client that waits for a time slice each time its
+timer fires starts its connections late, and its lateness would be read
+as the server's.
 
 A design that does not build or start is skipped, with a note. The exit
 status is 1 if any run that started failed (client errors, no report, a

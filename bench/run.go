@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"syscall"
 	"time"
 
@@ -50,8 +50,8 @@ type Run struct {
 	BusyCores float64 `json:"busy_cores"`
 	ClientCPU float64 `json:"client_cpu_s"`
 	// ClientPriority is the real-time policy the client ran at
-	// (-realtime, lab.RealtimePolicy), empty for its usual one;
-	// ClientRealtime, in runs kept before it, stands for SCHED_FIFO 1.
+	// (-realtime), empty for its usual one; ClientRealtime, in runs kept
+	// before it, stands for SCHED_FIFO 1 on every thread.
 	ClientPriority string `json:"client_priority,omitempty"`
 	ClientRealtime bool   `json:"client_realtime,omitempty"`
 	// Stuck is what a client killed at -timeout was doing then, a line
@@ -297,12 +297,12 @@ func runClient(client string, port int, base string, t target, r *Run) error {
 			strconv.Itoa(l.children), strconv.Itoa(l.loops), strconv.Itoa(*nbytes))
 	}
 	busy0, t0 := cpuBusy(), time.Now()
-	cli, err := startClient(argv, base, tolerant && *realtime)
+	cli, err := start(argv, os.Environ(), base, syscall.SIGKILL)
 	if err != nil {
 		return err
 	}
-	if tolerant && *realtime && !notRealtime.Load() {
-		r.ClientPriority = lab.RealtimePolicy
+	if tolerant && *realtime {
+		r.ClientPriority = loopPolicy()
 	}
 	select {
 	case <-cli.Exited():
@@ -346,31 +346,16 @@ func runClient(client string, port int, base string, t target, r *Run) error {
 	return nil
 }
 
-// notRealtime is set once the client could not be given a real-time
-// priority.
-var notRealtime atomic.Bool
-
-// startClient starts the client, with realtime at real-time priority
-// (lab.StartRealtime). An open loop runs beside a server that can fill the
-// cores, and a client that waits for a time slice whenever its timer fires
-// starts its connections late: its own delay, not the server's. At
-// real-time priority it runs when it wakes, and its cost is the CPU the
-// server loses to it, reported beside the server's. Where the priority
-// may not be raised the client runs as it would have, and the bench says
-// so once.
-func startClient(argv []string, base string, realtime bool) (*lab.Group, error) {
-	if !realtime || notRealtime.Load() {
-		return start(argv, os.Environ(), base, syscall.SIGKILL)
+// loopPolicy is what -realtime gives the client's event loop (client
+// -realtime), as runs record it; "" when the bench may not raise a
+// priority, which it finds once (lab.RealtimeAllowed) and says.
+var loopPolicy = sync.OnceValue(func() string {
+	if err := lab.RealtimeAllowed(); err != nil {
+		unp.Err_msg("the client's event loop runs at its usual priority: %v", err)
+		return ""
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
-	g, err := lab.StartRealtime(cmd, base+".out", base+".err", syscall.SIGKILL)
-	if errors.Is(err, syscall.EPERM) {
-		notRealtime.Store(true)
-		unp.Err_msg("the client runs at its usual priority: %v", err)
-		return start(argv, os.Environ(), base, syscall.SIGKILL)
-	}
-	return g, err
-}
+	return "SCHED_FIFO 1, the event loop's thread"
+})
 
 // start runs argv in a process group of its own (lab.Start), with
 // standard output and error in base.out and base.err. deathsig reaches the

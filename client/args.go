@@ -15,7 +15,7 @@ import (
 // the flags beyond the book follow on lines of their own.
 const usage = "client [ -inflight K ] <hostname or IPaddr> <port> " +
 	"<#children> <#loops/child> <#bytes/request>\n" +
-	"       [ -requests K ] [ -rate R ] [ -timeout D ]\n" +
+	"       [ -requests K ] [ -rate R ] [ -timeout D ] [ -realtime ]\n" +
 	"       [ -conns C [ -every D | -rate R ] [ -duration D ] ]  (with -conns, #loops must be 1)"
 
 // config is a parsed command line. The parent and every child parse the
@@ -31,6 +31,7 @@ type config struct {
 	every                   time.Duration // with -conns: interval between a connection's requests
 	duration                time.Duration // with -conns: send for this long instead of a count
 	timeout                 time.Duration // bound on each connect and each reply
+	realtime                bool          // the event loop's thread at SCHED_FIFO 1
 }
 
 // book reports whether the command line asks for the book's load only, to
@@ -50,6 +51,7 @@ func parseArgs(args []string) (config, error) {
 	fs.DurationVar(&c.every, "every", 0, "")
 	fs.DurationVar(&c.duration, "duration", 0, "")
 	fs.DurationVar(&c.timeout, "timeout", replyTimeout, "")
+	fs.BoolVar(&c.realtime, "realtime", false, "")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -118,6 +120,8 @@ func (c *config) checkFlags(set map[string]bool) error {
 			"the schedule or -conns decides how many connections are open")
 	case (set["every"] || set["duration"]) && c.conns == 0:
 		return fmt.Errorf("-every and -duration go with -conns (held connections)")
+	case c.realtime && c.rate == 0 && c.conns == 0:
+		return fmt.Errorf("-realtime is for the event loop of -rate and -conns")
 	case set["every"] && c.rate > 0:
 		return fmt.Errorf("-every and -rate both set the pace of -conns: give one")
 	case set["duration"] && set["requests"]:

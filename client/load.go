@@ -247,6 +247,9 @@ func loadChild(args []string) {
 	if w.timer, err = newTimer(w.clk); err != nil {
 		unp.Err_sys(err, "child %d", i)
 	}
+	if c.realtime {
+		realtimeLoop(i)
+	}
 	if c.conns > 0 {
 		w.open()
 	}

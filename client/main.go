@@ -72,14 +72,14 @@
 // On the machine it loads, an open loop competes with the server for the
 // cores: where the server's processes fill them, the client wakes for its
 // next slot and waits for a time slice, and reports that it fell behind.
-// The bench runs it at real-time priority for these loads; by hand,
-// chrt -r 1 does the same (its processes and threads inherit the policy;
-// round-robin, not FIFO, for the Go runtime's sake: see lab.StartRealtime).
+// -realtime puts the thread of each child's event loop, and it alone, at
+// real-time priority (loop.go tells why no other), as the bench does for
+// these loads.
 //
 // Usage:
 //
 //	client [ -inflight K ] <hostname or IPaddr> <port> <#children> <#loops/child> <#bytes/request>
-//	       [ -requests K ] [ -rate R ] [ -timeout D ]
+//	       [ -requests K ] [ -rate R ] [ -timeout D ] [ -realtime ]
 //	       [ -conns C [ -every D | -rate R ] [ -duration D ] ]  (with -conns, #loops must be 1)
 package main
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,32 +49,10 @@ var stopping atomic.Bool
 // (PR_SET_PDEATHSIG): SIGKILL, or SIGINT for a server that should reap its
 // children first. Start sets cmd's Stdout, Stderr and SysProcAttr.
 func Start(cmd *exec.Cmd, stdout, stderr string, deathsig syscall.Signal) (*Group, error) {
-	return startGroup(cmd, stdout, stderr, deathsig, false)
+	return startGroup(cmd, stdout, stderr, deathsig)
 }
 
-// StartRealtime is Start with the leader at the lowest real-time priority,
-// RealtimePolicy, and so every thread and process it makes, which inherit
-// the policy: whenever one of them wakes, it runs at once, ahead of every
-// ordinary process, instead of waiting for a time slice to end. That is
-// what a load generator needs on the machine it loads, to start its
-// requests when its schedule says. The priority is set on the thread that
-// forks, for the fork, and the thread's own is put back. It fails, and
-// starts nothing, where the caller may not raise its priority (EPERM:
-// neither CAP_SYS_NICE nor an RLIMIT_RTPRIO of 1 or more).
-//
-// Round-robin, not FIFO: the Go runtime's threads wait for one another
-// in places by spinning, trusting the kernel to share the CPU, and under
-// SCHED_FIFO nothing makes a thread give way to one of its own priority
-// that waits on the same CPU. A Go client run so was seen to spin for
-// good, its load done, every thread running and none getting on.
-// SCHED_RR takes the CPU from a thread at the end of its time slice and
-// gives it to the next of its priority.
-func StartRealtime(cmd *exec.Cmd, stdout, stderr string, deathsig syscall.Signal) (*Group, error) {
-	return startGroup(cmd, stdout, stderr, deathsig, true)
-}
-
-func startGroup(cmd *exec.Cmd, stdout, stderr string, deathsig syscall.Signal,
-	realtime bool) (*Group, error) {
+func startGroup(cmd *exec.Cmd, stdout, stderr string, deathsig syscall.Signal) (*Group, error) {
 	if Stopped() {
 		return nil, ErrStopped
 	}
@@ -88,23 +67,7 @@ func startGroup(cmd *exec.Cmd, stdout, stderr string, deathsig syscall.Signal,
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: deathsig}
 	g := &Group{Cmd: cmd, exited: make(chan struct{})}
 	var err error
-	onStarter(func() {
-		if err = starterStuck; err != nil {
-			return
-		}
-		if realtime {
-			var undo func() error
-			if undo, err = raisePriority(); err != nil {
-				return
-			}
-			defer func() {
-				if e := undo(); e != nil {
-					starterStuck = e
-				}
-			}()
-		}
-		err = g.start()
-	})
+	onStarter(func() { err = g.start() })
 	if err != nil {
 		return nil, err
 	}
@@ -112,33 +75,26 @@ func startGroup(cmd *exec.Cmd, stdout, stderr string, deathsig syscall.Signal,
 	return g, nil
 }
 
-// starterStuck is set, on the starter thread, if that thread could not
-// be put back to its own policy after a StartRealtime: every program it
-// started from then on would run at real-time priority unasked, so none
-// starts.
-var starterStuck error
-
-// RealtimePolicy names the policy and priority of StartRealtime.
-const RealtimePolicy = "SCHED_RR 1"
-
-// raisePriority puts the calling thread, locked to its goroutine, at
-// RealtimePolicy, and returns what puts its own policy back.
-func raisePriority() (undo func() error, err error) {
+// RealtimeAllowed reports whether a thread of this process may take the
+// lowest real-time priority, SCHED_FIFO 1, by taking it and giving it
+// back: nil where it may, EPERM where neither CAP_SYS_NICE nor an
+// RLIMIT_RTPRIO of 1 or more allows it. The programs this process starts
+// inherit the same rights.
+func RealtimeAllowed() error {
+	runtime.LockOSThread() // the thread tried is the thread put back
+	defer runtime.UnlockOSThread()
 	was, err := unix.SchedGetAttr(0, 0)
 	if err != nil {
-		return nil, fmt.Errorf("sched_getattr: %w", err)
+		return fmt.Errorf("sched_getattr: %w", err)
 	}
-	rr := unix.SchedAttr{Policy: unix.SCHED_RR, Priority: 1}
-	if err := unix.SchedSetAttr(0, &rr, 0); err != nil {
-		return nil, fmt.Errorf("sched_setattr %s: %w", RealtimePolicy, err)
+	fifo := unix.SchedAttr{Policy: unix.SCHED_FIFO, Priority: 1}
+	if err := unix.SchedSetAttr(0, &fifo, 0); err != nil {
+		return fmt.Errorf("sched_setattr SCHED_FIFO 1: %w", err)
 	}
-	return func() error {
-		if err := unix.SchedSetAttr(0, was, 0); err != nil {
-			return fmt.Errorf("the starter thread stays at %s (sched_setattr: %w): "+
-				"no more programs start", RealtimePolicy, err)
-		}
-		return nil
-	}, nil
+	if err := unix.SchedSetAttr(0, was, 0); err != nil {
+		return fmt.Errorf("sched_setattr back: %w", err)
+	}
+	return nil
 }
 
 // start runs on the starter thread, where StopAll sets stopping: so a
