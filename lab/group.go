@@ -49,10 +49,6 @@ var stopping atomic.Bool
 // (PR_SET_PDEATHSIG): SIGKILL, or SIGINT for a server that should reap its
 // children first. Start sets cmd's Stdout, Stderr and SysProcAttr.
 func Start(cmd *exec.Cmd, stdout, stderr string, deathsig syscall.Signal) (*Group, error) {
-	return startGroup(cmd, stdout, stderr, deathsig)
-}
-
-func startGroup(cmd *exec.Cmd, stdout, stderr string, deathsig syscall.Signal) (*Group, error) {
 	if Stopped() {
 		return nil, ErrStopped
 	}
