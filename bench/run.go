@@ -50,10 +50,8 @@ type Run struct {
 	BusyCores float64 `json:"busy_cores"`
 	ClientCPU float64 `json:"client_cpu_s"`
 	// ClientPriority is the real-time policy the client ran at
-	// (-realtime), empty for its usual one; ClientRealtime, in runs kept
-	// before it, stands for SCHED_FIFO 1 on every thread.
+	// (-realtime), empty for its usual one.
 	ClientPriority string `json:"client_priority,omitempty"`
-	ClientRealtime bool   `json:"client_realtime,omitempty"`
 	// Stuck is what a client killed at -timeout was doing then, a line
 	// per process (lab.Snapshot).
 	Stuck  string        `json:"stuck,omitempty"`

@@ -262,12 +262,8 @@ func (res *results) clientPriority() string {
 			continue
 		}
 		loads++
-		p := r.ClientPriority
-		if p == "" && r.ClientRealtime {
-			p = "SCHED_FIFO 1"
-		}
-		if p != "" {
-			rt, policy = rt+1, p
+		if r.ClientPriority != "" {
+			rt, policy = rt+1, r.ClientPriority
 		}
 	}
 	switch {
