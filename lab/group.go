@@ -189,13 +189,19 @@ func (g *Group) alive() []Proc {
 	if syscall.Kill(-g.Pid(), 0) == syscall.ESRCH {
 		return nil // the cheap answer, most of the time
 	}
-	var left []Proc
+	return g.members()
+}
+
+// members lists the group's live processes as /proc shows them, reaping
+// none.
+func (g *Group) members() []Proc {
+	var live []Proc
 	for _, p := range Procs() {
 		if p.Pgrp == g.Pid() && p.State != 'Z' {
-			left = append(left, p)
+			live = append(live, p)
 		}
 	}
-	return left
+	return live
 }
 
 func describe(ps []Proc) string {

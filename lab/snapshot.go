@@ -110,10 +110,8 @@ func orDash(s string) string {
 // is os/exec's to collect.
 func (g *Group) Snapshot() string {
 	var lines []string
-	for _, p := range Procs() {
-		if p.Pgrp == g.Pid() && p.State != 'Z' {
-			lines = append(lines, Snapshot(p.Pid))
-		}
+	for _, p := range g.members() {
+		lines = append(lines, Snapshot(p.Pid))
 	}
 	return strings.Join(lines, "\n")
 }
