@@ -68,22 +68,21 @@ type timeoutEntry struct {
 // An evloop is one child's event loop: the machinery that the open loop
 // and the held connections share.
 type evloop struct {
-	w        *work
-	sa       unix.Sockaddr
-	family   int
-	ep, tfd  int
-	armed    int64 // the timerfd's setting, 0 when spent or unset
-	events   []unix.EpollEvent
-	buf      []byte // replies are read into it and dropped
-	flights  map[int]*flight
-	queue    []timeoutEntry
-	timeout  int64
-	lastSeen time.Time
+	w       *work
+	sa      unix.Sockaddr
+	family  int
+	ep, tfd int
+	armed   int64 // the timerfd's setting, 0 when spent or unset
+	events  []unix.EpollEvent
+	buf     []byte // replies are read into it and dropped
+	flights map[int]*flight
+	queue   []timeoutEntry
+	timeout int64
 }
 
 func (w *work) newEvloop() *evloop {
 	l := &evloop{w: w, events: make([]unix.EpollEvent, 256), buf: make([]byte, w.c.nbytes),
-		flights: map[int]*flight{}, timeout: int64(w.c.timeout), lastSeen: time.Now()}
+		flights: map[int]*flight{}, timeout: int64(w.c.timeout)}
 	var err error
 	if l.sa, l.family, err = sockaddr(w.c.host, w.c.port); err != nil {
 		unp.Err_quit("child %d: %v", w.i, err)
@@ -279,14 +278,18 @@ func (l *evloop) wait(wake int64) []unix.EpollEvent {
 			i--
 		}
 	}
-	// A goroutine that goes from system call to system call without
-	// passing through the scheduler loses its processor to sysmon in
-	// every call once it has done so for 10 ms (unp/sched.go): pass
-	// through it now and then.
-	if time.Since(l.lastSeen) > 5*time.Millisecond {
-		runtime.Gosched()
-		l.lastSeen = time.Now()
-	}
+	// No runtime.Gosched here, though the servers' pools pass through the
+	// scheduler now and then (unp/sched.go) so that sysmon does not take
+	// their processor in every system call. The loop's goroutine is
+	// locked to its thread (-realtime), and a locked goroutine that
+	// yields stops its thread and hands its processor to another of the
+	// runtime's threads, one of ordinary priority, which must be
+	// scheduled before it can hand the goroutine back: the loop, just
+	// woken for a connection that is due, would wait behind whatever runs
+	// on the machine, the very delay its priority is there to skip. Here
+	// sysmon takes the processor instead, and the loop, back from
+	// epoll_wait, takes an idle one itself, needing no other thread: a
+	// little more CPU, which the report counts, and no lateness.
 	return evs
 }
 
