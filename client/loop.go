@@ -78,11 +78,13 @@ type evloop struct {
 	flights map[int]*flight
 	queue   []timeoutEntry
 	timeout int64
+	yielded time.Time // when the loop last passed through the scheduler
 }
 
 func (w *work) newEvloop() *evloop {
 	l := &evloop{w: w, events: make([]unix.EpollEvent, 256), buf: make([]byte, w.c.nbytes),
-		flights: map[int]*flight{}, timeout: int64(w.c.timeout)}
+		flights: map[int]*flight{}, timeout: int64(w.c.timeout),
+		yielded: time.Now()}
 	var err error
 	if l.sa, l.family, err = sockaddr(w.c.host, w.c.port); err != nil {
 		unp.Err_quit("child %d: %v", w.i, err)
@@ -249,6 +251,7 @@ func (l *evloop) expired(now int64) []*flight {
 // time), or the next deadline, whichever is first, and returns the events
 // of the flights.
 func (l *evloop) wait(wake int64) []unix.EpollEvent {
+	l.schedPoint()
 	for len(l.queue) > 0 && (l.queue[0].f.fd < 0 || l.queue[0].deadline != l.queue[0].f.deadline) {
 		l.queue = l.queue[1:]
 	}
@@ -278,19 +281,39 @@ func (l *evloop) wait(wake int64) []unix.EpollEvent {
 			i--
 		}
 	}
-	// No runtime.Gosched here, though the servers' pools pass through the
-	// scheduler now and then (unp/sched.go) so that sysmon does not take
-	// their processor in every system call. The loop's goroutine is
-	// locked to its thread (-realtime), and a locked goroutine that
-	// yields stops its thread and hands its processor to another of the
-	// runtime's threads, one of ordinary priority, which must be
-	// scheduled before it can hand the goroutine back: the loop, just
-	// woken for a connection that is due, would wait behind whatever runs
-	// on the machine, the very delay its priority is there to skip. Here
-	// sysmon takes the processor instead, and the loop, back from
-	// epoll_wait, takes an idle one itself, needing no other thread: a
-	// little more CPU, which the report counts, and no lateness.
 	return evs
+}
+
+// schedPoint takes the loop's goroutine through the Go scheduler
+// (runtime.Gosched) if it has not been there for 5 ms, half of the
+// runtime's forcePreemptNS, as the servers' pools do (unp/sched.go). A
+// goroutine that goes from system call to system call without passing
+// through the scheduler looks like a hog to sysmon once it has done so
+// for 10 ms, and from then on sysmon takes its processor in every call it
+// finds it in. Here that costs more than the CPU it costs a server. To
+// take the processor, sysmon holds the goroutine's status for a moment; a
+// loop coming back from epoll_wait in that moment spins until it is let
+// go (sched_yield between tries). At real-time priority, on the CPU where
+// sysmon, of ordinary priority, was interrupted holding it, the loop
+// spins and sysmon waits for the CPU the loop holds, until the kernel's
+// real-time throttling gives ordinary threads their share of the second:
+// the schedule stops for most of a second, as a client without these
+// yields was seen to do, beside servers that kept both cores busy.
+//
+// The yield has a price of its own, paid here and not on waking: the
+// goroutine is locked to its thread (-realtime), and a locked goroutine
+// that yields stops its thread and hands its processor to another of the
+// runtime's threads, of ordinary priority, which must be scheduled before
+// it can hand the goroutine back. wait calls it before it sleeps, when
+// what was due has been started, so that the round trip comes out of the
+// time to the next start, not out of the next start; a load so dense
+// that the next start is already due pays it there.
+func (l *evloop) schedPoint() {
+	if time.Since(l.yielded) < 5*time.Millisecond {
+		return
+	}
+	runtime.Gosched()
+	l.yielded = time.Now()
 }
 
 // loop is -rate's open loop: this child's #loops slots of one schedule of
