@@ -298,7 +298,7 @@ func (l *evloop) wait(wake int64) []unix.EpollEvent {
 // spins and sysmon waits for the CPU the loop holds, until the kernel's
 // real-time throttling gives ordinary threads their share of the second:
 // the schedule stops for most of a second, as a client without these
-// yields was seen to do, beside servers that kept both cores busy.
+// yields was seen to do.
 //
 // The yield has a price of its own, paid here and not on waking: the
 // goroutine is locked to its thread (-realtime), and a locked goroutine
