@@ -83,8 +83,7 @@ type evloop struct {
 
 func (w *work) newEvloop() *evloop {
 	l := &evloop{w: w, events: make([]unix.EpollEvent, 256), buf: make([]byte, w.c.nbytes),
-		flights: map[int]*flight{}, timeout: int64(w.c.timeout),
-		yielded: time.Now()}
+		flights: map[int]*flight{}, timeout: int64(w.c.timeout), yielded: time.Now()}
 	var err error
 	if l.sa, l.family, err = sockaddr(w.c.host, w.c.port); err != nil {
 		unp.Err_quit("child %d: %v", w.i, err)
