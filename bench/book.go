@@ -65,10 +65,6 @@ var cPrograms = []cProgram{
 		"C serv08", true},
 }
 
-// cBeside pairs the C rows with the Go design each stands beside where the
-// row number alone would be ambiguous.
-var cBeside = map[string]string{"C serv02l": "serv02-select"}
-
 // bookBuild builds the book's programs from dir, or finds them built, and
 // returns the directory that holds them.
 func bookBuild(dir string) (string, error) {

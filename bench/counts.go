@@ -11,7 +11,6 @@ package main
 import (
 	"cmp"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -20,14 +19,6 @@ import (
 	"syscall"
 
 	"unp-go.dev/lab"
-)
-
-var (
-	countFlag = flag.Bool("counts", true, "count each server's system calls, context switches "+
-		"and page faults with the kernel's counters (perf_event_open; system calls need tracefs)")
-	syscallsFor = flag.String("syscalls", "", "also count the system calls one by one for the "+
-		"rows of the comma-separated `LIST` (designs or -server names), and print which calls "+
-		"each makes per connection")
 )
 
 // syscallList is what -syscalls counts one by one: what the servers, the Go
@@ -101,8 +92,8 @@ type counting struct {
 
 // startCounts starts counting over srv's group, once it is ready; nil
 // when -counts is off. Counting that fails is recorded, not fatal.
-func startCounts(srv *lab.Group, t target) *counting {
-	if !*countFlag {
+func (c *config) startCounts(srv *lab.Group, t target) *counting {
+	if !c.counts {
 		return nil
 	}
 	k := &counting{missing: map[string]string{}, names: map[string]string{}}
@@ -116,7 +107,7 @@ func startCounts(srv *lab.Group, t target) *counting {
 		events = append(events, sys)
 		k.names[sys.Name] = nSyscalls
 	}
-	if slices.Contains(breakdownRows(), t.Name) {
+	if slices.Contains(c.syscalls, t.Name) {
 		calls, _ := lab.SyscallEvents(syscallList) // those this kernel has
 		calls = splitFutex(calls)
 		for _, ev := range calls {
@@ -125,14 +116,14 @@ func startCounts(srv *lab.Group, t target) *counting {
 		events = append(events, calls...)
 	}
 	k.vol0, k.invol0 = lab.Switches(srv.Pid())
-	c, err := lab.Count(srv.Pid(), events...)
+	counters, err := lab.Count(srv.Pid(), events...)
 	if err != nil {
 		for _, ev := range events {
 			k.missing[k.names[ev.Name]] = err.Error()
 		}
 		return k
 	}
-	k.c = c
+	k.c = counters
 	return k
 }
 
@@ -382,26 +373,14 @@ func breakdown(w io.Writer, name string, ks *kernelSummary) {
 	fmt.Fprintf(w, "| others (not counted apart) | %.2f |\n| all | %.2f |\n", ks.Others, ks.Syscalls)
 }
 
-// breakdownRows are the rows -syscalls names.
-func breakdownRows() []string {
-	if *syscallsFor == "" {
-		return nil
-	}
-	rows := strings.Split(*syscallsFor, ",")
-	for i := range rows {
-		rows[i] = strings.TrimSpace(rows[i])
-	}
-	return rows
-}
-
 // checkBreakdown fails when -syscalls names a row that is not among
 // targets, or this kernel cannot count calls one by one.
-func checkBreakdown(targets []target) error {
-	rows := breakdownRows()
+func (c *config) checkBreakdown(targets []target) error {
+	rows := c.syscalls
 	if rows == nil {
 		return nil
 	}
-	if !*countFlag {
+	if !c.counts {
 		return errors.New("-syscalls needs -counts")
 	}
 	for _, row := range rows {

@@ -108,11 +108,11 @@ func connsProcs(c, procs int) int { return max(1, min(c, procs)) }
 
 // loadArgs is the client's command line, after the program, for a run of
 // a rate or conns sweep at point p.
-func loadArgs(what string, p int, l load, port int) []string {
+func (c *config) loadArgs(what string, p int, l load, port int) []string {
 	tail := []string{"127.0.0.1", strconv.Itoa(port), strconv.Itoa(l.children),
-		strconv.Itoa(l.loops), strconv.Itoa(*nbytes)}
+		strconv.Itoa(l.loops), strconv.Itoa(c.bytes)}
 	var rt []string
-	if *realtime && loopPolicy() != "" {
+	if c.realtime && loopPolicy() != "" {
 		rt = []string{"-realtime"}
 	}
 	switch what {
@@ -120,8 +120,8 @@ func loadArgs(what string, p int, l load, port int) []string {
 		return slices.Concat([]string{"-rate", strconv.Itoa(p), "-timeout",
 			loadTimeout.String()}, rt, tail)
 	case "conns":
-		return slices.Concat([]string{"-conns", strconv.Itoa(p), "-every", every.String(),
-			"-duration", loadDuration.String(), "-timeout", loadTimeout.String()}, rt, tail)
+		return slices.Concat([]string{"-conns", strconv.Itoa(p), "-every", c.every.String(),
+			"-duration", c.duration.String(), "-timeout", loadTimeout.String()}, rt, tail)
 	}
 	return tail
 }
@@ -142,12 +142,12 @@ func loadNofile(what string, pts []int) int {
 
 // probeCapacity runs each design once, closed loop, and returns its
 // connections/s by design; a design whose probe fails gets 0, and a note.
-func probeCapacity(tmp, client string, ts []target) (caps map[string]float64, notes []string) {
+func (c *config) probeCapacity(tmp, client string, ts []target) (caps map[string]float64, notes []string) {
 	caps = map[string]float64{}
-	per := *children * probeInflight
+	per := c.load.children * probeInflight
 	for _, t := range ts {
-		t.Children, t.Inflight, t.Loops = *children, probeInflight, max(1, probeConns/per)
-		r := runOnce(tmp, client, t, 0, false)
+		t.Children, t.Inflight, t.Loops = c.load.children, probeInflight, max(1, probeConns/per)
+		r := c.runOnce(tmp, client, t, 0, false)
 		if !r.OK || r.Client == nil || r.Client.Elapsed <= 0 {
 			unp.Err_msg("probe %s: %s", t.Name, r.Err)
 			notes = append(notes, fmt.Sprintf("%s: the capacity probe failed (%s); "+
@@ -195,10 +195,10 @@ type memWatch struct {
 // watchMemory records the tree's PSS now into r.PSS0, then samples it
 // every memEvery until stopped, keeping the largest in r.PSSMax; a tree
 // past -maxpss is killed.
-func watchMemory(srv *lab.Group, r *Run) *memWatch {
+func watchMemory(srv *lab.Group, r *Run, maxPSS int) *memWatch {
 	w := &memWatch{stop: make(chan struct{})}
 	r.PSS0, _, _ = lab.TreePSS(srv.Pid())
-	limit := int64(*maxPSS) * 1024
+	limit := int64(maxPSS) * 1024
 	w.done.Go(func() {
 		tick := time.NewTicker(memEvery)
 		defer tick.Stop()
@@ -217,7 +217,7 @@ func watchMemory(srv *lab.Group, r *Run) *memWatch {
 			}
 			if limit > 0 && kB > limit {
 				w.over = fmt.Sprintf("the server's %d processes passed -maxpss %d MiB: killed",
-					n, *maxPSS)
+					n, maxPSS)
 				srv.Kill(time.Second)
 				return
 			}

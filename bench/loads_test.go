@@ -34,7 +34,7 @@ func TestRatePoints(t *testing.T) {
 }
 
 func TestLoadArgs(t *testing.T) {
-	*nbytes = 4000
+	c := &config{bytes: 4000}
 	l := rateLoad(1000, 5, 5*time.Second)
 	if l != (load{5, 1, 1000}) {
 		t.Errorf("rateLoad(1000/s, 5 processes, 5 s) = %+v, want 5 × 1000 connections", l)
@@ -42,18 +42,18 @@ func TestLoadArgs(t *testing.T) {
 	if l := rateLoad(1, 5, time.Second); l.children*l.loops < 5 {
 		t.Errorf("rateLoad: %+v, want at least a connection per process", l)
 	}
-	*realtime = false // with it, "-realtime" where this machine allows it: below
-	got := strings.Join(loadArgs("rate", 1000, l, 9999), " ")
+	c.realtime = false // with it, "-realtime" where this machine allows it: below
+	got := strings.Join(c.loadArgs("rate", 1000, l, 9999), " ")
 	if got != "-rate 1000 -timeout 10s 127.0.0.1 9999 5 1000 4000" {
 		t.Errorf("rate args: %s", got)
 	}
-	*every, *loadDuration = 2*time.Second, 5*time.Second
-	got = strings.Join(loadArgs("conns", 3000, load{5, 1, 1}, 9999), " ")
+	c.every, c.duration = 2*time.Second, 5*time.Second
+	got = strings.Join(c.loadArgs("conns", 3000, load{5, 1, 1}, 9999), " ")
 	if got != "-conns 3000 -every 2s -duration 5s -timeout 10s 127.0.0.1 9999 5 1 4000" {
 		t.Errorf("conns args: %s", got)
 	}
-	*realtime = true
-	got = strings.Join(loadArgs("rate", 1000, l, 9999), " ")
+	c.realtime = true
+	got = strings.Join(c.loadArgs("rate", 1000, l, 9999), " ")
 	if loopPolicy() != "" && got != "-rate 1000 -timeout 10s -realtime 127.0.0.1 9999 5 1000 4000" {
 		t.Errorf("rate args, -realtime: %s", got)
 	}
@@ -68,18 +68,18 @@ func TestLoadArgs(t *testing.T) {
 // The targets of a conns sweep: every chosen design at each point, named
 // by it, with the client processes that share the connections.
 func TestLoadTargets(t *testing.T) {
-	*children, *loadDuration = 5, 2*time.Second
-	i := slices.IndexFunc(designs, func(d design) bool { return d.name == "serv10-epoll" })
-	ts := sweepTargets("conns", []int{i}, map[string]string{}, nil, []int{3, 100})
+	d, _ := lab.Lookup("serv10-epoll")
+	c := &config{load: load{5, 1, 500}, duration: 2 * time.Second, designs: []lab.Design{d}}
+	ts := c.sweepTargets("conns", map[string]string{}, nil, []int{3, 100})
 	if len(ts) != 2 || ts[0].Name != "serv10-epoll C=3" || ts[0].Children != 3 ||
 		ts[1].Children != 5 || ts[1].Point != 100 || ts[1].Design != "serv10-epoll" {
 		t.Errorf("conns targets: %+v", ts)
 	}
-	ts = sweepTargets("rate", []int{i}, map[string]string{}, nil, []int{500})
-	if len(ts) != 1 || ts[0].Name != "serv10-epoll r=500" || ts[0].load().conns() != 1000 {
+	ts = c.sweepTargets("rate", map[string]string{}, nil, []int{500})
+	if len(ts) != 1 || ts[0].Name != "serv10-epoll r=500" || c.loadOf(ts[0]).conns() != 1000 {
 		t.Errorf("rate targets: %+v", ts)
 	}
-	if ts := sweepTargets("probe", []int{i}, map[string]string{}, nil, nil); len(ts) != 1 ||
+	if ts := c.sweepTargets("probe", map[string]string{}, nil, nil); len(ts) != 1 ||
 		ts[0].Name != "serv10-epoll" || ts[0].Point != 0 {
 		t.Errorf("probe targets: %+v", ts)
 	}

@@ -22,6 +22,12 @@
 // counts with its meter, because on one shared machine the rate is what a
 // reader notices.
 //
+// The designs are the entries of the one list, lab.Designs: its name,
+// program, flags, row and wording make each Go row, and the C program it
+// names the C row beside it. The command line is parsed once into a config
+// (config.go) and the run goes one way: plan (build, make the targets),
+// measure (run.go), keep (-json), render (the tables, -svg).
+//
 // Beside the book's nine rows the table has the book's select-collision
 // experiment (serv02-select: select, then accept, as child02l.c does) and
 // the designs beyond the book:
@@ -67,15 +73,14 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -111,85 +116,7 @@ type target struct {
 	Point  int    `json:",omitempty"`
 }
 
-var (
-	rounds    = flag.Int("rounds", 5, "`N` rounds; each round runs every design once")
-	nworkers  = flag.Int("n", 15, "`N` children or threads for the pooled designs")
-	children  = flag.Int("children", 5, "`N` client processes")
-	loops     = flag.Int("loops", 500, "`N` connections per client process")
-	nbytes    = flag.Int("bytes", 4000, "`N` bytes per reply")
-	designArg = flag.String("designs", "all", "comma-separated `LIST` of designs "+
-		"(serv03-flock, serv03 or 3);\nserv00-iterative always runs: it is the baseline")
-	clientArg = flag.String("client", "", "client `PROG` to use instead of ours; it gets the "+
-		"book's arguments:\nhost port #children #loops/child #bytes/request")
-	bookDir = flag.String("book", "", "build the book's C client and servers from `DIR`, "+
-		"a copy of its source (unpv13e),\nand run them beside the Go: the C rows, and the C "+
-		"curves of a worker sweep")
-	binDir   = flag.String("bin", "", "use prebuilt programs in `DIR` instead of building them")
-	jsonFile = flag.String("json", "", "write every run's raw numbers to `FILE`")
-	svgFile  = flag.String("svg", "", "write a chart of CPU µs/connection and connections/s to `FILE`")
-	budget   = flag.Duration("budget", 105*time.Second, "start no round that would end "+
-		"past this much time since the bench started\n(0: no limit); the first round always runs")
-	timeout = flag.Duration("timeout", 2*time.Minute, "bound on one client run; "+
-		"a server gets 10s to be ready and 10s to exit")
-	runtimeRows = flag.Bool("runtime", false, "add, after each process design, its row with "+
-		"UNP_SCHEDPOINT=0:\nthe runtime mechanism of unp/sched.go turned off")
-	floorRow = flag.Bool("floor", false, "add serv01's floor after serv01-fork: exec, exit and "+
-		"wait of its child\nbinary doing nothing, once per connection")
-	sweep = flag.String("sweep", "", "instead of the table, sweep `WHAT`: workers (children or "+
-		"threads,\n-points, default 1..128), inflight (connections in flight, default 1..500),\n"+
-		"rate (offered connections/s, default from a capacity probe) or conns (held\n"+
-		"connections, default 10..10000)")
-	pointsArg = flag.String("points", "", "comma-separated `LIST` of the sweep's points")
-	replot    = flag.String("replot", "", "run nothing: print the table (or sweep tables) and "+
-		"write -svg\nfrom the raw numbers a -json run kept in `FILE`")
-	readme = flag.Bool("readme", false, "run nothing: write every table and chart of the "+
-		"READMEs again\nfrom the runs kept in bench/results (see readme.go)")
-	sweepConns = flag.Int("conns", 0, "`N` connections per run of an inflight sweep "+
-		"(default -children × -loops)")
-	loadDuration = flag.Duration("duration", 5*time.Second, "how long each run of a rate or "+
-		"conns sweep offers its load")
-	every = flag.Duration("every", time.Second, "in a conns sweep, each held connection sends "+
-		"a request every `D`")
-	realtime = flag.Bool("realtime", true, "in a rate or conns sweep, run the client's event "+
-		"loop at real-time\npriority (client -realtime) where allowed, so that it keeps its schedule")
-	maxPSS = flag.Int("maxpss", 4096, "in a conns sweep, kill a server whose process tree "+
-		"passes `MiB` of PSS (0: no limit)")
-	servers serverFlags
-)
-
-func init() {
-	flag.Var(&servers, "server", "add an external server row: `'NAME=PROG ARGS'`, where ARGS "+
-		"hold 127.0.0.1\nand {port}, a free port the bench picks; readiness by connecting.\n"+
-		"A name holding servNN (\"C serv05\") puts the row beside that design. Repeatable.")
-}
-
-// serverFlags collects -server flags.
-type serverFlags []target
-
-func (s *serverFlags) String() string { return "" }
-
-func (s *serverFlags) Set(v string) error {
-	name, cmdline, ok := strings.Cut(v, "=")
-	argv := strings.Fields(cmdline)
-	name = strings.TrimSpace(name)
-	switch {
-	case !ok || name == "" || len(argv) == 0:
-		return errors.New("want NAME=PROG ARGS")
-	case !slices.ContainsFunc(argv[1:], func(a string) bool { return strings.Contains(a, "{port}") }):
-		return errors.New("no {port} in the arguments")
-	case !slices.Contains(argv[1:], "127.0.0.1"):
-		return errors.New("the arguments must name host 127.0.0.1: the bench only uses loopback")
-	}
-	if argv[0] = resolve(argv[0]); argv[0] == "" {
-		return fmt.Errorf("no program %s", strings.Fields(cmdline)[0])
-	}
-	_, err := strconv.Atoi(argv[len(argv)-1])
-	*s = append(*s, target{Name: name, Row: designRow(name), Desc: strings.Join(argv, " "),
-		External: true, Argv: argv, Pooled: len(argv) > 3 && err == nil})
-	return nil
-}
-
-func usage() {
+func usage(fs *flag.FlagSet) {
 	fmt.Fprintf(os.Stderr, `usage: bench [flags]
 
 Bench reruns the book's Figure 30.1 (server CPU time per design, minus the
@@ -239,7 +166,7 @@ process left behind), 2 for a bad command line.
 
 Flags:
 `)
-	flag.PrintDefaults()
+	fs.PrintDefaults()
 	fmt.Fprintf(os.Stderr, `
 Example, the Go designs beside the book's C, built from the book's source
 (git clone https://github.com/unpbook/unpv13e), the book's client for both:
@@ -249,42 +176,18 @@ Example, the Go designs beside the book's C, built from the book's source
 `)
 }
 
-// started is when the bench started, for -budget.
-var started = time.Now()
-
 func main() {
-	flag.Usage = usage
-	flag.Parse()
-	if flag.NArg() != 0 || *rounds < 1 || *nworkers < 1 || *children < 1 || *loops < 1 ||
-		*nbytes < 1 || *nbytes > unp.MAXN || *timeout <= 0 {
-		flag.Usage()
+	c, err := parseConfig(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	} else if err != nil {
 		os.Exit(2)
 	}
-	if *replot != "" {
-		os.Exit(replotFrom(*replot))
-	}
-	if *readme {
+	switch {
+	case c.replot != "":
+		os.Exit(replotFrom(c.replot, c.svg))
+	case c.readme:
 		os.Exit(lab.WriteReadmes("bench", regenerate))
-	}
-	chosen, err := chooseDesigns(*designArg)
-	if err != nil {
-		unp.Err_msg("-designs: %v", err)
-		os.Exit(2)
-	}
-	if *sweep != "" {
-		if !slices.Contains([]string{"workers", "inflight", "rate", "conns"}, *sweep) {
-			unp.Err_msg("-sweep: want workers, inflight, rate or conns, not %q", *sweep)
-			os.Exit(2)
-		}
-		if *loadDuration <= 0 || *every <= 0 || *maxPSS < 0 {
-			unp.Err_msg("-duration and -every want a time above 0, -maxpss a size of 0 or more")
-			os.Exit(2)
-		}
-		if _, err := parsePoints(*sweep, *pointsArg); err != nil {
-			unp.Err_msg("-points: %v", err)
-			os.Exit(2)
-		}
-		chosen = sweepDesigns(*sweep, *designArg, chosen)
 	}
 	tmp, err := os.MkdirTemp("", "unp-bench-")
 	if err != nil {
@@ -297,24 +200,40 @@ func main() {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		unp.Err_sys(err, "prctl PR_SET_CHILD_SUBREAPER")
 	}
-	status := bench(tmp, chosen)
+	status := bench(c, tmp)
 	os.RemoveAll(tmp)
 	os.Exit(status)
 }
 
-// replotFrom reads a -json file and writes its tables and chart again.
-func replotFrom(path string) int {
-	data, err := os.ReadFile(path)
-	var res results
-	if err == nil {
-		err = json.Unmarshal(data, &res)
+// bench is the pipeline, one way from the command line to the files:
+// plan the runs (build the programs, make the targets), measure them, keep
+// the results (-json), render them (the tables on standard output, -svg).
+// It returns the exit status: 0 when every run that started went well, 1
+// otherwise, 2 when there was nothing to run.
+func bench(c *config, tmp string) int {
+	p, status := c.plan(tmp)
+	if status != 0 {
+		return status
 	}
+	res := c.measure(tmp, p)
+	if err := res.keep(c.json); err != nil {
+		unp.Err_msg("-json: %v", err)
+		return 1
+	}
+	if res.render(os.Stdout, c.svg) != 0 || res.failed() {
+		return 1
+	}
+	return 0
+}
+
+// replotFrom reads a kept run and renders its tables and chart again.
+func replotFrom(path, svg string) int {
+	res, err := readResults(path)
 	if err != nil {
 		unp.Err_msg("-replot: %v", err)
 		return 1
 	}
-	res.summarize()
-	return res.report()
+	return res.render(os.Stdout, svg)
 }
 
 // onSignal makes Ctrl-C or SIGTERM kill every server and client still
@@ -331,145 +250,169 @@ func onSignal(tmp string) {
 	}()
 }
 
-// bench runs everything and returns the exit status: 0 when every run that
-// started went well, 1 otherwise.
-func bench(tmp string, chosen []int) int {
+// A plan is what the runs need: the client to run, by path and as the
+// results name it, the targets in the table's order, notes on what could
+// not be built, and a rate sweep's capacities.
+type plan struct {
+	client, clientName string
+	targets            []target
+	notes              []string
+	caps               map[string]float64
+}
+
+// plan builds or finds the programs and makes the targets; a status other
+// than 0 means there is nothing to run.
+func (c *config) plan(tmp string) (plan, int) {
 	progs := []string{"client"}
-	for _, row := range chosen {
-		if !slices.Contains(progs, designs[row].prog) {
-			progs = append(progs, designs[row].prog)
+	for _, d := range c.designs {
+		if !slices.Contains(progs, d.Dir) {
+			progs = append(progs, d.Dir)
 		}
 	}
-	if *clientArg != "" {
+	if c.client != "" {
 		progs = progs[1:]
 	}
-	paths, notes := programs(tmp, progs)
-	client, clientName := paths["client"], "client (ours)"
-	if *bookDir != "" {
-		cbin, err := bookBuild(*bookDir)
-		if err != nil {
-			unp.Err_msg("-book: %v", err)
-			return 1
-		}
-		unp.Err_msg("the book's C programs: %s", cbin)
-		for _, t := range bookServers(cbin, *nworkers) {
-			if t.Row == 0 || slices.ContainsFunc(chosen, func(i int) bool {
-				return designs[i].name == besideOf(t)
-			}) {
-				servers = append(servers, t)
-			}
-		}
-		if *sweep == "" || *sweep == "workers" { // the book's client has no -inflight, -rate, -conns
-			client, clientName = filepath.Join(cbin, "client"), "client (the book's C)"
+	paths, notes := c.programs(tmp, progs)
+	p := plan{client: paths["client"], clientName: "client (ours)", notes: notes}
+	if c.book != "" {
+		if status := c.bookRows(&p); status != 0 {
+			return p, status
 		}
 	}
-	if *clientArg != "" {
-		client, clientName = resolve(*clientArg), *clientArg
+	if c.client != "" {
+		p.client, p.clientName = resolve(c.client), c.client
 	}
-	if client == "" {
+	if p.client == "" {
 		unp.Err_msg("no client to run")
-		return 2
+		return p, 2
 	}
-
-	var caps map[string]float64
-	var targets []target
-	switch *sweep {
+	switch c.sweep {
 	case "":
-		targets = place(tableTargets(chosen, paths), servers)
+		p.targets = place(c.tableTargets(paths), c.servers)
 	case "rate", "conns":
-		pts, _ := parsePoints(*sweep, *pointsArg) // checked in main
-		raiseNofile(loadNofile(*sweep, pts))
-		if *sweep == "rate" {
-			var more []string
-			caps, more = probeCapacity(tmp, client, sweepTargets("probe", chosen, paths, servers, nil))
-			notes = append(notes, more...)
-			var known []float64
-			for _, c := range caps {
-				if c > 0 {
-					known = append(known, c)
-				}
-			}
-			// The points given, or spread over the capacities; either
-			// way each design runs only those up to kneeFactor times
-			// its own capacity (rateKeep).
-			if *pointsArg == "" {
-				if pts = ratePoints(known, ratePointsN); pts == nil {
-					unp.Err_msg("-sweep rate: no design's capacity probe worked; give -points")
-					return 1
-				}
-				unp.Err_msg("offered rates from the probe: %v connections/s", pts)
+		raiseNofile(loadNofile(c.sweep, c.points))
+		pts := c.points
+		if c.sweep == "rate" {
+			var status int
+			if pts, status = c.ratePoints(tmp, paths, &p); status != 0 {
+				return p, status
 			}
 		}
-		targets = sweepTargets(*sweep, chosen, paths, servers, pts)
-		targets = slices.DeleteFunc(targets, func(t target) bool {
-			return *sweep == "rate" && !rateKeep(caps[t.Design], t.Point)
-		})
+		p.targets = slices.DeleteFunc(c.sweepTargets(c.sweep, paths, c.servers, pts),
+			func(t target) bool { return c.sweep == "rate" && !rateKeep(p.caps[t.Design], t.Point) })
 	default:
-		pts, _ := parsePoints(*sweep, *pointsArg)
-		targets = sweepTargets(*sweep, chosen, paths, servers, pts)
+		p.targets = c.sweepTargets(c.sweep, paths, c.servers, c.points)
 	}
-
-	m := lab.DescribeMachine()
-	res := &results{Commit: lab.Commit(), Date: started.UTC().Format("2006-01-02 15:04 UTC"),
-		Command: lab.CommandLine("go run ./bench", os.Args[1:]), Machine: m, Client: clientLine(clientName), Rounds: *rounds,
-		Children: *children, Loops: *loops, Bytes: *nbytes, Workers: *nworkers,
-		Targets: targets, Notes: notes, Sweep: *sweep, SweepConns: *sweepConns, Capacity: caps}
-	if *sweep == "rate" || *sweep == "conns" {
-		res.Duration = loadDuration.String()
-		if *sweep == "conns" {
-			res.Every = every.String()
-		}
-	}
-	if err := checkBreakdown(targets); err != nil {
+	if err := c.checkBreakdown(p.targets); err != nil {
 		unp.Err_msg("%v", err)
-		return 2
+		return p, 2
 	}
-	for _, t := range targets {
-		if t.Argv[0] == "" {
-			res.skip(t.Name, "not built")
+	return p, 0
+}
+
+// bookRows builds the book's C programs (-book) and adds the C servers
+// that stand beside a chosen design as -server rows; the book's client
+// drives the table and a worker sweep (it has no -inflight, -rate or
+// -conns).
+func (c *config) bookRows(p *plan) int {
+	cbin, err := bookBuild(c.book)
+	if err != nil {
+		unp.Err_msg("-book: %v", err)
+		return 1
+	}
+	unp.Err_msg("the book's C programs: %s", cbin)
+	for _, t := range bookServers(cbin, c.workers) {
+		if t.Row == 0 || slices.ContainsFunc(c.designs, func(d lab.Design) bool {
+			return d.Name == besideOf(t)
+		}) {
+			c.servers = append(c.servers, t)
 		}
 	}
-	runAll(tmp, client, res)
-	m.LoadAfter = lab.LoadAvg()
-	res.summarize()
-	if res.report() != 0 || res.failed() {
-		return 1
+	if c.sweep == "" || c.sweep == "workers" {
+		p.client, p.clientName = filepath.Join(cbin, "client"), "client (the book's C)"
 	}
 	return 0
 }
 
-// report prints the table or the sweep's tables, and writes -json and -svg.
-func (res *results) report() int {
-	if res.Sweep == "" {
-		res.markdown(os.Stdout, nil)
-		res.versus(os.Stdout)
-		res.countsMarkdown(os.Stdout)
-	} else {
-		res.sweepMarkdown(os.Stdout)
+// ratePoints probes each design's capacity and returns the rate sweep's
+// points: those given, or spread over the capacities; either way each
+// design runs only those up to kneeFactor times its own (rateKeep).
+func (c *config) ratePoints(tmp string, paths map[string]string, p *plan) ([]int, int) {
+	var more []string
+	p.caps, more = c.probeCapacity(tmp, p.client, c.sweepTargets("probe", paths, c.servers, nil))
+	p.notes = append(p.notes, more...)
+	if c.points != nil {
+		return c.points, 0
 	}
-	if *jsonFile != "" {
-		if err := res.writeJSON(*jsonFile); err != nil {
-			unp.Err_msg("-json: %v", err)
-			return 1
+	var known []float64
+	for _, cp := range p.caps {
+		if cp > 0 {
+			known = append(known, cp)
 		}
 	}
-	if *svgFile != "" {
+	pts := ratePoints(known, ratePointsN)
+	if pts == nil {
+		unp.Err_msg("-sweep rate: no design's capacity probe worked; give -points")
+		return nil, 1
+	}
+	unp.Err_msg("offered rates from the probe: %v connections/s", pts)
+	return pts, 0
+}
+
+// measure runs the plan, round after round, into a run's results.
+func (c *config) measure(tmp string, p plan) *results {
+	m := lab.DescribeMachine()
+	res := &results{Commit: lab.Commit(), Date: c.started.UTC().Format("2006-01-02 15:04 UTC"),
+		Command: lab.CommandLine("go run ./bench", c.args), Machine: m,
+		Client: c.clientLine(p.clientName), Rounds: c.rounds, Children: c.load.children,
+		Loops: c.load.loops, Bytes: c.bytes, Workers: c.workers, Targets: p.targets,
+		Notes: p.notes, Sweep: c.sweep, SweepConns: c.conns, Capacity: p.caps}
+	if c.sweep == "rate" || c.sweep == "conns" {
+		res.Duration = c.duration.String()
+		if c.sweep == "conns" {
+			res.Every = c.every.String()
+		}
+	}
+	for _, t := range p.targets {
+		if t.Argv[0] == "" {
+			res.skip(t.Name, "not built")
+		}
+	}
+	c.runAll(tmp, p.client, res)
+	m.LoadAfter = lab.LoadAvg()
+	res.summarize()
+	return res
+}
+
+// keep writes the run's raw numbers to path, if there is one.
+func (res *results) keep(path string) error {
+	if path == "" {
+		return nil
+	}
+	return res.writeJSON(path)
+}
+
+// render prints the table or the sweep's tables to w and, with a path,
+// writes the chart there.
+func (res *results) render(w io.Writer, svg string) int {
+	if res.Sweep == "" {
+		res.markdown(w, nil)
+		res.versus(w)
+		res.countsMarkdown(w)
+	} else {
+		res.sweepMarkdown(w)
+	}
+	if svg != "" {
 		chart := res.svg
 		if res.Sweep != "" {
 			chart = res.sweepSVG
 		}
-		if err := os.WriteFile(*svgFile, chart(), 0o644); err != nil {
+		if err := os.WriteFile(svg, chart(), 0o644); err != nil {
 			unp.Err_msg("-svg: %v", err)
 			return 1
 		}
 	}
 	return 0
-}
-
-// clientLine is the client command line as a reader would type it: name
-// is the client's.
-func clientLine(name string) string {
-	return fmt.Sprintf("%s 127.0.0.1 PORT %d %d %d", name, *children, *loops, *nbytes)
 }
 
 func firstLine(s string) string {

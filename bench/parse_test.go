@@ -184,9 +184,9 @@ func TestServerFlag(t *testing.T) {
 }
 
 func TestChooseDesigns(t *testing.T) {
-	names := func(rows []int) (out []string) {
-		for _, i := range rows {
-			out = append(out, designs[i].name)
+	names := func(ds []lab.Design) (out []string) {
+		for _, d := range ds {
+			out = append(out, d.Name)
 		}
 		return out
 	}
@@ -297,5 +297,21 @@ func TestParseClientReport(t *testing.T) {
 	bad := strings.Replace(rate, "p99 3.310 ms", "p99 x ms", 1)
 	if _, err := parseClient(bad); err == nil {
 		t.Error("a latency line with no number accepted")
+	}
+}
+
+// Every C program the one list pairs with a design is one the bench builds
+// from the book (-book), and its row stands beside that design.
+func TestBookRowsBeside(t *testing.T) {
+	for _, d := range lab.Designs {
+		if d.C == "" {
+			continue
+		}
+		if !slices.ContainsFunc(cPrograms, func(p cProgram) bool { return p.row == d.C }) {
+			t.Errorf("%s: the bench builds no %q", d.Name, d.C)
+		}
+		if got := besideOf(target{Name: d.C, Row: d.Row}); got != d.Name {
+			t.Errorf("%s stands beside %s, want %s", d.C, got, d.Name)
+		}
 	}
 }

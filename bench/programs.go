@@ -17,10 +17,10 @@ import (
 // programs finds or builds the programs: from -bin DIR; else built from
 // the repository above the working directory; else from PATH. A program
 // that cannot be found or built gets no path, and a note saying why.
-func programs(tmp string, names []string) (map[string]string, []string) {
+func (c *config) programs(tmp string, names []string) (map[string]string, []string) {
 	paths := map[string]string{}
 	var notes []string
-	dir := *binDir
+	dir := c.bin
 	if dir == "" {
 		if root, err := lab.Root(); err == nil {
 			return build(tmp, root, names)

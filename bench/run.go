@@ -72,17 +72,17 @@ type Run struct {
 }
 
 // runAll runs every target, round after round, printing progress.
-func runAll(tmp, client string, res *results) {
+func (c *config) runAll(tmp, client string, res *results) {
 	took := map[string]time.Duration{}
-	for round := 1; round <= *rounds; round++ {
-		if round > 1 && *budget > 0 {
+	for round := 1; round <= c.rounds; round++ {
+		if round > 1 && c.budget > 0 {
 			var next time.Duration // a round takes what the last one took
 			for _, d := range took {
 				next += d
 			}
-			if time.Since(started)+next > *budget {
+			if time.Since(c.started)+next > c.budget {
 				res.Stopped = fmt.Sprintf("%d asked; round %d would have ended past the %v -budget",
-					*rounds, round, *budget)
+					c.rounds, round, c.budget)
 				unp.Err_msg("stopping after round %d: %s", round-1, res.Stopped)
 				break
 			}
@@ -93,25 +93,25 @@ func runAll(tmp, client string, res *results) {
 				continue
 			}
 			t0 := time.Now()
-			r := runOnce(tmp, client, t, round, false)
+			r := c.runOnce(tmp, client, t, round, false)
 			if r.notStarted && !res.ranOnce(t.Name) {
 				res.skip(t.Name, r.Err)
-				unp.Err_msg("round %d/%d %s: skipped: %s", round, *rounds, t.Name, r.Err)
+				unp.Err_msg("round %d/%d %s: skipped: %s", round, c.rounds, t.Name, r.Err)
 				continue
 			}
-			idle := runOnce(tmp, client, t, round, true)
+			idle := c.runOnce(tmp, client, t, round, true)
 			took[t.Name] = time.Since(t0)
 			res.Runs = append(res.Runs, r, idle)
-			eta := etaAfter(res, took, round, i)
+			eta := c.etaAfter(res, took, round, i)
 			switch {
 			case !r.OK:
-				unp.Err_msg("round %d/%d %-18s FAILED: %s  ETA %s", round, *rounds, t.Name, r.Err, eta)
+				unp.Err_msg("round %d/%d %-18s FAILED: %s  ETA %s", round, c.rounds, t.Name, r.Err, eta)
 			case !idle.OK:
-				unp.Err_msg("round %d/%d %-18s FAILED idle: %s  ETA %s", round, *rounds, t.Name,
+				unp.Err_msg("round %d/%d %-18s FAILED idle: %s  ETA %s", round, c.rounds, t.Name,
 					idle.Err, eta)
 			default:
 				unp.Err_msg("round %d/%d %-18s %6.3f s %6.0f conn/s  CPU %.3f s  idle %.3f s  ETA %s",
-					round, *rounds, t.Name, r.Wall, float64(r.Conns)/r.Wall, r.User+r.Sys,
+					round, c.rounds, t.Name, r.Wall, float64(r.Conns)/r.Wall, r.User+r.Sys,
 					idle.User+idle.Sys, eta)
 			}
 		}
@@ -120,14 +120,14 @@ func runAll(tmp, client string, res *results) {
 
 // etaAfter estimates the time left after target i of round: each run left
 // takes what that target took last time (or the mean of the others).
-func etaAfter(res *results, took map[string]time.Duration, round, i int) string {
+func (c *config) etaAfter(res *results, took map[string]time.Duration, round, i int) string {
 	var sum time.Duration
 	for _, d := range took {
 		sum += d
 	}
 	mean := sum / time.Duration(len(took))
 	var left time.Duration
-	for r := round; r <= *rounds; r++ {
+	for r := round; r <= c.rounds; r++ {
 		for j, t := range res.Targets {
 			if (r == round && j <= i) || res.Skipped[t.Name] != "" {
 				continue
@@ -139,8 +139,8 @@ func etaAfter(res *results, took map[string]time.Duration, round, i int) string 
 			}
 		}
 	}
-	if *budget > 0 { // runAll starts no round that would end past it
-		left = min(left, max(0, *budget-time.Since(started)))
+	if c.budget > 0 { // runAll starts no round that would end past it
+		left = min(left, max(0, c.budget-time.Since(c.started)))
 	}
 	return left.Round(time.Second).String()
 }
@@ -149,19 +149,19 @@ func etaAfter(res *results, took map[string]time.Duration, round, i int) string 
 // (unless idle), interrupts the server and reads its report. An idle run
 // measures what the server costs to start and stop. Whatever fails, the
 // server's and the client's process groups are gone when it returns.
-func runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
+func (c *config) runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
 	r = Run{Name: t.Name, Round: round, Idle: idle}
 	if t.Floor {
-		return floorOnce(t, r)
+		return floorOnce(t, r, c.loadOf(t))
 	}
 	base := filepath.Join(tmp, fmt.Sprintf("%s.%d.%v", strings.ReplaceAll(t.Name, " ", "_"),
 		round, idle))
 	argv, env := t.Argv, append(os.Environ(), t.Env...)
-	if *sweep == "conns" {
+	if c.sweep == "conns" {
 		// A held connection may wait, before its first request, for the
 		// client's opening (bounded by a timeout) and its place in the
 		// period: longer than the servers' default idle timeout.
-		env = append(env, "UNP_IDLE_TIMEOUT="+(2*loadTimeout+2**every).String())
+		env = append(env, "UNP_IDLE_TIMEOUT="+(2*loadTimeout+2*c.every).String())
 	}
 	var port int
 	if t.External {
@@ -192,15 +192,15 @@ func runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
 		return r
 	}
 	r.Ready = time.Since(t0).Seconds()
-	counts := startCounts(srv, t) // after ready: start-up is not counted
+	counts := c.startCounts(srv, t) // after ready: start-up is not counted
 	defer counts.close()
 
 	if !idle {
 		var mem *memWatch
-		if *sweep == "conns" {
-			mem = watchMemory(srv, &r)
+		if c.sweep == "conns" {
+			mem = watchMemory(srv, &r, c.maxPSS)
 		}
-		err := runClient(client, port, base+".cli", t, &r)
+		err := c.runClient(client, port, base+".cli", t, &r)
 		if mem != nil {
 			if over := mem.end(); over != "" {
 				err = errors.New(over)
@@ -242,32 +242,17 @@ func runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
 	return r
 }
 
-// load is what the client does against one target: -children processes
-// of -loops connections, with -inflight K, unless the target says
-// otherwise (a sweep point).
+// load is what the client does against one target: children processes of
+// loops connections each, inflight at once in each (-inflight).
 type load struct{ children, inflight, loops int }
-
-func (t target) load() load {
-	l := load{*children, 1, *loops}
-	if t.Children > 0 {
-		l.children = t.Children
-	}
-	if t.Inflight > 0 {
-		l.inflight = t.Inflight
-	}
-	if t.Loops > 0 {
-		l.loops = t.Loops
-	}
-	return l
-}
 
 func (l load) conns() int { return l.children * l.inflight * l.loops }
 
 // floorOnce is runOnce for the floor row: one child per connection of the
 // load, nothing for an idle run.
-func floorOnce(t target, r Run) Run {
+func floorOnce(t target, r Run, l load) Run {
 	if !r.Idle {
-		if err := runFloor(t.Argv[0], t.load().conns(), &r); err != nil {
+		if err := runFloor(t.Argv[0], l.conns(), &r); err != nil {
 			r.Err = err.Error()
 			return r
 		}
@@ -281,36 +266,36 @@ func floorOnce(t target, r Run) Run {
 // is the rate or the connections held) against port and fills in the wall
 // time, the connections and the errors. In a rate or conns sweep the
 // client's errors are what the run measured, not its failure.
-func runClient(client string, port int, base string, t target, r *Run) error {
-	l := t.load()
+func (c *config) runClient(client string, port int, base string, t target, r *Run) error {
+	l := c.loadOf(t)
 	argv := []string{client}
 	if l.inflight > 1 {
 		argv = append(argv, "-inflight", strconv.Itoa(l.inflight))
 	}
 	tolerant := false
-	if (*sweep == "rate" || *sweep == "conns") && t.Point > 0 {
-		argv, tolerant = append(argv, loadArgs(*sweep, t.Point, l, port)...), true
+	if (c.sweep == "rate" || c.sweep == "conns") && t.Point > 0 {
+		argv, tolerant = append(argv, c.loadArgs(c.sweep, t.Point, l, port)...), true
 	} else {
 		argv = append(argv, "127.0.0.1", strconv.Itoa(port),
-			strconv.Itoa(l.children), strconv.Itoa(l.loops), strconv.Itoa(*nbytes))
+			strconv.Itoa(l.children), strconv.Itoa(l.loops), strconv.Itoa(c.bytes))
 	}
 	busy0, t0 := cpuBusy(), time.Now()
 	cli, err := start(argv, os.Environ(), base, syscall.SIGKILL)
 	if err != nil {
 		return err
 	}
-	if tolerant && *realtime {
+	if tolerant && c.realtime {
 		r.ClientPriority = loopPolicy()
 	}
 	select {
 	case <-cli.Exited():
-	case <-time.After(*timeout):
+	case <-time.After(c.timeout):
 		r.Stuck = cli.Snapshot() // where it stood, for whoever looks into it
-		unp.Err_msg("%s: the client outstayed -timeout %v; it stood so: %s", t.Name, *timeout,
+		unp.Err_msg("%s: the client outstayed -timeout %v; it stood so: %s", t.Name, c.timeout,
 			strings.ReplaceAll(r.Stuck, "\n", " | "))
 		stop(cli)
 		return fmt.Errorf("client still running after %v: killed (its state: the run's stuck)",
-			*timeout)
+			c.timeout)
 	}
 	r.Wall = time.Since(t0).Seconds()
 	r.BusyCores = (cpuBusy() - busy0) / r.Wall
@@ -319,25 +304,25 @@ func runClient(client string, port int, base string, t target, r *Run) error {
 	}
 	stop(cli) // its children, if any outlived it
 	out, _ := os.ReadFile(base + ".out")
-	c, err := parseClient(string(out))
+	cr, err := parseClient(string(out))
 	if err != nil {
 		return err
 	}
-	r.Client = &c
+	r.Client = &cr
 	want := l.conns()
-	r.Conns, r.Errs = want, (l.children-c.Done)*l.inflight*l.loops // the book's client: a child quits at its first error
-	if c.Summary {
-		r.Conns, r.Errs = c.Conns, c.Errors
+	r.Conns, r.Errs = want, (l.children-cr.Done)*l.inflight*l.loops // the book's client: a child quits at its first error
+	if cr.Summary {
+		r.Conns, r.Errs = cr.Conns, cr.Errors
 	}
 	switch {
-	case tolerant && (!c.Report || c.Done != l.children):
+	case tolerant && (!cr.Report || cr.Done != l.children):
 		return fmt.Errorf("client: no report, %d of %d children done (%v)%s",
-			c.Done, l.children, cli.Cmd.ProcessState, stderrOf(base))
+			cr.Done, l.children, cli.Cmd.ProcessState, stderrOf(base))
 	case tolerant:
 		return nil
-	case r.Errs > 0 || c.Done != l.children:
+	case r.Errs > 0 || cr.Done != l.children:
 		return fmt.Errorf("client: %d errors, %d of %d children done%s",
-			r.Errs, c.Done, l.children, stderrOf(base))
+			r.Errs, cr.Done, l.children, stderrOf(base))
 	case !cli.Cmd.ProcessState.Success():
 		return fmt.Errorf("client %v%s", cli.Cmd.ProcessState, stderrOf(base))
 	}

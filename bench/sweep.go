@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unp-go.dev/lab"
 )
 
 // Sweeps: Figure 30.1 as curves. A sweep runs the chosen designs at each
@@ -33,24 +34,22 @@ var (
 // sweepDesigns is what -designs means in a sweep: "all" is the herd for a
 // worker sweep and every design for an in-flight one; serv00 comes in only
 // when named (a sweep needs no baseline).
-func sweepDesigns(what, list string, chosen []int) []int {
+func sweepDesigns(what, list string, chosen []lab.Design) []lab.Design {
 	if list == "all" && what == "workers" {
-		var out []int
-		for i, d := range designs {
-			if slices.Contains(workerDesigns, d.name) {
-				out = append(out, i)
-			}
-		}
-		return out
+		return slices.DeleteFunc(slices.Clone(lab.Designs), func(d lab.Design) bool {
+			return !slices.Contains(workerDesigns, d.Name)
+		})
 	}
 	if list != "all" && !slices.ContainsFunc(strings.Split(list, ","), func(w string) bool {
 		w = strings.TrimSpace(w)
 		return w == "0" || strings.HasPrefix("serv00-iterative", w)
 	}) {
-		chosen = slices.DeleteFunc(slices.Clone(chosen), func(i int) bool { return i == 0 })
+		chosen = slices.DeleteFunc(slices.Clone(chosen), func(d lab.Design) bool {
+			return d.Name == "serv00-iterative"
+		})
 	}
 	if what == "workers" {
-		chosen = slices.DeleteFunc(chosen, func(i int) bool { return !designs[i].pooled })
+		chosen = slices.DeleteFunc(chosen, func(d lab.Design) bool { return !d.Pooled() })
 	}
 	return chosen
 }
@@ -97,7 +96,7 @@ func inflightLoad(c, procs, conns int) load {
 // their last argument (the C curves of -book). What "probe" makes one
 // target per design and external row, at no point: a rate sweep's
 // capacity probe.
-func sweepTargets(what string, chosen []int, paths map[string]string, ext []target,
+func (c *config) sweepTargets(what string, paths map[string]string, ext []target,
 	pts []int) []target {
 	if what == "probe" {
 		pts = []int{0}
@@ -105,9 +104,8 @@ func sweepTargets(what string, chosen []int, paths map[string]string, ext []targ
 	var out []target
 	for _, p := range pts {
 		var row []target
-		for _, i := range chosen {
-			d := designs[i]
-			t := designTarget(d, paths, *nworkers)
+		for _, d := range c.designs {
+			t := designTarget(d, paths, c.workers)
 			if what == "workers" {
 				t = designTarget(d, paths, p)
 			}
@@ -133,20 +131,20 @@ func sweepTargets(what string, chosen []int, paths map[string]string, ext []targ
 				out = append(out, t)
 				continue
 			case "rate":
-				l := rateLoad(p, *children, *loadDuration)
+				l := rateLoad(p, c.load.children, c.duration)
 				t.Children, t.Inflight, t.Loops = l.children, l.inflight, l.loops
 				t.Name = fmt.Sprintf("%s r=%d", t.Design, p)
 			case "conns":
-				t.Children, t.Inflight, t.Loops = connsProcs(p, *children), 1, 1
+				t.Children, t.Inflight, t.Loops = connsProcs(p, c.load.children), 1, 1
 				t.Name = fmt.Sprintf("%s C=%d", t.Design, p)
 			case "workers":
 				t.Name = fmt.Sprintf("%s n=%d", t.Design, p)
 			default:
-				conns := *sweepConns
+				conns := c.conns
 				if conns == 0 {
-					conns = *children * *loops
+					conns = c.load.conns()
 				}
-				l := inflightLoad(p, *children, conns)
+				l := inflightLoad(p, c.load.children, conns)
 				t.Children, t.Inflight, t.Loops = l.children, l.inflight, l.loops
 				t.Name = fmt.Sprintf("%s c=%d", t.Design, p)
 			}

@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
+
+	"unp-go.dev/lab"
 )
 
 // A design is one server program: a serv*/ or beyond/serv*/ directory.
@@ -29,42 +31,24 @@ type design struct {
 
 var designDir = regexp.MustCompile(`^serv(\d+)(-.*)?$`)
 
-// findDesigns lists the designs under root: the book's (serv*/) in order of
-// their number, then those beyond it (beyond/serv*/).
+// findDesigns lists the designs under root: a page for each program
+// directory of the one list of designs (lab.Designs), in its order, the
+// book's first, then those beyond it. Its variants (serv02-select, ...)
+// are flags of the same program and share its page.
 func findDesigns(root string) ([]*design, error) {
 	var ds []*design
-	for _, parent := range []string{"", "beyond"} {
-		entries, err := os.ReadDir(filepath.Join(root, parent))
-		if err != nil {
-			if parent == "beyond" && os.IsNotExist(err) {
-				continue
-			}
+	for _, dir := range lab.Dirs() {
+		name := path.Base(dir)
+		m := designDir.FindStringSubmatch(name)
+		if m == nil {
+			return nil, fmt.Errorf("design directory %s is not named servNN-...", dir)
+		}
+		if _, err := os.Stat(filepath.Join(root, dir, "main.go")); err != nil {
 			return nil, fmt.Errorf("finding designs: %w", err)
 		}
-		var here []*design
-		for _, e := range entries {
-			m := designDir.FindStringSubmatch(e.Name())
-			if !e.IsDir() || m == nil {
-				continue
-			}
-			dir := strings.TrimPrefix(parent+"/"+e.Name(), "/")
-			if _, err := os.Stat(filepath.Join(root, dir, "main.go")); err != nil {
-				continue
-			}
-			n, _ := strconv.Atoi(m[1])
-			here = append(here, &design{Dir: dir, Name: e.Name(), Short: "serv" + m[1],
-				Num: n, Beyond: parent != ""})
-		}
-		sort.Slice(here, func(i, j int) bool {
-			if here[i].Num != here[j].Num {
-				return here[i].Num < here[j].Num
-			}
-			return here[i].Name < here[j].Name
-		})
-		ds = append(ds, here...)
-	}
-	if len(ds) == 0 {
-		return nil, fmt.Errorf("no serv*/ directory with a main.go under %s", root)
+		n, _ := strconv.Atoi(m[1])
+		ds = append(ds, &design{Dir: dir, Name: name, Short: "serv" + m[1], Num: n,
+			Beyond: strings.HasPrefix(dir, "beyond/")})
 	}
 	return ds, nil
 }

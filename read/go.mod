@@ -7,4 +7,11 @@ require (
 	github.com/yuin/goldmark v1.8.7
 )
 
-require github.com/dlclark/regexp2/v2 v2.2.1 // indirect
+require (
+	github.com/dlclark/regexp2/v2 v2.2.1 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)
+
+require unp-go.dev/lab v0.0.0
+
+replace unp-go.dev/lab => ../lab

@@ -21,8 +21,8 @@
 // 30.1 table in bench/README.md with the lines that say where and at which
 // commit it ran (numbers.go gathers them, in one place).
 //
-// Designs are found, not listed: every serv*/ and beyond/serv*/ directory
-// with a main.go is one. The book's files a design ports come from its
+// The designs are the program directories of the one list of designs,
+// lab.Designs, in its order. The book's files a design ports come from its
 // "See UNPv1 3e, ... (server/serv03.c, server/child03.c)" line; those of
 // unp's files from the table in unp's package doc.
 //

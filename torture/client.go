@@ -31,7 +31,7 @@ func (r *run) stillServes() {
 		return
 	}
 	loops := r.cfg.loops
-	if r.d.forks && r.d.perClient {
+	if r.d.Forks && r.d.PerClient {
 		loops = max(1, loops/10) // a fork and exec per connection: 14 ms of CPU each here
 	}
 	host, port, _ := net.SplitHostPort(r.srv.addr)

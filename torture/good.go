@@ -172,11 +172,11 @@ func (r *run) burstReply(tr try, c *net.TCPConn, i, n int, sent time.Time) {
 
 // crowd is the size of an overload burst.
 func (r *run) crowd() int {
-	if r.d.crowd {
+	if r.d.crowd() {
 		return r.cfg.crowd
 	}
 	n := r.d.slots(r.cfg.pool)
-	if r.d.perClient {
+	if r.d.PerClient {
 		n = r.cfg.pool // 10 × as many as a pool would have
 	}
 	return r.cfg.overload * n

@@ -54,7 +54,7 @@ type keptResult struct {
 }
 
 func (res *result) kept() keptResult {
-	return keptResult{Design: res.d.name, Skip: lab.Sanitize(res.skip),
+	return keptResult{Design: res.d.Name, Skip: lab.Sanitize(res.skip),
 		Conns: res.conns, Served: res.served, Hostile: res.hostile, Lost: res.lost,
 		Errors: res.errors, Slow: res.slow, InAccept: res.inAccept, Kills: res.kills,
 		FDs: [2]int{res.before.fds, res.after.fds}, Zombies: res.after.zombies,
@@ -69,7 +69,7 @@ func (res *result) kept() keptResult {
 
 // result is the kept result back, to be printed as it was.
 func (k keptResult) result() (*result, error) {
-	i := slices.IndexFunc(designs, func(d design) bool { return d.name == k.Design })
+	i := slices.IndexFunc(designs, func(d design) bool { return d.Name == k.Design })
 	if i < 0 {
 		return nil, fmt.Errorf("no design %q", k.Design)
 	}

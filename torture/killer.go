@@ -28,7 +28,7 @@ func (r *run) killer(end time.Time) {
 		time.Sleep(time.Until(at))
 		pid := r.victim(rng, i%2 == 1, end)
 		if pid == 0 {
-			r.logf("%s: no child to kill", r.d.name)
+			r.logf("%s: no child to kill", r.d.Name)
 			return
 		}
 		r.killChild(pid)
@@ -56,10 +56,10 @@ func (r *run) killChild(pid int) {
 	if accepting {
 		r.t.inAccept.Add(1)
 	}
-	r.logf("%s: SIGKILL child %d (in accept: %v)", r.d.name, pid, accepting)
+	r.logf("%s: SIGKILL child %d (in accept: %v)", r.d.Name, pid, accepting)
 	r.kills.add(pid)
 	syscall.Kill(pid, syscall.SIGKILL)
-	if r.d.pooled {
+	if r.d.Pooled() {
 		r.waitRefill(pid)
 	}
 }

@@ -32,12 +32,12 @@ func (r *run) load() {
 		wg.Go(func() { r.hostileTurns(rng, end, &next) })
 	}
 	wg.Go(func() { r.bursts(end) })
-	if r.d.forks && r.cfg.kills > 0 {
+	if r.d.Forks && r.cfg.kills > 0 {
 		wg.Go(func() { r.killer(end) })
 	}
 	stop := make(chan struct{})
 	var watch sync.WaitGroup
-	if r.d.forks && r.d.pooled {
+	if r.d.Forks && r.d.Pooled() {
 		watch.Go(func() { r.watchChildren(stop) })
 	}
 	wg.Wait()

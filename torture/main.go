@@ -1,11 +1,11 @@
 // Torture is the test the book's servers would fail: hostile clients,
-// overload and faults against every design of chapter 30 and the four
-// beyond it, at once, and a check afterwards that nothing was lost and
-// nothing leaked.
+// overload and faults against every design of chapter 30 and those beyond
+// it, at once, and a check afterwards that nothing was lost and nothing
+// leaked.
 //
-// For each design (serv10-epoll, serv11-netpoll and serv12-uring twice:
-// with and without -exclusive, without and with #threads, without and with
-// -reuseport) it starts the server on
+// For each design of the one list, lab.Designs (a variant such as
+// serv10-exclusive or serv11-netpool is a design of its own), it starts
+// the server on
 // 127.0.0.1 port 0 with a small pool (-pool) and a short idle timeout
 // (-idle, passed as UNP_IDLE_TIMEOUT) and goes through these phases:
 //
@@ -72,8 +72,8 @@
 //
 //	torture [flags] [design...]
 //
-// A design may be named by a prefix (serv03, serv0, serv10); the default
-// is all seventeen. Replacing a server under load is measured by
+// A design may be named by a prefix (serv03, serv0, serv10) or by its row of
+// Figure 30.1 (3); the default is every design. Replacing a server under load is measured by
 // torture/upgrade, a program of its own.
 package main
 
@@ -167,8 +167,8 @@ func tortureAll(cfg *config, bin string, chosen []design, parallel int) int {
 	start := time.Now()
 	pkgs := []string{"client"}
 	for _, d := range chosen {
-		if !slices.Contains(pkgs, d.dir()) {
-			pkgs = append(pkgs, d.dir())
+		if !slices.Contains(pkgs, d.Dir) {
+			pkgs = append(pkgs, d.Dir)
 		}
 	}
 	var err error

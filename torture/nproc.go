@@ -120,12 +120,12 @@ func (r *run) outOfProcs(res *result) {
 	if !r.cfg.keep && !strings.HasPrefix(dir, r.cfg.dir) {
 		defer os.RemoveAll(dir)
 	}
-	bin, err := reachable(dir, r.cfg.bins[r.d.program()])
+	bin, err := reachable(dir, r.cfg.bins[r.d.Program()])
 	if err != nil {
 		r.t.fail("out of processes", "%v", err)
 		return
 	}
-	srv, err := startServer(bin, r.d.name, r.d.args(r.cfg.pool), r.cfg.idle, dir,
+	srv, err := startServer(bin, r.d.Name, r.d.args(r.cfg.pool), r.cfg.idle, dir,
 		"setpriv", "--reuid="+uid, "--regid="+uid, "--clear-groups",
 		"prlimit", fmt.Sprintf("--nproc=%d", r.cfg.nproc), "--")
 	if err != nil {
@@ -174,7 +174,7 @@ func (r *run) nprocDir() (string, error) {
 		return "", err
 	}
 	if othersReach(r.cfg.dir) {
-		return filepath.Join(r.cfg.dir, r.d.slug()+"-nproc"), nil
+		return filepath.Join(r.cfg.dir, r.d.Name+"-nproc"), nil
 	}
 	return os.MkdirTemp("/tmp", "torture-nproc-")
 }

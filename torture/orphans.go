@@ -17,15 +17,15 @@ import (
 // orphans starts the server again, kills its parent with SIGKILL, and
 // checks that no child keeps running or listening on the port.
 func (r *run) orphans() {
-	r.logf("%s: SIGKILL of the parent", r.d.name)
-	srv, err := startServer(r.cfg.bins[r.d.program()], r.d.name, r.d.args(r.cfg.pool), r.cfg.idle,
-		filepath.Join(r.cfg.dir, r.d.slug()+"-orphans"))
+	r.logf("%s: SIGKILL of the parent", r.d.Name)
+	srv, err := startServer(r.cfg.bins[r.d.Program()], r.d.Name, r.d.args(r.cfg.pool), r.cfg.idle,
+		filepath.Join(r.cfg.dir, r.d.Name+"-orphans"))
 	if err != nil {
 		r.t.fail("parent killed", "restart: %v", err)
 		return
 	}
 	defer srv.kill()
-	if r.d.perClient { // give it a child: a client that stays
+	if r.d.PerClient { // give it a child: a client that stays
 		if c := holdChild(srv); c != nil {
 			defer c.Close()
 		}

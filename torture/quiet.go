@@ -41,7 +41,7 @@ func (r *run) quietAfter(before usage) usage {
 // with the connections, thousands of them.
 func (r *run) threadBound(before usage) int {
 	threads := before.threads + threadSlack*(1+before.children)
-	if r.d.crowd {
+	if r.d.crowd() {
 		// A thread per connection blocked at once: the runtime keeps as
 		// many as the load's peak, which the warm-up may not have reached.
 		threads += r.cfg.crowd + r.cfg.good + r.cfg.hostile

@@ -81,12 +81,12 @@ type run struct {
 // design that could not be built or found is skipped.
 func torture(cfg *config, d design) *result {
 	res := &result{d: d}
-	if reason := cfg.skips[d.program()]; reason != "" {
+	if reason := cfg.skips[d.Program()]; reason != "" {
 		res.skip = reason
 		return res
 	}
-	srv, err := startServer(cfg.bins[d.program()], d.name, d.args(cfg.pool), cfg.idle,
-		filepath.Join(cfg.dir, d.slug()))
+	srv, err := startServer(cfg.bins[d.Program()], d.Name, d.args(cfg.pool), cfg.idle,
+		filepath.Join(cfg.dir, d.Name))
 	if err != nil {
 		res.failures = []string{"start: " + err.Error()}
 		return res
@@ -94,10 +94,10 @@ func torture(cfg *config, d design) *result {
 	r := &run{cfg: cfg, d: d, srv: srv}
 	defer r.finish(res)
 	if r.phases(res) {
-		if d.forks {
+		if d.Forks {
 			r.orphans()
 		}
-		if d.forks || d.threadEach {
+		if d.Forks || d.threadEach() {
 			r.outOfProcs(res)
 		}
 	}
@@ -118,7 +118,7 @@ func (r *run) phases(res *result) bool {
 		{"client", r.stillServes},
 		{"quiet after", func() { res.after = r.quietAfter(res.before) }},
 		{"stopped child", func() {
-			if r.d.forks {
+			if r.d.Forks {
 				r.stopped(res)
 			}
 		}},
@@ -127,7 +127,7 @@ func (r *run) phases(res *result) bool {
 	}
 	start := time.Now()
 	for _, p := range phases {
-		r.logf("%s: %s at %.2fs", r.d.name, p.name, time.Since(start).Seconds())
+		r.logf("%s: %s at %.2fs", r.d.Name, p.name, time.Since(start).Seconds())
 		p.f()
 		if !r.srv.Running() && p.name != "SIGINT" {
 			r.t.fail("exited", "during %s: %s", p.name, r.srv.Cmd.ProcessState)
@@ -153,7 +153,7 @@ func (r *run) finish(res *result) {
 // crashes looks for a Go panic or fatal error in the server's stderr,
 // which its children share.
 func (r *run) crashes() {
-	for _, name := range []string{r.d.slug(), r.d.slug() + "-orphans"} {
+	for _, name := range []string{r.d.Name, r.d.Name + "-orphans"} {
 		r.crashed(readFile(filepath.Join(r.cfg.dir, name, "stderr")))
 	}
 }

@@ -59,7 +59,7 @@ func (r *run) checkExit(took time.Duration) {
 	if !r.srv.Cmd.ProcessState.Success() {
 		r.t.fail("SIGINT", "%s, want exit status 0", r.srv.Cmd.ProcessState)
 	}
-	if problem := checkReport(r.srv.stdout(), r.d.unit, r.cfg.pool); problem != "" {
+	if problem := checkReport(r.srv.stdout(), r.d.Unit, r.cfg.pool); problem != "" {
 		r.t.fail("SIGINT", "%s", problem)
 	}
 	if err := r.srv.WaitGone(time.Second); err != nil {

@@ -18,7 +18,7 @@ import (
 // good client behind them.
 func (r *run) stalls() time.Duration {
 	n := max(r.cfg.pool, 2)
-	if !r.d.pooled {
+	if !r.d.Pooled() {
 		n = 2
 	}
 	return max(r.stall("idle", n, r.cfg.idle), r.stall("one-byte-at-a-time", n, 2*r.cfg.idle))

@@ -28,7 +28,7 @@ import (
 // stopped stops a child, counts the requests served while it is stopped,
 // continues it, and checks the rest.
 func (r *run) stopped(res *result) {
-	if r.d.perClient { // serv01: a child exists only while it serves
+	if r.d.PerClient { // serv01: a child exists only while it serves
 		if c := holdChild(r.srv); c != nil {
 			defer c.Close()
 		}
@@ -42,7 +42,7 @@ func (r *run) stopped(res *result) {
 		return
 	}
 	mark := r.srv.stderrSize()
-	r.logf("%s: SIGSTOP child %d (waiting for a connection: %v)", r.d.name, pid, r.d.idleIn(pid))
+	r.logf("%s: SIGSTOP child %d (waiting for a connection: %v)", r.d.Name, pid, r.d.idleIn(pid))
 	syscall.Kill(pid, syscall.SIGSTOP)
 	waitState(pid, 'T', time.Second)
 	cont := time.Now().Add(r.cfg.stop)
@@ -97,7 +97,7 @@ func (r *run) stopGood(rng *rand.Rand, cont time.Time) bool {
 // a child stopped and continued (serv01's parent does not care: the child
 // stops only its own client).
 func (r *run) checkStopLogged(mark int64) {
-	if !r.d.pooled {
+	if !r.d.Pooled() {
 		return
 	}
 	deadline := time.Now().Add(time.Second)
