@@ -1,19 +1,22 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"html/template"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
+
+	"unp-go.dev/lab"
 )
 
 // The numbers beside a design come from what the bench committed; nothing
-// here measures. They are its charts (bench/*.svg) and the Figure 30.1
-// table in bench/README.md, both rendered by the bench's -readme from the
-// runs kept in bench/results, with the line that names the run's commit.
+// here measures. They are its charts (bench/*.svg, rendered by the bench's
+// -readme) and the design's rows of the Figure 30.1 run kept in
+// bench/results, read from the run itself, with its commit and machine.
 // numbersFor is the one place that gathers them: the pages show whatever
 // it returns.
 
@@ -49,7 +52,7 @@ func numbersFor(root string, d *design, files map[string][]byte) numbers {
 		n.Charts = append(n.Charts, chart{Src: src, Title: title, Machine: machine,
 			Commit: lastCommit(root, src)})
 	}
-	n.Table = tableRows(root, d.Num)
+	n.Table = tableRows(root, d)
 	return n
 }
 
@@ -84,41 +87,57 @@ func lastCommit(root, file string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// tableRows takes the rows of design number num from the Figure 30.1 table
-// in bench/README.md (the one whose first column is "row"), with the lines
-// above the table that say when, where and at which commit it was run.
-func tableRows(root string, num int) template.HTML {
-	data, err := os.ReadFile(filepath.Join(root, "bench", "README.md"))
-	if err != nil {
+// keptFigure is the part of the bench's kept Figure 30.1 run that a page
+// shows: what ran, where and when, and the summary rows (medians) the
+// bench computed and wrote beside the raw runs.
+type keptFigure struct {
+	Commit  string       `json:"commit"`
+	Date    string       `json:"date"`
+	Command string       `json:"command"`
+	Machine *lab.Machine `json:"machine"`
+	Rounds  int          `json:"rounds_run"`
+	Summary []struct {
+		Name    string  `json:"name"`
+		Group   string  `json:"group"`
+		Desc    string  `json:"desc"`
+		OK      int     `json:"ok_runs"`
+		PerConn float64 `json:"cpu_us_per_connection"`
+		Net     float64 `json:"Net"`
+		Rate    float64 `json:"connections_per_s"`
+		Idle    float64 `json:"idle_cpu_s"`
+	} `json:"summary"`
+}
+
+// figureRun is the kept run of Figure 30.1 the bench renders its table
+// from.
+const figureRun = "bench/results/figure-30-1.json"
+
+// tableRows makes the design's rows of the kept Figure 30.1 run (every row
+// grouped with a design of its directory: its variants, the book's C beside
+// it, the runtime and floor rows), with a line that says when, where and
+// at which commit it ran.
+func tableRows(root string, d *design) template.HTML {
+	data, err := os.ReadFile(filepath.Join(root, figureRun))
+	var run keptFigure
+	if err != nil || json.Unmarshal(data, &run) != nil {
 		return ""
 	}
-	lines := strings.Split(string(data), "\n")
-	for i, l := range lines {
-		if !strings.HasPrefix(l, "| row | server |") || i+1 >= len(lines) {
+	var b strings.Builder
+	for _, s := range run.Summary {
+		ld, ok := lab.Lookup(s.Group)
+		if !ok || ld.Dir != d.Dir || s.OK == 0 {
 			continue
 		}
-		var about []string // the paragraph lines between the heading and the table
-		for j := i - 1; j >= 0 && !strings.HasPrefix(lines[j], "#"); j-- {
-			if !strings.HasPrefix(lines[j], "<!--") { // the generated block's marker
-				about = append([]string{lines[j]}, about...)
-			}
-		}
-		out := []string{l, lines[i+1]}
-		for _, r := range lines[i+2:] {
-			if !strings.HasPrefix(r, "|") {
-				break
-			}
-			cells := strings.Split(r, "|")
-			if len(cells) > 2 && strings.TrimSpace(cells[1]) == strconv.Itoa(num) {
-				out = append(out, r)
-			}
-		}
-		if len(out) == 2 {
-			return ""
-		}
-		md := strings.TrimSpace(strings.Join(about, "\n")) + "\n\n" + strings.Join(out, "\n") +
-			"\n\nFrom the table in `bench/README.md`, which says how to rerun it.\n"
-		return renderMarkdown(md)
+		fmt.Fprintf(&b, "| %s | %s | %.0f | %.0f | %.0f | %.3f |\n", s.Name, s.Desc, s.PerConn,
+			s.Net, s.Rate, s.Idle)
 	}
-	return ""
+	if b.Len() == 0 {
+		return ""
+	}
+	md := fmt.Sprintf("Figure 30.1 at commit %s, %s, on %s; medians of %d rounds (`%s`):\n\n",
+		run.Commit, run.Date, run.Machine, run.Rounds, run.Command) +
+		"| server | design | CPU µs/conn | net of start-up | conn/s | idle CPU s |\n" +
+		"|---|---|---:|---:|---:|---:|\n" + b.String() +
+		"\nFrom the run the bench kept in `" + figureRun + "`; `bench/README.md` says how to rerun it.\n"
+	return renderMarkdown(md)
 }

@@ -412,6 +412,10 @@ func TestNumbers(t *testing.T) {
 		if strings.Contains(page, "<td>serv02-prefork</td>") {
 			t.Error("serv03's page has serv02's row")
 		}
+		if !strings.Contains(page, "<td>C serv03</td>") ||
+			!strings.Contains(page, "bench/results/figure-30-1.json") {
+			t.Error("serv03's page lacks the book's C row beside it, or the kept run it comes from")
+		}
 	}
 }
 
