@@ -396,7 +396,7 @@ func (res *results) keep(path string) error {
 // writes the chart there.
 func (res *results) render(w io.Writer, svg string) int {
 	if res.Sweep == "" {
-		res.markdown(w, nil)
+		res.markdown(w)
 		res.versus(w)
 		res.countsMarkdown(w)
 	} else {

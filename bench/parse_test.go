@@ -252,7 +252,7 @@ func TestSummarizeBaseline(t *testing.T) {
 	}
 	var b strings.Builder
 	res.Machine = &lab.Machine{}
-	res.markdown(&b, nil)
+	res.markdown(&b)
 	res.versus(&b)
 	for _, want := range []string{"| 2 | serv02-prefork |", "| 0.300 | 0.070 |", "| 0 | C serv00 | serv00 |",
 		"children 10–90 (9.00×)", "| 2 | serv02-prefork | C serv02m | 2.00 | — | 1.00 |", "serv02-prefork: 1 of 2 runs failed: round 0: boom"} {

@@ -10,7 +10,6 @@ package main
 //
 //	run NAME               one line: what ran, where, at which commit
 //	table NAME             Figure 30.1's table, its noise and notes
-//	rows NAME D1,D2,...    the same table, only the rows of these designs
 //	versus NAME            Go against each external series (the C), as ratios
 //	counts NAME            the kernel's counts per connection, and any -syscalls breakdown
 //	findings NAME          the ratios the prose speaks of, as sentences
@@ -90,7 +89,7 @@ func readResults(p string) (*results, error) {
 }
 
 // blockArgs is how many arguments each kind of block takes, the run first.
-var blockArgs = map[string]int{"run": 1, "table": 1, "rows": 2, "versus": 1, "counts": 1,
+var blockArgs = map[string]int{"run": 1, "table": 1, "versus": 1, "counts": 1,
 	"findings": 1, "sweep": 1, "chart": 2}
 
 // block renders one block of the README md (a path from the root).
@@ -106,17 +105,7 @@ func (res *results) block(md string, b lab.Block, files *[]lab.Generated) (strin
 	case "table":
 		res.provenance(&w, md, name)
 		w.WriteString("\n")
-		res.markdown(&w, nil)
-	case "rows":
-		keep := strings.Split(b.Args[1], ",")
-		for _, k := range keep {
-			if !slices.ContainsFunc(res.Summary, func(s summary) bool { return s.Name == k }) {
-				return "", fmt.Errorf("run %s has no row %q", name, k)
-			}
-		}
-		res.provenance(&w, md, name)
-		w.WriteString("\n")
-		res.markdown(&w, keep)
+		res.markdown(&w)
 	case "versus":
 		res.versus(&w)
 		if w.Len() == 0 {
@@ -128,7 +117,11 @@ func (res *results) block(md string, b lab.Block, files *[]lab.Generated) (strin
 			return "", fmt.Errorf("run %s has no kernel counts", name)
 		}
 	case "findings":
-		res.findings(&w)
+		if res.Sweep == "rate" || res.Sweep == "conns" {
+			res.sweepFindings(&w)
+		} else {
+			res.findings(&w)
+		}
 		if w.Len() == 0 {
 			return "", fmt.Errorf("run %s has nothing to find", name)
 		}

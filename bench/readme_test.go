@@ -23,11 +23,11 @@ func TestReadmesAreGenerated(t *testing.T) {
 	}
 }
 
-// TestReadmesHaveBlocks guards the guard: the READMEs that show the
-// bench's figures do so through blocks, so the test above has something
+// TestReadmesHaveBlocks guards the guard: the README that shows the
+// bench's figures does so through blocks, so the test above has something
 // to check.
 func TestReadmesHaveBlocks(t *testing.T) {
-	for _, md := range []string{"bench/README.md", "beyond/README.md"} {
+	for _, md := range []string{"bench/README.md"} {
 		n := 0
 		for _, f := range readmeFiles("..") {
 			if f == md {
@@ -64,6 +64,29 @@ func TestBlockArguments(t *testing.T) {
 	} {
 		if _, err := res.block("bench/README.md", b, &[]lab.Generated{}); err == nil {
 			t.Errorf("block %q: no error", b.String())
+		}
+	}
+}
+
+// TestOneHomeEachTable: a table or a sweep's tables stand in one README,
+// and the others link to it, so that no two copies of a figure can tell
+// different stories (or differ in what they left out).
+func TestOneHomeEachTable(t *testing.T) {
+	home := map[string]string{}
+	for _, md := range readmeFiles("..") {
+		blocks, err := lab.Blocks(readFile(t, "../"+md))
+		if err != nil {
+			t.Fatalf("%s: %v", md, err)
+		}
+		for _, b := range blocks {
+			if b.Kind != "table" && b.Kind != "sweep" && b.Kind != "counts" {
+				continue
+			}
+			key := b.Generator + ": " + b.String()
+			if other, ok := home[key]; ok && other != md {
+				t.Errorf("%s is in %s and in %s: keep one, and link to it", key, other, md)
+			}
+			home[key] = md
 		}
 	}
 }

@@ -259,9 +259,8 @@ func (res *results) summarize() {
 }
 
 // markdown writes the machine, the load and the table, laid out like
-// Figure 30.1, then a note for every row that did not run cleanly. With
-// only, just the rows of those names.
-func (res *results) markdown(w io.Writer, only []string) {
+// Figure 30.1, then a note for every row that did not run cleanly.
+func (res *results) markdown(w io.Writer) {
 	m := res.Machine
 	fmt.Fprintf(w, "Figure 30.1 on %s, %d cores, %s, %s; load average %s before, %s after.\n",
 		m.CPU, m.Cores, m.Kernel, m.Go, m.LoadBefore, m.LoadAfter)
@@ -274,9 +273,6 @@ func (res *results) markdown(w io.Writer, only []string) {
 	fmt.Fprintln(w, "|---:|---|---|---:|---:|---:|---:|---:|---:|---|")
 	var notes []string
 	for _, s := range res.Summary {
-		if only != nil && !slices.Contains(only, s.Name) {
-			continue
-		}
 		row := "—"
 		if s.Row >= 0 {
 			row = fmt.Sprint(s.Row)

@@ -49,7 +49,7 @@ func (k *kept) table() string {
 }
 
 // readmes are the files that may hold upgrade blocks, from the root.
-var readmes = []string{"torture/README.md", "beyond/README.md"}
+var readmes = []string{"beyond/README.md"}
 
 // regenerate renders every upgrade block; with write it rewrites what
 // changed. It returns the files that differ.
