@@ -1,57 +1,77 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+
+	"unp-go.dev/lab"
 )
 
 // findings writes, as a list of sentences, what a reader would otherwise
 // work out from the table by hand: the ratios the prose talks about,
 // computed from the same run, so that the prose can say what they mean and
-// leave the figures to this block.
+// leave the figures to this block. Each finding is a function of its own,
+// which writes nothing when the run lacks its rows.
 func (res *results) findings(w io.Writer) {
-	row := func(name string) (summary, bool) {
-		i := slices.IndexFunc(res.Summary, func(s summary) bool { return s.Name == name && s.OK > 0 })
-		if i < 0 {
-			return summary{}, false
-		}
-		return res.Summary[i], true
+	for _, f := range []func(io.Writer){res.familyFinding, res.startupFinding,
+		res.runtimeFinding, res.serv01Finding, res.pooledFinding, res.kernelFinding,
+		res.fewestCallsFinding, res.noiseFinding} {
+		f(w)
 	}
-	net := func(s summary) float64 { return s.CPU - s.Idle }
-	// Go against the C beside it, by family.
-	families := []struct {
-		what  string
-		names []string
-	}{
-		{"the preforked designs (serv02–serv05)", []string{"serv02-prefork", "serv03-flock",
-			"serv04-mutex", "serv05-fdpass"}},
-		{"the thread designs (serv06–serv08)", []string{"serv06-thread", "serv07-threadpool",
-			"serv08-mainaccept"}},
+}
+
+// row is the summary of the row name, if any of its runs went well.
+func (res *results) row(name string) (summary, bool) {
+	i := slices.IndexFunc(res.Summary, func(s summary) bool { return s.Name == name && s.OK > 0 })
+	if i < 0 {
+		return summary{}, false
 	}
-	for _, f := range families {
+	return res.Summary[i], true
+}
+
+// net is a row's CPU less its idle CPU: what the connections cost.
+func (s summary) net() float64 { return s.CPU - s.Idle }
+
+// findingFamilies are the book's designs the findings compare with the C,
+// by family.
+var findingFamilies = []struct {
+	what  string
+	names []string
+}{
+	{"the preforked designs (serv02–serv05)", []string{"serv02-prefork", "serv03-flock",
+		"serv04-mutex", "serv05-fdpass"}},
+	{"the thread designs (serv06–serv08)", []string{"serv06-thread", "serv07-threadpool",
+		"serv08-mainaccept"}},
+}
+
+// familyFinding: Go against the C beside it, family by family.
+func (res *results) familyFinding(w io.Writer) {
+	for _, f := range findingFamilies {
 		var all, netR, rate []float64
-		var who []string
 		for _, n := range f.names {
-			g, ok1 := row(n)
+			g, ok1 := res.row(n)
 			c, ok2 := res.besideC(n)
-			if !ok1 || !ok2 || !g.HasIdle || !c.HasIdle || net(c) <= 0 {
+			if !ok1 || !ok2 || !g.HasIdle || !c.HasIdle || c.net() <= 0 {
 				continue
 			}
 			all = append(all, g.PerConn/c.PerConn)
-			netR = append(netR, net(g)/net(c))
+			netR = append(netR, g.net()/c.net())
 			rate = append(rate, g.ConnRate/c.ConnRate)
-			who = append(who, n)
 		}
-		if len(who) == 0 {
+		if len(all) == 0 {
 			continue
 		}
 		fmt.Fprintf(w, "- Go against the book's C, %s: CPU per connection %s× the C's "+
 			"with start-up, %s× net of it (CPU − idle CPU); connections/s %s× the C's.\n",
 			f.what, span(all), span(netR), span(rate))
 	}
-	// Start-up.
+}
+
+// startupFinding: what starting and stopping a pool costs, Go and C.
+func (res *results) startupFinding(w io.Writer) {
 	var goIdle, cIdle []float64
 	for _, s := range res.Summary {
 		if s.Row < 2 || s.Row > 5 || !s.HasIdle || s.OK == 0 {
@@ -69,65 +89,84 @@ func (res *results) findings(w io.Writer) {
 			"%s ms of CPU for the Go designs, %s ms for the C.\n", res.Workers, spanf("%.1f", goIdle),
 			spanf("%.1f", cIdle))
 	}
-	// The runtime mechanism.
+}
+
+// runtimeFinding: the process designs with unp/sched.go's mechanism off.
+func (res *results) runtimeFinding(w io.Writer) {
 	var off []float64
-	var offWho []string
+	var who []string
 	for _, s := range res.Summary {
-		o, ok := row(s.Name + " UNP_SCHEDPOINT=0")
-		if s.Series != "Go" || !ok || s.OK == 0 || !s.HasIdle || !o.HasIdle || net(s) <= 0 {
+		o, ok := res.row(s.Name + " UNP_SCHEDPOINT=0")
+		if s.Series != "Go" || !ok || s.OK == 0 || !s.HasIdle || !o.HasIdle || s.net() <= 0 {
 			continue
 		}
-		off = append(off, net(o)/net(s))
-		offWho = append(offWho, s.Name)
+		off = append(off, o.net()/s.net())
+		who = append(who, s.Name)
 	}
 	if len(off) > 0 {
 		fmt.Fprintf(w, "- With unp/sched.go's mechanism off (UNP_SCHEDPOINT=0), the process designs "+
 			"cost %s× as much CPU net of start-up as with it on (%s).\n", span(off),
-			strings.Join(offWho, ", "))
+			strings.Join(who, ", "))
 	}
-	// serv01 and its floor.
-	if s, ok := row("serv01-fork"); ok {
-		if f, ok := row("serv01 floor"); ok {
-			fmt.Fprintf(w, "- serv01-fork costs %.0f µs of CPU per connection, its floor (exec, exit "+
-				"and wait of its child doing nothing) %.0f µs: %.2f× the floor.\n",
-				s.PerConn, f.PerConn, s.PerConn/f.PerConn)
-		}
-		if c, ok := res.besideC("serv01-fork"); ok {
-			fmt.Fprintf(w, "- The C serv01, a fork per connection, costs %.0f µs per connection; "+
-				"serv01-fork, an exec per connection, %.1f× as much.\n", c.PerConn, s.PerConn/c.PerConn)
-		}
+}
+
+// serv01Finding: serv01 against its floor and against the C's fork.
+func (res *results) serv01Finding(w io.Writer) {
+	s, ok := res.row("serv01-fork")
+	if !ok {
+		return
 	}
-	// Cheapest and dearest pooled Go designs.
+	if f, ok := res.row("serv01 floor"); ok {
+		fmt.Fprintf(w, "- serv01-fork costs %.0f µs of CPU per connection, its floor (exec, exit "+
+			"and wait of its child doing nothing) %.0f µs: %.2f× the floor.\n",
+			s.PerConn, f.PerConn, s.PerConn/f.PerConn)
+	}
+	if c, ok := res.besideC("serv01-fork"); ok {
+		fmt.Fprintf(w, "- The C serv01, a fork per connection, costs %.0f µs per connection; "+
+			"serv01-fork, an exec per connection, %.1f× as much.\n", c.PerConn, s.PerConn/c.PerConn)
+	}
+}
+
+// pooledFinding: the cheapest and the dearest pooled Go design.
+func (res *results) pooledFinding(w io.Writer) {
 	var pooled []summary
 	for _, s := range res.Summary {
 		if s.Series == "Go" && s.OK > 0 && s.Unit != "" {
 			pooled = append(pooled, s)
 		}
 	}
-	if len(pooled) > 1 {
-		slices.SortFunc(pooled, func(a, b summary) int { return int(a.PerConn*1e3 - b.PerConn*1e3) })
-		lo, hi := pooled[0], pooled[len(pooled)-1]
-		fmt.Fprintf(w, "- Of the pooled Go designs, %s costs least per connection (%.0f µs) and %s "+
-			"most (%.0f µs).\n", lo.Name, lo.PerConn, hi.Name, hi.PerConn)
+	if len(pooled) < 2 {
+		return
 	}
-	// The kernel's counts, Go against the C beside it, and the fewest.
+	slices.SortFunc(pooled, func(a, b summary) int { return cmp.Compare(a.PerConn, b.PerConn) })
+	lo, hi := pooled[0], pooled[len(pooled)-1]
+	fmt.Fprintf(w, "- Of the pooled Go designs, %s costs least per connection (%.0f µs) and %s "+
+		"most (%.0f µs).\n", lo.Name, lo.PerConn, hi.Name, hi.PerConn)
+}
+
+// kernelFinding: the kernel's counts per connection, each book design in
+// Go against the C beside it.
+func (res *results) kernelFinding(w io.Writer) {
 	var cmp []string
-	for _, n := range []string{"serv02-prefork", "serv02-select", "serv03-flock", "serv04-mutex",
-		"serv05-fdpass", "serv06-thread", "serv07-threadpool", "serv08-mainaccept"} {
-		g, ok1 := row(n)
-		c, ok2 := res.besideC(n)
-		if !ok1 || !ok2 || g.Kernel == nil || c.Kernel == nil || g.Kernel.Syscalls == 0 ||
-			c.Kernel.Syscalls == 0 {
+	for _, d := range lab.Designs {
+		g, ok1 := res.row(d.Name)
+		c, ok2 := res.besideC(d.Name)
+		if d.Beyond() || !ok1 || !ok2 || g.Kernel == nil || c.Kernel == nil ||
+			g.Kernel.Syscalls == 0 || c.Kernel.Syscalls == 0 {
 			continue
 		}
 		cmp = append(cmp, fmt.Sprintf("%s %.2f against %.2f (%+.2f) and %.2f against %.2f",
-			n, g.Kernel.Syscalls, c.Kernel.Syscalls, g.Kernel.Syscalls-c.Kernel.Syscalls,
+			d.Name, g.Kernel.Syscalls, c.Kernel.Syscalls, g.Kernel.Syscalls-c.Kernel.Syscalls,
 			g.Kernel.Switches, c.Kernel.Switches))
 	}
 	if len(cmp) > 0 {
 		fmt.Fprintf(w, "- System calls and context switches per connection, Go against the "+
 			"book's C: %s.\n", strings.Join(cmp, "; "))
 	}
+}
+
+// fewestCallsFinding: the Go row with the fewest system calls.
+func (res *results) fewestCallsFinding(w io.Writer) {
 	var counted []summary
 	for _, s := range res.Summary {
 		if s.Series == "Go" && s.OK > 0 && s.Kernel != nil && s.Kernel.Syscalls > 0 &&
@@ -135,14 +174,18 @@ func (res *results) findings(w io.Writer) {
 			counted = append(counted, s)
 		}
 	}
-	if len(counted) > 1 {
-		slices.SortFunc(counted, func(a, b summary) int {
-			return int(a.Kernel.Syscalls*1e3 - b.Kernel.Syscalls*1e3)
-		})
-		lo := counted[0]
-		fmt.Fprintf(w, "- %s makes the fewest system calls per connection of the Go rows (%.2f), "+
-			"and %.2f context switches.\n", lo.Name, lo.Kernel.Syscalls, lo.Kernel.Switches)
+	if len(counted) < 2 {
+		return
 	}
+	lo := slices.MinFunc(counted, func(a, b summary) int {
+		return cmp.Compare(a.Kernel.Syscalls, b.Kernel.Syscalls)
+	})
+	fmt.Fprintf(w, "- %s makes the fewest system calls per connection of the Go rows (%.2f), "+
+		"and %.2f context switches.\n", lo.Name, lo.Kernel.Syscalls, lo.Kernel.Switches)
+}
+
+// noiseFinding: how busy other work kept the machine.
+func (res *results) noiseFinding(w io.Writer) {
 	if others := res.otherCores(); len(others) > 0 {
 		med, _ := median(others)
 		fmt.Fprintf(w, "- Noise: other work kept %.2f of the %d cores busy during the median run: "+

@@ -124,131 +124,170 @@ func (res *results) failed() bool {
 func (res *results) summarize() {
 	res.Summary = nil
 	for _, t := range res.Targets {
-		s := summary{Name: t.Name, Row: t.Row, Series: t.Series, Desc: t.Desc, Group: t.Group,
-			Design: t.Design, Point: t.Point}
-		if s.Series == "" {
-			s.Series = series(t.Name, t.External)
-		}
-		if s.Group == "" && t.External {
-			s.Group = besideOf(t)
-		} else if s.Group == "" {
-			s.Group = t.Name
-		}
-		if t.External {
-			s.Desc = strings.Join(append([]string{filepath.Base(t.Argv[0])}, t.Argv[1:]...), " ")
-		}
-		var wall, rate, cpu, perConn, lo, hi, ratio, idle, net []float64
-		var p50, p99, p999, pmax, ccpu []float64
-		var rawp99, achieved, errs, perReq, held, pss, perHeld []float64
-		idleOf := map[int]float64{} // by round
-		for _, r := range res.Runs {
-			if r.Name == t.Name && r.Idle && r.OK {
-				idle = append(idle, r.User+r.Sys)
-				idleOf[r.Round] = r.User + r.Sys
-			}
-		}
-		for _, r := range res.Runs {
-			if r.Name != t.Name || r.Idle {
-				continue
-			}
-			s.Tried++
-			if !r.OK {
-				continue
-			}
-			s.OK++
-			wall = append(wall, r.Wall)
-			rate = append(rate, float64(r.Conns)/r.Wall)
-			cpu = append(cpu, r.User+r.Sys)
-			if r.Conns > 0 { // a held-connection run may have none answered
-				perConn = append(perConn, (r.User+r.Sys)/float64(r.Conns)*1e6)
-				if i, ok := idleOf[r.Round]; ok {
-					net = append(net, (r.User+r.Sys-i)/float64(r.Conns)*1e6)
-				}
-			}
-			if c := r.Client; c != nil && c.Report {
-				achieved, errs = append(achieved, c.Achieved), append(errs, float64(c.Errors))
-				perReq, rawp99 = append(perReq, c.PerRequest), append(rawp99, c.RawP99)
-				for k, n := range c.Kinds {
-					s.Kinds[k] += n
-				}
-				if c.Held > 0 {
-					held = append(held, float64(c.Held))
-				}
-				if r.PSSMax > 0 {
-					pss = append(pss, float64(r.PSSMax))
-				}
-				if r.PSSMax > 0 && c.Held > 0 {
-					perHeld = append(perHeld, float64(r.PSSMax-r.PSS0)/float64(c.Held))
-				}
-			}
-			if c := r.Client; c != nil && c.Behind {
-				s.Behind++ // the client's lateness is in its latencies: not the server's
-			} else if c != nil && c.Summary && (!c.Report || c.Conns > 0) {
-				s.LatRuns++
-				p50, p99 = append(p50, c.P50), append(p99, c.P99)
-				if c.Tail {
-					p999, pmax = append(p999, c.P999), append(pmax, c.Max)
-				}
-			}
-			if r.Client != nil {
-				ccpu = append(ccpu, r.ClientCPU)
-			}
-			if len(r.Counts) > 0 {
-				l, h, q := spread(r.Counts)
-				lo, hi, ratio = append(lo, float64(l)), append(hi, float64(h)), append(ratio, q)
-				s.Unit = r.Unit
-			}
-		}
-		s.Wall, _ = median(wall)
-		s.ConnRate, _ = median(rate)
-		s.CPU, _ = median(cpu)
-		s.Idle, s.HasIdle = median(idle)
-		s.PerConn, _ = median(perConn)
-		s.MinCount, _ = median(lo)
-		s.MaxCount, _ = median(hi)
-		s.Ratio, _ = median(ratio)
-		s.Net, _ = median(net)
-		s.P50, _ = median(p50)
-		s.P99, _ = median(p99)
-		s.P999, _ = median(p999)
-		s.Max, _ = median(pmax)
-		s.ClientCPU, _ = median(ccpu)
-		if len(net) > 0 {
-			s.NetLo, s.NetHi = slices.Min(net), slices.Max(net)
-		}
-		if len(p99) > 0 {
-			s.P99Lo, s.P99Hi = slices.Min(p99), slices.Max(p99)
-		}
+		s := newSummary(t)
+		var smp samples
+		smp.collect(res.Runs, t.Name, &s)
+		smp.medians(&s)
 		s.Kernel = res.kernelSummary(t.Name)
-		if len(p999) > 0 {
-			s.P999Lo, s.P999Hi = slices.Min(p999), slices.Max(p999)
-		}
-		s.RawP99, _ = median(rawp99)
-		s.Achieved, _ = median(achieved)
-		s.Errors, _ = median(errs)
-		s.ClientPerRequest, _ = median(perReq)
-		s.Held, _ = median(held)
-		s.PSS, _ = median(pss)
-		s.PSSPerConn, _ = median(perHeld)
-		if len(perHeld) > 0 {
-			s.PSSPerConnLo, s.PSSPerConnHi = slices.Min(perHeld), slices.Max(perHeld)
-		}
-		if len(perConn) > 0 {
-			s.PerConnLo, s.PerConnHi = slices.Min(perConn), slices.Max(perConn)
-		}
-		if s.OK > 0 {
-			s.ConnRateLo, s.ConnRateHi = slices.Min(rate), slices.Max(rate)
-		}
 		res.Summary = append(res.Summary, s)
 	}
-	for i, s := range res.Summary {
-		base := func(series string) int {
-			return slices.IndexFunc(res.Summary, func(b summary) bool {
-				return b.Row == 0 && b.Series == series && b.OK > 0
-			})
+	res.baselines()
+}
+
+// newSummary is a target's row before its runs are counted.
+func newSummary(t target) summary {
+	s := summary{Name: t.Name, Row: t.Row, Series: t.Series, Desc: t.Desc, Group: t.Group,
+		Design: t.Design, Point: t.Point}
+	if s.Series == "" {
+		s.Series = series(t.Name, t.External)
+	}
+	if s.Group == "" && t.External {
+		s.Group = besideOf(t)
+	} else if s.Group == "" {
+		s.Group = t.Name
+	}
+	if t.External {
+		s.Desc = strings.Join(append([]string{filepath.Base(t.Argv[0])}, t.Argv[1:]...), " ")
+	}
+	return s
+}
+
+// samples are one row's values, a value per run that went well (per idle
+// run for idle), whose medians and extremes make its summary.
+type samples struct {
+	wall, rate, cpu, perConn, lo, hi, ratio, idle, net []float64
+	p50, p99, p999, pmax, ccpu                         []float64
+	rawp99, achieved, errs, perReq, held, pss, perHeld []float64
+}
+
+// collect takes the samples of the row name from runs, and counts into s
+// its runs, those that went well, the client's errors by kind and the
+// runs where the client kept its schedule or not.
+func (smp *samples) collect(runs []Run, name string, s *summary) {
+	idleOf := map[int]float64{} // by round
+	for _, r := range runs {
+		if r.Name == name && r.Idle && r.OK {
+			smp.idle = append(smp.idle, r.User+r.Sys)
+			idleOf[r.Round] = r.User + r.Sys
 		}
+	}
+	for _, r := range runs {
+		if r.Name != name || r.Idle {
+			continue
+		}
+		s.Tried++
+		if !r.OK {
+			continue
+		}
+		s.OK++
+		smp.server(r, idleOf)
+		if c := r.Client; c != nil {
+			smp.client(r, c, s)
+		}
+		if len(r.Counts) > 0 {
+			l, h, q := spread(r.Counts)
+			smp.lo, smp.hi = append(smp.lo, float64(l)), append(smp.hi, float64(h))
+			smp.ratio = append(smp.ratio, q)
+			s.Unit = r.Unit
+		}
+	}
+}
+
+// server takes a run's server-side samples: its time, rate and CPU, per
+// connection with and without the same round's idle CPU.
+func (smp *samples) server(r Run, idleOf map[int]float64) {
+	smp.wall = append(smp.wall, r.Wall)
+	smp.rate = append(smp.rate, float64(r.Conns)/r.Wall)
+	smp.cpu = append(smp.cpu, r.User+r.Sys)
+	if r.Conns > 0 { // a held-connection run may have none answered
+		smp.perConn = append(smp.perConn, (r.User+r.Sys)/float64(r.Conns)*1e6)
+		if i, ok := idleOf[r.Round]; ok {
+			smp.net = append(smp.net, (r.User+r.Sys-i)/float64(r.Conns)*1e6)
+		}
+	}
+}
+
+// client takes a run's client-side samples: the loads' report, and the
+// latencies where the client kept its schedule.
+func (smp *samples) client(r Run, c *clientResult, s *summary) {
+	if c.Report {
+		smp.achieved, smp.errs = append(smp.achieved, c.Achieved), append(smp.errs, float64(c.Errors))
+		smp.perReq, smp.rawp99 = append(smp.perReq, c.PerRequest), append(smp.rawp99, c.RawP99)
+		for k, n := range c.Kinds {
+			s.Kinds[k] += n
+		}
+		if c.Held > 0 {
+			smp.held = append(smp.held, float64(c.Held))
+		}
+		if r.PSSMax > 0 {
+			smp.pss = append(smp.pss, float64(r.PSSMax))
+		}
+		if r.PSSMax > 0 && c.Held > 0 {
+			smp.perHeld = append(smp.perHeld, float64(r.PSSMax-r.PSS0)/float64(c.Held))
+		}
+	}
+	if c.Behind {
+		s.Behind++ // the client's lateness is in its latencies: not the server's
+	} else if c.Summary && (!c.Report || c.Conns > 0) {
+		s.LatRuns++
+		smp.p50, smp.p99 = append(smp.p50, c.P50), append(smp.p99, c.P99)
+		if c.Tail {
+			smp.p999, smp.pmax = append(smp.p999, c.P999), append(smp.pmax, c.Max)
+		}
+	}
+	smp.ccpu = append(smp.ccpu, r.ClientCPU)
+}
+
+// medians writes the samples' medians and extremes into s.
+func (smp *samples) medians(s *summary) {
+	s.Wall, _ = median(smp.wall)
+	s.ConnRate, _ = median(smp.rate)
+	s.CPU, _ = median(smp.cpu)
+	s.Idle, s.HasIdle = median(smp.idle)
+	s.PerConn, _ = median(smp.perConn)
+	s.MinCount, _ = median(smp.lo)
+	s.MaxCount, _ = median(smp.hi)
+	s.Ratio, _ = median(smp.ratio)
+	s.Net, _ = median(smp.net)
+	s.P50, _ = median(smp.p50)
+	s.P99, _ = median(smp.p99)
+	s.P999, _ = median(smp.p999)
+	s.Max, _ = median(smp.pmax)
+	s.ClientCPU, _ = median(smp.ccpu)
+	s.RawP99, _ = median(smp.rawp99)
+	s.Achieved, _ = median(smp.achieved)
+	s.Errors, _ = median(smp.errs)
+	s.ClientPerRequest, _ = median(smp.perReq)
+	s.Held, _ = median(smp.held)
+	s.PSS, _ = median(smp.pss)
+	s.PSSPerConn, _ = median(smp.perHeld)
+	s.NetLo, s.NetHi = extremes(smp.net)
+	s.P99Lo, s.P99Hi = extremes(smp.p99)
+	s.P999Lo, s.P999Hi = extremes(smp.p999)
+	s.PSSPerConnLo, s.PSSPerConnHi = extremes(smp.perHeld)
+	s.PerConnLo, s.PerConnHi = extremes(smp.perConn)
+	s.ConnRateLo, s.ConnRateHi = extremes(smp.rate)
+}
+
+// extremes is the lowest and the highest of xs, zeros if there are none.
+func extremes(xs []float64) (lo, hi float64) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	return slices.Min(xs), slices.Max(xs)
+}
+
+// baselines sets each row's CPU over its baseline: the row 0 of its
+// series, or Go's serv00 for the runtime and floor rows.
+func (res *results) baselines() {
+	base := func(series string) int {
+		return slices.IndexFunc(res.Summary, func(b summary) bool {
+			return b.Row == 0 && b.Series == series && b.OK > 0
+		})
+	}
+	for i, s := range res.Summary {
 		j := base(s.Series)
-		if j < 0 && !res.isExternal(s.Name) { // the runtime and floor rows: Go's serv00
+		if j < 0 && !res.isExternal(s.Name) {
 			j = base("Go")
 		}
 		if j >= 0 && s.OK > 0 {

@@ -212,16 +212,24 @@ func (c *config) runOnce(tmp, client string, t target, round int, idle bool) (r 
 		}
 	}
 
+	r.OK = interrupt(srv, base, counts, &r)
+	return r
+}
+
+// interrupt sends the server SIGINT, waits for it to exit and reads its
+// report and the kernel's counts into r. It reports whether all went well;
+// if not, r.Err says why.
+func interrupt(srv *lab.Group, base string, counts *counting, r *Run) bool {
 	srv.Cmd.Process.Signal(syscall.SIGINT)
 	select {
 	case <-srv.Exited():
 	case <-time.After(stopTimeout):
 		r.Err = fmt.Sprintf("still running %v after SIGINT: killed", stopTimeout)
-		return r
+		return false
 	}
 	if err := leftovers(srv); err != nil {
 		r.Err = err.Error()
-		return r
+		return false
 	}
 	r.Kernel = counts.finish(srv)
 	if ru, ok := srv.Cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
@@ -235,11 +243,10 @@ func (c *config) runOnce(tmp, client string, t target, round int, idle bool) (r 
 	}
 	if err != nil {
 		r.Err = err.Error()
-		return r
+		return false
 	}
 	r.User, r.Sys, r.Unit, r.Counts = rep.User, rep.Sys, rep.Unit, rep.Counts
-	r.OK = r.Err == ""
-	return r
+	return r.Err == ""
 }
 
 // load is what the client does against one target: children processes of
