@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +62,17 @@ func buildAndRun(m *testing.M) int {
 		if e := errs[pkg]; e != nil {
 			buildErrors = append(buildErrors, fmt.Sprintf("%s: %v\n%s", pkg, e.Err, e.Output))
 		}
+	}
+	// The process designs again, built as the bench's -runtime rows are
+	// (unp/sched_off.go), where the bench looks for them beside the others.
+	var procs []string
+	for _, d := range lab.Designs {
+		if d.Forks && !slices.Contains(procs, "./"+d.Dir) {
+			procs = append(procs, "./"+d.Dir)
+		}
+	}
+	for pkg, e := range lab.BuildTagged(".", filepath.Join(bin, "noschedpoint"), "noschedpoint", procs...) {
+		buildErrors = append(buildErrors, fmt.Sprintf("%s -tags noschedpoint: %v\n%s", pkg, e.Err, e.Output))
 	}
 	os.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return m.Run()

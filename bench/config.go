@@ -30,7 +30,7 @@ type config struct {
 	svg      string        // -svg: where to draw its chart
 	budget   time.Duration // start no round that would end past it (0: none)
 	timeout  time.Duration // one client run
-	runtime  bool          // -runtime rows: UNP_SCHEDPOINT=0
+	runtime  bool          // -runtime rows: built with -tags noschedpoint
 	floor    bool          // -floor: serv01's floor row
 	sweep    string        // "", workers, inflight, rate or conns
 	points   []int         // -points; nil: the sweep's default
@@ -74,8 +74,8 @@ func parseConfig(args []string) (*config, error) {
 		"past this much time since the bench started\n(0: no limit); the first round always runs")
 	fs.DurationVar(&c.timeout, "timeout", 2*time.Minute, "bound on one client run; "+
 		"a server gets 10s to be ready and 10s to exit")
-	fs.BoolVar(&c.runtime, "runtime", false, "add, after each process design, its row with "+
-		"UNP_SCHEDPOINT=0:\nthe runtime mechanism of unp/sched.go turned off")
+	fs.BoolVar(&c.runtime, "runtime", false, "add, after each process design, its row built "+
+		"with -tags noschedpoint:\nthe runtime mechanism of unp/sched.go left out")
 	fs.BoolVar(&c.floor, "floor", false, "add serv01's floor after serv01-fork: exec, exit and "+
 		"wait of its child\nbinary doing nothing, once per connection")
 	fs.StringVar(&c.sweep, "sweep", "", "instead of the table, sweep `WHAT`: workers (children or "+

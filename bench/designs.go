@@ -24,18 +24,19 @@ func chooseDesigns(list string) ([]lab.Design, error) {
 }
 
 // tableTargets are the rows of the main table: each chosen design; with
-// -runtime, each process design again with UNP_SCHEDPOINT=0; with -floor,
-// serv01's floor after serv01-fork.
+// -runtime, each process design again built with the experiment's tag
+// (unp/sched_off.go: the runtime mechanism left out); with -floor, serv01's
+// floor after serv01-fork.
 func (c *config) tableTargets(paths map[string]string) []target {
 	var out []target
 	for _, d := range c.designs {
 		t := designTarget(d, paths, c.workers)
 		out = append(out, t)
 		if c.runtime && d.Forks {
-			off := t
-			off.Name, off.Series = d.Name+" UNP_SCHEDPOINT=0", "UNP_SCHEDPOINT=0"
-			off.Desc = "the same, the runtime mechanism off (unp/sched.go)"
-			off.Env = []string{"UNP_SCHEDPOINT=0"}
+			off := designTarget(d, paths, c.workers)
+			off.Argv[0] = paths[experiment+"/"+d.Dir]
+			off.Name, off.Series = d.Name+" "+experiment, experiment
+			off.Desc = runtimeDesc
 			out = append(out, off)
 		}
 		if c.floor && d.Name == "serv01-fork" {
@@ -44,6 +45,9 @@ func (c *config) tableTargets(paths map[string]string) []target {
 	}
 	return out
 }
+
+// runtimeDesc is what a -runtime row is.
+const runtimeDesc = "the same, the runtime mechanism off (unp/sched.go)"
 
 // designTarget is a Go design's row, with n children or threads if it is
 // pooled.

@@ -96,7 +96,7 @@ func (res *results) runtimeFinding(w io.Writer) {
 	var off []float64
 	var who []string
 	for _, s := range res.Summary {
-		o, ok := res.row(s.Name + " UNP_SCHEDPOINT=0")
+		o, ok := res.row(s.Name + " " + experiment)
 		if s.Series != "Go" || !ok || s.OK == 0 || !s.HasIdle || !o.HasIdle || s.net() <= 0 {
 			continue
 		}
@@ -104,7 +104,7 @@ func (res *results) runtimeFinding(w io.Writer) {
 		who = append(who, s.Name)
 	}
 	if len(off) > 0 {
-		fmt.Fprintf(w, "- With unp/sched.go's mechanism off (UNP_SCHEDPOINT=0), the process designs "+
+		fmt.Fprintf(w, "- With unp/sched.go's mechanism off (-runtime's rows), the process designs "+
 			"cost %s× as much CPU net of start-up as with it on (%s).\n", span(off),
 			strings.Join(who, ", "))
 	}

@@ -35,7 +35,8 @@
 // (serv10-exclusive), serv11-netpoll with a goroutine per client and with a
 // pool (serv11-netpool), serv12-uring on the shared listener and with
 // -reuseport (serv12-reuseport). -runtime adds, after each process design, the
-// same design run with UNP_SCHEDPOINT=0 (unp/sched.go's mechanism off);
+// same design built with -tags noschedpoint (unp/sched.go's mechanism left
+// out);
 // -floor adds serv01's floor (floor.go).
 //
 // -sweep workers or -sweep inflight draws Figure 30.1 as curves instead
@@ -98,7 +99,7 @@ type target struct {
 	External bool     // from -server: a real port, readiness by connecting
 	Argv     []string // program and arguments; "{port}" in external ones
 	// Group is the chart's bar group (a design's name), Series the bar's
-	// colour in it: "Go", "C", "UNP_SCHEDPOINT=0", "floor".
+	// colour in it: "Go", "C", "noschedpoint", "floor".
 	Group  string   `json:",omitempty"`
 	Series string   `json:",omitempty"`
 	Env    []string `json:",omitempty"` // added to the server's environment
@@ -267,6 +268,9 @@ func (c *config) plan(tmp string) (plan, int) {
 	for _, d := range c.designs {
 		if !slices.Contains(progs, d.Dir) {
 			progs = append(progs, d.Dir)
+		}
+		if c.runtime && d.Forks && !slices.Contains(progs, experiment+"/"+d.Dir) {
+			progs = append(progs, experiment+"/"+d.Dir)
 		}
 	}
 	if c.client != "" {

@@ -5,6 +5,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,9 +15,16 @@ import (
 	"unp-go.dev/unp"
 )
 
+// experiment is the build tag of the -runtime rows (unp/sched_off.go), and
+// the directory their programs go in, beside the others: a name
+// "noschedpoint/serv02-prefork" is serv02-prefork built with the tag.
+const experiment = "noschedpoint"
+
 // programs finds or builds the programs: from -bin DIR; else built from
-// the repository above the working directory; else from PATH. A program
-// that cannot be found or built gets no path, and a note saying why.
+// the repository above the working directory; else from PATH (a program
+// built with the experiment's tag in the directory "noschedpoint" beside
+// the one found). A program that cannot be found or built gets no path,
+// and a note saying why.
 func (c *config) programs(tmp string, names []string) (map[string]string, []string) {
 	paths := map[string]string{}
 	var notes []string
@@ -29,9 +37,13 @@ func (c *config) programs(tmp string, names []string) (map[string]string, []stri
 		unp.Err_msg("%s", notes[0])
 	}
 	for _, name := range names {
-		p := filepath.Join(dir, filepath.Base(name))
+		tagged, base := strings.HasPrefix(name, experiment+"/"), filepath.Base(name)
+		p := filepath.Join(dir, base)
 		if dir == "" {
-			p, _ = exec.LookPath(filepath.Base(name))
+			p, _ = exec.LookPath(base)
+		}
+		if tagged && p != "" {
+			p = filepath.Join(filepath.Dir(p), experiment, base)
 		}
 		if st, err := os.Stat(p); p == "" || err != nil || st.IsDir() {
 			notes = append(notes, fmt.Sprintf("%s: not found", name))
@@ -47,19 +59,32 @@ func (c *config) programs(tmp string, names []string) (map[string]string, []stri
 // does not build gets a note, and the others still run.
 func build(tmp, root string, names []string) (map[string]string, []string) {
 	unp.Err_msg("building %d programs in %s", len(names), root)
-	pkgs := make([]string, len(names))
-	for i, n := range names {
-		pkgs[i] = "./" + n
+	var pkgs, tagged []string
+	for _, n := range names {
+		if d, ok := strings.CutPrefix(n, experiment+"/"); ok {
+			tagged = append(tagged, "./"+d)
+		} else {
+			pkgs = append(pkgs, "./"+n)
+		}
 	}
-	errs := lab.Build(root, tmp, pkgs...)
+	errs := map[string]*lab.BuildError{}
+	maps.Copy(errs, lab.Build(root, tmp, pkgs...))
+	if len(tagged) > 0 {
+		maps.Copy(errs, lab.BuildTagged(root, filepath.Join(tmp, experiment), experiment, tagged...))
+	}
 	paths := map[string]string{}
 	var notes []string
 	for _, n := range names {
-		if err := errs["./"+n]; err != nil {
+		d, tag := strings.CutPrefix(n, experiment+"/")
+		if err := errs["./"+d]; err != nil {
 			notes = append(notes, fmt.Sprintf("%s: does not build: %v", n, err))
 			unp.Err_msg("%s", notes[len(notes)-1])
 		}
-		if p := filepath.Join(tmp, filepath.Base(n)); fileExists(p) {
+		p := filepath.Join(tmp, filepath.Base(n))
+		if tag {
+			p = filepath.Join(tmp, experiment, filepath.Base(n))
+		}
+		if fileExists(p) {
 			paths[n] = p
 		}
 	}

@@ -25,7 +25,7 @@ const (
 	bottom = 40
 )
 
-var palette = map[string]string{"Go": "#00ADD8", "C": "#E37933", "UNP_SCHEDPOINT=0": "#9467BD",
+var palette = map[string]string{"Go": "#00ADD8", "C": "#E37933", "noschedpoint": "#9467BD",
 	"floor": "#7F7F7F"}
 var others = []string{"#7F7F7F", "#9467BD", "#2CA02C", "#D62728"}
 

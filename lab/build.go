@@ -42,12 +42,17 @@ func (e *BuildError) Error() string {
 // fails, one by one, so that one broken program fails alone. It returns
 // the failures by package as given, or nil.
 func Build(dir, bin string, pkgs ...string) map[string]*BuildError {
-	if goBuild(dir, bin, pkgs...) == nil {
+	return BuildTagged(dir, bin, "", pkgs...)
+}
+
+// BuildTagged is Build with build tags (go build -tags), "" for none.
+func BuildTagged(dir, bin, tags string, pkgs ...string) map[string]*BuildError {
+	if goBuild(dir, bin, tags, pkgs...) == nil {
 		return nil
 	}
 	var errs map[string]*BuildError
 	for _, pkg := range pkgs {
-		if err := goBuild(dir, bin, pkg); err != nil {
+		if err := goBuild(dir, bin, tags, pkg); err != nil {
 			if errs == nil {
 				errs = map[string]*BuildError{}
 			}
@@ -57,9 +62,12 @@ func Build(dir, bin string, pkgs ...string) map[string]*BuildError {
 	return errs
 }
 
-func goBuild(dir, bin string, pkgs ...string) *BuildError {
-	cmd := exec.Command("go", append([]string{"build", "-o", bin + string(filepath.Separator)},
-		pkgs...)...)
+func goBuild(dir, bin, tags string, pkgs ...string) *BuildError {
+	args := []string{"build", "-o", bin + string(filepath.Separator)}
+	if tags != "" {
+		args = append(args, "-tags", tags)
+	}
+	cmd := exec.Command("go", append(args, pkgs...)...)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return &BuildError{err, string(out)}

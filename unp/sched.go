@@ -1,7 +1,6 @@
 package unp
 
 import (
-	"os"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -49,8 +48,10 @@ import (
 // that did not take a P from a goroutine that has nothing to compete with,
 // which is the runtime's to change, not a server's.
 //
-// UNP_SCHEDPOINT=0 in the environment turns both off, to see the
-// difference (bench/README.md has the two measured side by side).
+// Built with -tags noschedpoint, a program has neither (sched_off.go): an
+// experiment the bench's -runtime rows build beside each process design, to
+// see the difference (bench/README.md has the two measured side by side).
+// The servers as a user builds them read no switch for it.
 //
 // Departure: the book's C has no scheduler between the process and the
 // kernel, so it has nothing like this.
@@ -59,9 +60,6 @@ import (
 // the scheduler: half of the runtime's forcePreemptNS, so that sysmon never
 // sees one schedtick on two ticks 10 ms apart while the server is busy.
 const schedPointEvery = 5 * time.Millisecond
-
-// schedPointOn is false when UNP_SCHEDPOINT=0.
-var schedPointOn = os.Getenv("UNP_SCHEDPOINT") != "0"
 
 var (
 	schedStart = time.Now() // origin of the monotonic clock below
