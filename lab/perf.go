@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -325,23 +324,4 @@ func Switches(pgid int) (vol, invol int64) {
 		}
 	}
 	return vol, invol
-}
-
-// SyscallNames lists the system calls whose entry tracepoints tracefs
-// has (syscalls:sys_enter_NAME), sorted.
-func SyscallNames() []string {
-	var names []string
-	for _, dir := range tracingDirs {
-		entries, _ := os.ReadDir(filepath.Join(dir, "events", "syscalls"))
-		for _, e := range entries {
-			if n, ok := strings.CutPrefix(e.Name(), "sys_enter_"); ok {
-				names = append(names, n)
-			}
-		}
-		if len(names) > 0 {
-			break
-		}
-	}
-	slices.Sort(names)
-	return names
 }
