@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -37,8 +38,20 @@ window.addEventListener("load", function () {
         var r = e.getBoundingClientRect();
         return {l: r.left, r: r.right, t: r.top, b: r.bottom};
       };
+      var d = f.contentDocument;
+      var first = d.querySelector(".file .row .code").getBoundingClientRect();
+      // every line whole: no block of code wider than the box it is in
+      var cut = [];
+      d.querySelectorAll("pre, .table").forEach(function (e) {
+        if (e.scrollWidth > e.clientWidth + 1) cut.push(e.className + " " + e.scrollWidth + ">" + e.clientWidth);
+      });
+      var charts = [];
+      d.querySelectorAll(".numbers img").forEach(function (e) {
+        charts.push(e.getBoundingClientRect().width);
+      });
       out[id] = {width: f.contentWindow.innerWidth, docs: box(".row .docs"),
-        code: box(".row .code"), rows: box(".rows"), c: box("aside.c")};
+        code: box(".row .code"), rows: box(".rows"), c: box("aside.c"),
+        firstCode: first.top, cut: cut, charts: charts};
     } catch (e) {
       out[id] = {error: String(e)};
     }
@@ -57,6 +70,9 @@ const narrow = `<!doctype html>
 <iframe src="serv03-flock.html" style="width:400px;height:2400px;border:0"></iframe>
 </body></html>`
 
+// screen is the height of a first screen: a laptop's window, a phone's.
+const screen = 800
+
 type box struct{ L, R, T, B float64 }
 
 func (b *box) UnmarshalJSON(data []byte) error {
@@ -72,6 +88,9 @@ type positions struct {
 	Error               string
 	Width               float64
 	Docs, Code, Rows, C *box
+	FirstCode           float64  // where the page's first code starts
+	Cut                 []string // code or tables wider than their box
+	Charts              []float64
 }
 
 // chromium finds a Chromium to drive, or says why there is none.
@@ -156,6 +175,16 @@ func TestBrowserLayout(t *testing.T) {
 		}
 		if book && p.C == nil {
 			t.Fatalf("at %d px, with the book, no C beside child_main", width)
+		}
+		if p.FirstCode > screen {
+			t.Errorf("at %d px the code starts %.0f px down, past the first screen (%d px)",
+				width, p.FirstCode, screen)
+		}
+		if len(p.Cut) > 0 {
+			t.Errorf("at %d px these are cut at the right: %q", width, p.Cut)
+		}
+		if len(p.Charts) == 0 || slices.Min(p.Charts) < min(600, 0.9*p.Width) {
+			t.Errorf("at %d px the charts are %v px wide: too small to read", width, p.Charts)
 		}
 		d, c := p.Docs, p.Code
 		if width == 1400 {

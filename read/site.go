@@ -64,7 +64,8 @@ type (
 		Designs  []*design // for the navigation
 		Design   *design   // nil on the unp page
 		See      template.HTML
-		Doc      template.HTML
+		Lead     template.HTML // the package doc's first paragraph
+		Doc      template.HTML // the rest of it, folded until the reader opens it
 		Files    []fileView
 		Numbers  numbers
 		HaveBook bool
@@ -230,8 +231,9 @@ func (r *repo) render() (site, error) {
 		ln := &linker{idx: idx, unpPage: "unp.html", designs: pageOf, self: d.Name}
 		v := pageView{Title: d.Name, Designs: designs, Design: d, HaveBook: bk != nil,
 			BookDir: bookDir, BookRepo: bookRepo,
-			See: prose(d.See, ln), Doc: prose(d.Doc, ln),
+			See: prose(d.See, ln),
 			Numbers: numbersFor(root, d, out)}
+		v.Lead, v.Doc = splitLead(d.Doc, ln)
 		for _, c := range d.CFiles {
 			v.CFiles = append(v.CFiles, cLink{c, bookURL(c)})
 		}
@@ -246,7 +248,7 @@ func (r *repo) render() (site, error) {
 	uv := pageView{Title: "unp", Designs: designs, HaveBook: bk != nil, BookDir: bookDir,
 		BookRepo: bookRepo}
 	uln := &linker{idx: idx, designs: pageOf}
-	uv.Doc = prose(unpDoc, uln)
+	uv.Lead, uv.Doc = splitLead(unpDoc, uln)
 	for _, f := range unpFiles {
 		uv.Files = append(uv.Files, viewFile(f, uln, cfile[f.Name]))
 	}
@@ -315,4 +317,12 @@ func render(out site, name, tmpl string, v any) error {
 	}
 	out[name] = b.Bytes()
 	return nil
+}
+
+// splitLead renders a package doc as its first paragraph, which a page
+// shows above the code, and the rest, which it folds: a reader meets the
+// code on the first screen and opens the rest where it stands.
+func splitLead(doc string, ln *linker) (lead, rest template.HTML) {
+	first, more, _ := strings.Cut(doc, "\n\n")
+	return prose(first, ln), prose(more, ln)
 }

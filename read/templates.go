@@ -32,31 +32,23 @@ var pages = template.Must(template.New("").Parse(`
 {{template "nav" .}}
 <main class="{{if .HaveBook}}book{{else}}nobook{{end}}">
 <header class="head">
-<div class="doc">
 <h1>{{.Title}}</h1>
 {{with .Design}}<p class="where"><code>{{.Dir}}/</code>
 {{- if .Beyond}} · beyond the book{{end}}</p>{{end}}
 <div class="see">{{.See}}</div>
-{{.Doc}}
-</div>
-<div class="side">
-<p class="bookline">{{with .Design}}{{if .Figures}}This design ports {{.Figures}}{{end}}{{end}}
+<div class="lead">{{.Lead}}</div>
+{{with .Doc}}<details class="pkgdoc"><summary>The rest of the package doc</summary>
+{{.}}</details>{{end}}
+<p class="bookline">{{with .Design}}{{if .Figures}}Ports {{.Figures}}{{end}}{{end}}
 {{- with .CFiles}}:
 {{range $i, $c := .}}{{if $i}}, {{end}}<a href="{{$c.URL}}"><code>{{$c.File}}</code></a>{{end}}
 {{- end}}{{if .Design}}.{{end}}
-{{if .HaveBook}}Beside the Go, the book's function of the same name, read from
-<code>{{.BookDir}}</code> when this page was built: {{if .Design}}looked for in these files and
-their partners (<code>child03.c</code> beside <code>serv03.c</code>), then, for a name in the
-book's casing, in all of <code>server/</code> and <code>lib/</code>.{{else}}looked for in the
-file each heading names, then, for a function in the book's casing, in all of
-<code>server/</code> and <code>lib/</code>.{{end}}
-{{else}}The book's C is not on this page. Get the authors' source,
-<a href="{{.BookRepo}}">unpbook/unpv13e</a>, and run <code>go run ./read -book DIR</code> with
-its checkout to read each function beside the one it ports.{{end}}</p>
-{{if .Design}}<h2>The numbers</h2>{{template "numbers" .Numbers}}
-{{if not .Numbers.Charts}}{{if not .Numbers.Table}}
-<p>No committed bench result has this design yet.</p>{{end}}{{end}}{{end}}
-</div>
+{{if .HaveBook}}Beside the Go, the book's function of the same name, from
+<code>{{.BookDir}}</code>{{if .Design}} (these files and their partners first, then, for a name
+in the book's casing, all of <code>server/</code> and <code>lib/</code>){{end}}.
+{{else}}Run <code>go run ./read -book DIR</code> with a checkout of the authors' source,
+<a href="{{.BookRepo}}">unpbook/unpv13e</a>, to read each function beside the one it
+ports.{{end}}{{if .Design}} <a href="#numbers">The numbers</a> are below the code.{{end}}</p>
 </header>
 {{$book := .HaveBook}}
 {{range .Files}}<section class="file">
@@ -79,6 +71,10 @@ The book's source has no <code>{{.}}</code>.</p>{{end}}{{end}}</aside>{{end}}
 </div>
 {{end}}</section>
 {{end}}
+{{if .Design}}<section id="numbers" class="numbers"><h2>The numbers</h2>
+{{template "numbers" .Numbers}}
+{{if not .Numbers.Charts}}{{if not .Numbers.Table}}
+<p>No committed bench result has this design yet.</p>{{end}}{{end}}</section>{{end}}
 </main>
 </body>
 </html>
@@ -135,20 +131,27 @@ h2 { font-size: 1.15rem; margin: 1.2rem 0 .5rem; }
 code, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
   font-size: 12.5px; }
 pre { margin: 0; padding: .5rem .8rem; overflow-x: auto; tab-size: 4; line-height: 1.45; }
+/* Every line of code whole: a long one wraps, and its continuation is
+   marked by the indent it takes, rather than running off the column. */
+.code pre, aside.c pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .where { margin: 0; color: #555; }
 .see p { font-style: italic; color: #444; }
-.head { display: grid; grid-template-columns: minmax(0, 1fr); gap: 0 2rem;
-  border-bottom: 2px solid #d8dee4; padding-bottom: 1rem; }
-.side img { width: 100%; height: auto; border: 1px solid #eee; }
+.head { border-bottom: 2px solid #d8dee4; padding-bottom: .5rem; max-width: 1100px; }
+.head .see p, .head .lead p { margin: .3rem 0; }
+details.pkgdoc { margin: .3rem 0; }
+details.pkgdoc summary { cursor: pointer; color: #0b5cad; }
+.numbers { max-width: 1200px; }
+.numbers img { width: 100%; height: auto; border: 1px solid #eee; }
 figure { margin: 1rem 0; }
 figcaption { font-size: 13px; color: #555; }
 .table { overflow-x: auto; font-size: 13px; }
 .table td, .table th { white-space: nowrap; }
-.table td:nth-child(3) { white-space: normal; min-width: 14em; }
+.table td:nth-child(2) { white-space: normal; min-width: 12em; }
 table { border-collapse: collapse; }
 th, td { border: 1px solid #d8dee4; padding: .2rem .4rem; vertical-align: top; }
 th { text-align: left; }
-.bookline { background: #fdf6e3; border-left: 4px solid #d9a521; padding: .5rem .8rem; }
+.bookline { background: #fdf6e3; border-left: 4px solid #d9a521; padding: .3rem .8rem;
+  font-size: 13px; }
 .filename { margin-top: 2rem; padding: .3rem 0; border-bottom: 1px solid #d8dee4; }
 .block { display: grid; grid-template-columns: minmax(0, 1fr);
   border-bottom: 1px solid #eaeef2; }
@@ -175,10 +178,16 @@ table.designs td:first-child { white-space: nowrap; }
   .row { grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); }
   .docs { padding: .2rem 1rem .2rem 0; }
 }
-/* A wide screen: the package doc beside the numbers, and the book's C
-   beside the Go. */
+/* A phone: the navigation on one line that scrolls, so that the code
+   comes sooner; the numbers without the design's wording (its name says
+   it), so that they fit. */
+@media (max-width: 759px) {
+  nav { white-space: nowrap; overflow-x: auto; }
+  .table td, .table th { white-space: normal; }
+  .table td:nth-child(2), .table th:nth-child(2) { display: none; }
+}
+/* A wide screen: the book's C beside the Go. */
 @media (min-width: 1100px) {
-  .head { grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); }
   main.book .block { grid-template-columns: minmax(0, 5fr) minmax(0, 3fr); }
   main.book .row { grid-template-columns: minmax(0, 1fr) minmax(0, 2.2fr); }
   aside.c { border-top: none; border-left: 1px dashed #d9a521; }
