@@ -231,7 +231,7 @@ func (r *repo) render() (site, error) {
 		ln := &linker{idx: idx, unpPage: "unp.html", designs: pageOf, self: d.Name}
 		v := pageView{Title: d.Name, Designs: designs, Design: d, HaveBook: bk != nil,
 			BookDir: bookDir, BookRepo: bookRepo,
-			See: prose(d.See, ln),
+			See:     prose(d.See, ln),
 			Numbers: numbersFor(root, d, out)}
 		v.Lead, v.Doc = splitLead(d.Doc, ln)
 		for _, c := range d.CFiles {
