@@ -56,8 +56,8 @@ func TestNextRequest(t *testing.T) {
 		{"GET /5?x HTTP/1.1\r\n", Request{}, 0, 404, "not a decimal"},
 		{"GET /5\r HTTP/1.1\r\n", Request{}, 0, 404, "not a byte count"},
 		{"GET http://h/5 HTTP/1.1\r\n", Request{}, 0, 404, "not a byte count"},
-		{"GET /" + strings.Repeat("1", MAXHEAD), Request{}, 0, 431, "longer than MAXHEAD"},
-		{long, Request{}, 0, 431, "longer than MAXHEAD"},
+		{"GET /" + strings.Repeat("1", MAXHEAD), Request{}, 0, 431, "longer than MAXHEAD (8192)"},
+		{long, Request{}, 0, 431, "longer than MAXHEAD (8192)"},
 		{long[:MAXHEAD-1], Request{}, 0, -1, ""},
 	} {
 		req, n, err := NextRequest([]byte(tt.buf))

@@ -64,6 +64,8 @@ func badRequest(line []byte, reason string, status int) error {
 // included; a longer one is answered 431.
 const MAXHEAD = 8192
 
+var headTooLong = fmt.Sprintf("head longer than MAXHEAD (%d) bytes", MAXHEAD)
+
 // A Request is what a client asked for, in either protocol.
 type Request struct {
 	N         int  // bytes of reply asked for, 1..MAXN
@@ -128,7 +130,7 @@ func nextHTTP(buf []byte) (req Request, n int, err error) {
 	i := bytes.IndexByte(head, '\n')
 	if i < 0 {
 		if len(buf) >= MAXHEAD {
-			return req, 0, badRequest(buf, "head longer than MAXHEAD bytes", 431)
+			return req, 0, badRequest(buf, headTooLong, 431)
 		}
 		return req, 0, nil
 	}
@@ -140,7 +142,7 @@ func nextHTTP(buf []byte) (req Request, n int, err error) {
 		i := bytes.IndexByte(head[n:], '\n')
 		if i < 0 {
 			if len(buf) >= MAXHEAD {
-				return Request{}, 0, badRequest(line, "head longer than MAXHEAD bytes", 431)
+				return Request{}, 0, badRequest(line, headTooLong, 431)
 			}
 			return Request{}, 0, nil
 		}

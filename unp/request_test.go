@@ -106,7 +106,16 @@ func checkNextRequest(t *testing.T, buf []byte) {
 	if n == 0 && err == nil {
 		return
 	}
-	for k := range len(buf) { // every prefix: the bytes so far
+	// prefixes, the bytes so far: every one of a short buffer, a sample of a
+	// long one, and the last before the request is whole
+	var prefixes []int
+	for k := 0; k < len(buf); k += max(1, len(buf)/64) {
+		prefixes = append(prefixes, k)
+	}
+	if n > 0 {
+		prefixes = append(prefixes, n-1)
+	}
+	for _, k := range prefixes {
 		preq, pn, perr := NextRequest(buf[:k])
 		switch {
 		case k >= n && n > 0 && (pn != n || preq != req || perr != nil):
