@@ -8,7 +8,7 @@ import (
 )
 
 func TestNextRequest(t *testing.T) {
-	long := "GET /1 HTTP/1.1\r\nX: " + strings.Repeat("x", MAXHEAD) + "\r\n\r\n"
+	long := "GET /1 HTTP/1.1\r\nX: " + strings.Repeat("x", MaxHead) + "\r\n\r\n"
 	for _, tt := range []struct {
 		buf    string
 		want   Request
@@ -56,9 +56,9 @@ func TestNextRequest(t *testing.T) {
 		{"GET /5?x HTTP/1.1\r\n", Request{}, 0, 404, "not a decimal"},
 		{"GET /5\r HTTP/1.1\r\n", Request{}, 0, 404, "not a byte count"},
 		{"GET http://h/5 HTTP/1.1\r\n", Request{}, 0, 404, "not a byte count"},
-		{"GET /" + strings.Repeat("1", MAXHEAD), Request{}, 0, 431, "longer than MAXHEAD (8192)"},
-		{long, Request{}, 0, 431, "longer than MAXHEAD (8192)"},
-		{long[:MAXHEAD-1], Request{}, 0, -1, ""},
+		{"GET /" + strings.Repeat("1", MaxHead), Request{}, 0, 431, "head longer than 8192 bytes"},
+		{long, Request{}, 0, 431, "head longer than 8192 bytes"},
+		{long[:MaxHead-1], Request{}, 0, -1, ""},
 	} {
 		req, n, err := NextRequest([]byte(tt.buf))
 		name := fmt.Sprintf("NextRequest(%.60q)", tt.buf)

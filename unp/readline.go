@@ -32,7 +32,7 @@ type Rline struct {
 	fd    int
 	r, w  int           // unread bytes are buf[r:w]
 	limit time.Duration // if not 0, how long the rest of a begun line may take
-	buf   [MAXHEAD]byte // a line is at most MAXLINE; an HTTP head, MAXHEAD
+	buf   [MaxHead]byte // a line is at most MAXLINE; an HTTP head, MaxHead
 }
 
 // Reset points the reader at a new connection and drops anything buffered.

@@ -60,11 +60,11 @@ func badRequest(line []byte, reason string, status int) error {
 	return &RequestError{Line: string(line), Reason: reason, Status: status}
 }
 
-// MAXHEAD is the longest HTTP request head a server reads, its blank line
+// MaxHead is the longest HTTP request head a server reads, its blank line
 // included; a longer one is answered 431.
-const MAXHEAD = 8192
+const MaxHead = 8192
 
-var headTooLong = fmt.Sprintf("head longer than MAXHEAD (%d) bytes", MAXHEAD)
+var headTooLong = fmt.Sprintf("head longer than %d bytes", MaxHead)
 
 // A Request is what a client asked for, in either protocol.
 type Request struct {
@@ -126,10 +126,10 @@ func NextRequest(buf []byte) (req Request, n int, err error) {
 // is judged as soon as it is in, so that a bad one is answered at once; the
 // header fields only once the blank line ending the head has come.
 func nextHTTP(buf []byte) (req Request, n int, err error) {
-	head := buf[:min(len(buf), MAXHEAD)]
+	head := buf[:min(len(buf), MaxHead)]
 	i := bytes.IndexByte(head, '\n')
 	if i < 0 {
-		if len(buf) >= MAXHEAD {
+		if len(buf) >= MaxHead {
 			return req, 0, badRequest(buf, headTooLong, 431)
 		}
 		return req, 0, nil
@@ -141,7 +141,7 @@ func nextHTTP(buf []byte) (req Request, n int, err error) {
 	for n = i + 1; ; { // the header fields, one a line, up to an empty one
 		i := bytes.IndexByte(head[n:], '\n')
 		if i < 0 {
-			if len(buf) >= MAXHEAD {
+			if len(buf) >= MaxHead {
 				return Request{}, 0, badRequest(line, headTooLong, 431)
 			}
 			return Request{}, 0, nil

@@ -77,7 +77,7 @@ package unp
 // Sizes from unp.h and the chapter-30 sources.
 const (
 	// MAXLINE is the longest request line, newline included (unp.h). An
-	// HTTP head may be longer: MAXHEAD.
+	// HTTP head may be longer: MaxHead.
 	MAXLINE = 4096
 
 	// MAXN is the largest reply a client may ask for (client.c, web_child.c).

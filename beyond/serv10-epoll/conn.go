@@ -28,7 +28,7 @@ type conn struct {
 	reply    unp.Reply
 	deadline time.Time     // when the idle timeout runs out
 	elem     *list.Element // in worker.idle
-	buf      [unp.MAXHEAD]byte
+	buf      [unp.MaxHead]byte
 }
 
 // step is web_child turned inside out: it runs the connection until a read

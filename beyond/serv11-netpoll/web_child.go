@@ -30,7 +30,7 @@ func web_child(conn net.Conn) (err error) {
 			err = fmt.Errorf("panic while serving: %v", r)
 		}
 	}()
-	var buf [unp.MAXHEAD]byte
+	var buf [unp.MaxHead]byte
 	var reply unp.Reply
 	var parts [2][]byte // the reply's head and body, for one writev
 	var bufs net.Buffers

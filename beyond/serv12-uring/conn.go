@@ -33,7 +33,7 @@ type conn struct {
 	reply    unp.Reply
 	deadline time.Time     // when the idle timeout runs out
 	elem     *list.Element // in worker.idle
-	buf      [unp.MAXHEAD]byte
+	buf      [unp.MaxHead]byte
 }
 
 // step is web_child turned inside out, as serv10's is, but on completions
