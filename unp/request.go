@@ -73,9 +73,10 @@ type Request struct {
 	HeadOnly  bool // HEAD: the head without the N bytes
 	Close     bool // close the connection after the reply (HTTP/1.0, Connection: close)
 	KeepAlive bool // HTTP/1.0 with Connection: keep-alive: the reply says it is kept
-
-	http10, close, keepAlive bool // what the head said, before the last word
 }
+
+// connection is what a head's Connection fields said.
+type connection struct{ close, keepAlive bool }
 
 // errLineTooLong is how NextRequest words a book's line that does not fit
 // in MAXLINE bytes, as Web_child always has: wrapped once, not per error.
@@ -135,9 +136,11 @@ func nextHTTP(buf []byte) (req Request, n int, err error) {
 		return req, 0, nil
 	}
 	line := trimCR(head[:i])
-	if req, err = parseRequestLine(line); err != nil {
+	req, http10, err := parseRequestLine(line)
+	if err != nil {
 		return Request{}, 0, err
 	}
+	var conn connection
 	for n = i + 1; ; { // the header fields, one a line, up to an empty one
 		i := bytes.IndexByte(head[n:], '\n')
 		if i < 0 {
@@ -149,50 +152,52 @@ func nextHTTP(buf []byte) (req Request, n int, err error) {
 		field := trimCR(head[n : n+i])
 		n += i + 1
 		if len(field) == 0 { // the end of the head
-			req.Close = req.close || req.http10 && !req.keepAlive
-			req.KeepAlive = req.http10 && !req.Close
+			req.Close = conn.close || http10 && !conn.keepAlive
+			req.KeepAlive = http10 && !req.Close
 			return req, n, nil
 		}
-		if err := req.header(field); err != nil {
+		if err := conn.header(field); err != nil {
 			return Request{}, 0, badRequest(line, err.Error(), 400)
 		}
 	}
 }
 
 // parseRequestLine parses "METHOD /N HTTP/1.x": exactly one space between
-// the parts, as RFC 9112 has it.
-func parseRequestLine(line []byte) (req Request, err error) {
+// the parts, as RFC 9112 has it. http10 says the version is 1.0, whose
+// connection is closed after the reply unless its head asks to keep it.
+func parseRequestLine(line []byte) (req Request, http10 bool, err error) {
 	method, rest, ok1 := bytes.Cut(line, []byte(" "))
 	target, version, ok2 := bytes.Cut(rest, []byte(" "))
 	switch {
 	case !ok1 || !ok2 || !token(method) || len(target) == 0:
-		return req, badRequest(line, "malformed request line", 400)
+		return req, false, badRequest(line, "malformed request line", 400)
 	case string(version) == "HTTP/1.1":
 	case string(version) == "HTTP/1.0":
-		req.http10 = true // closed unless it asks to keep it
+		http10 = true
 	default:
-		return req, badRequest(line, "not HTTP/1.0 or HTTP/1.1", 400)
+		return req, false, badRequest(line, "not HTTP/1.0 or HTTP/1.1", 400)
 	}
 	switch string(method) {
 	case "GET":
 	case "HEAD":
 		req.HeadOnly = true
 	default:
-		return req, badRequest(line, "method not implemented", 501)
+		return req, false, badRequest(line, "method not implemented", 501)
 	}
-	if target[0] != '/' || len(target) == 1 || target[len(target)-1] == '\r' { // ParseRequest allows \r; a path may not
-		return req, badRequest(line, "path is not a byte count", 404)
+	// ParseRequest allows a trailing \r, a path may not
+	if target[0] != '/' || len(target) == 1 || target[len(target)-1] == '\r' {
+		return req, false, badRequest(line, "path is not a byte count", 404)
 	}
 	if req.N, err = ParseRequest(target[1:]); err != nil {
-		return req, badRequest(line, err.(*RequestError).Reason, 404)
+		return req, false, badRequest(line, err.(*RequestError).Reason, 404)
 	}
 	req.HTTP = true
-	return req, nil
+	return req, http10, nil
 }
 
 // header takes what matters of one header field: whether the connection is
 // to be kept, and whether a body follows (which this server does not read).
-func (req *Request) header(field []byte) error {
+func (conn *connection) header(field []byte) error {
 	name, value, ok := bytes.Cut(field, []byte(":"))
 	if !ok || !token(name) {
 		return errors.New("malformed header field")
@@ -204,9 +209,9 @@ func (req *Request) header(field []byte) error {
 			opt, value, more = bytes.Cut(value, []byte(","))
 			switch opt = bytes.TrimSpace(opt); {
 			case asciiEqualFold(opt, "close"):
-				req.close = true
+				conn.close = true
 			case asciiEqualFold(opt, "keep-alive"):
-				req.keepAlive = true
+				conn.keepAlive = true
 			}
 		}
 	case asciiEqualFold(name, "Content-Length"):
