@@ -19,14 +19,17 @@ func init() { commands["fakeserv"] = fakeserv }
 //	refuse  a socket bound to the port and not listening: every connect is
 //	        refused (and the port stays ours, so nothing else can take it)
 //	reset   reads each request line, then closes with SO_LINGER 0: a reset
-//	short   reads each request line "N", sends N/2 bytes and closes
+//	short   reads each request line "N", sends N/2 bytes and closes; over
+//	        HTTP ("GET /N ..."), a head saying N bytes, then N/2 of them
+//	notfound reads each HTTP request head and answers 404, keeping the
+//	        connection
 //	silent  reads each request line and never answers
 //	full    listens with a backlog of 1 and never accepts: past the first
 //	        connections its accept queue is full, and the kernel drops the
 //	        SYNs, as it does in front of a pool that cannot keep up
 func fakeserv(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: fakeserv refuse|reset|short|silent|full")
+		ts.Fatalf("usage: fakeserv refuse|reset|short|notfound|silent|full")
 	}
 	if args[0] == "refuse" || args[0] == "full" {
 		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
@@ -85,9 +88,26 @@ var fakeModes = map[string]func(c *net.TCPConn){
 	},
 	"short": func(c *net.TCPConn) {
 		defer c.Close()
-		line, err := bufio.NewReader(c).ReadString('\n')
+		r := bufio.NewReader(c)
+		line, err := r.ReadString('\n')
+		head := ""
+		if path, ok := strings.CutPrefix(line, "GET /"); ok {
+			line, _, _ = strings.Cut(path, " ")
+			head = "HTTP/1.1 200 OK\r\nContent-Length: " + line + "\r\n\r\n"
+			err = skipHead(r)
+		}
 		if n, err2 := strconv.Atoi(strings.TrimSpace(line)); err == nil && err2 == nil && n > 0 {
-			c.Write(make([]byte, n/2))
+			c.Write(append([]byte(head), make([]byte, n/2)...))
+		}
+	},
+	"notfound": func(c *net.TCPConn) {
+		defer c.Close()
+		r := bufio.NewReader(c)
+		for {
+			if _, err := r.ReadString('\n'); err != nil || skipHead(r) != nil {
+				return
+			}
+			c.Write([]byte("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
 		}
 	},
 	"silent": func(c *net.TCPConn) {
@@ -98,4 +118,14 @@ var fakeModes = map[string]func(c *net.TCPConn){
 			}
 		}
 	},
+}
+
+// skipHead reads the rest of an HTTP request head, to its blank line.
+func skipHead(r *bufio.Reader) error {
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil || strings.TrimSpace(line) == "" {
+			return err
+		}
+	}
 }

@@ -15,7 +15,7 @@ import (
 // the flags beyond the book follow on lines of their own.
 const usage = "client [ -inflight K ] <hostname or IPaddr> <port> " +
 	"<#children> <#loops/child> <#bytes/request>\n" +
-	"       [ -requests K ] [ -rate R ] [ -timeout D ] [ -realtime ]\n" +
+	"       [ -http ] [ -requests K ] [ -rate R ] [ -timeout D ] [ -realtime ]\n" +
 	"       [ -conns C [ -every D | -rate R ] [ -duration D ] ]  (with -conns, #loops must be 1)"
 
 // config is a parsed command line. The parent and every child parse the
@@ -32,6 +32,7 @@ type config struct {
 	duration                time.Duration // with -conns: send for this long instead of a count
 	timeout                 time.Duration // bound on each connect and each reply
 	realtime                bool          // the event loop's thread at SCHED_FIFO 1
+	http                    bool          // ask over HTTP/1.1 (http.go), not the book's line
 }
 
 // book reports whether the command line asks for the book's load only, to
@@ -52,6 +53,7 @@ func parseArgs(args []string) (config, error) {
 	fs.DurationVar(&c.duration, "duration", 0, "")
 	fs.DurationVar(&c.timeout, "timeout", replyTimeout, "")
 	fs.BoolVar(&c.realtime, "realtime", false, "")
+	fs.BoolVar(&c.http, "http", false, "")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -106,12 +106,13 @@ type work struct {
 	bufs sync.Pool
 }
 
-// buffer returns a reply buffer of #bytes, to Put back in w.bufs.
+// buffer returns a reply buffer of #bytes (and room for a head, with
+// -http), to Put back in w.bufs.
 func (w *work) buffer() []byte {
 	if b, ok := w.bufs.Get().([]byte); ok {
 		return b
 	}
-	return make([]byte, w.c.nbytes)
+	return replyBuffer(w.c.http, w.c.nbytes)
 }
 
 // loadParent runs a load beyond the book's and prints its report.
@@ -243,7 +244,7 @@ func loadChild(args []string) {
 	// connections, and a schedule to keep beside them, wants the machine's.
 	runtime.GOMAXPROCS(runtime.NumCPU())
 	w := &work{c: c, i: i, clk: newClock(), addr: net.JoinHostPort(c.host, c.port),
-		req: []byte(strconv.Itoa(c.nbytes) + "\n"), dialer: dialer(c.timeout)}
+		req: request(c), dialer: dialer(c.timeout)}
 	if w.timer, err = newTimer(w.clk); err != nil {
 		unp.Err_sys(err, "child %d", i)
 	}
@@ -337,6 +338,12 @@ func (w *work) exchange(conn net.Conn, buf []byte) error {
 	conn.SetDeadline(time.Now().Add(w.c.timeout))
 	if _, err := conn.Write(w.req); err != nil {
 		return fmt.Errorf("sending request: %w", err)
+	}
+	if w.c.http {
+		if n, total, err := readHTTP(conn.Read, buf, w.c.nbytes); err != nil {
+			return fmt.Errorf("reading reply after %d of %d bytes: %w", n, max(total, n), err)
+		}
+		return nil
 	}
 	if n, err := io.ReadFull(conn, buf); err != nil {
 		return fmt.Errorf("reading reply after %d of %d bytes: %w", n, len(buf), err)

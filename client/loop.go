@@ -42,18 +42,20 @@ import (
 // A flight is one connection, from its connect to its close.
 type flight struct {
 	fd       int
-	slot     int   // -rate: its slot in the schedule; -conns: its global index
-	m        int   // -conns: its index among this child's
-	due      int64 // CLOCK_MONOTONIC ns: when the schedule wanted it (-rate) or its request (-conns) started
-	start    int64 // when the connection started
-	sent     int64 // when the current request was sent
-	prevEnd  int64 // -conns: when its last reply ended
-	deadline int64 // the connect, or the current reply, must be done by then
-	open     bool  // connected
-	busy     bool  // a request is out
-	requests int   // requests sent
-	cur      int   // -conns: the number of the request out, or next
-	got      int   // bytes of the current reply read
+	slot     int    // -rate: its slot in the schedule; -conns: its global index
+	m        int    // -conns: its index among this child's
+	due      int64  // CLOCK_MONOTONIC ns: when the schedule wanted it (-rate) or its request (-conns) started
+	start    int64  // when the connection started
+	sent     int64  // when the current request was sent
+	prevEnd  int64  // -conns: when its last reply ended
+	deadline int64  // the connect, or the current reply, must be done by then
+	open     bool   // connected
+	busy     bool   // a request is out
+	requests int    // requests sent
+	cur      int    // -conns: the number of the request out, or next
+	got      int    // bytes of the current reply read
+	total    int    // -http: the current reply's length, head and body, once its head is in
+	head     []byte // -http: the head read so far, when it came in more than one read
 }
 
 // A timeoutEntry is a flight's deadline when it was set. Every deadline is
@@ -82,7 +84,7 @@ type evloop struct {
 }
 
 func (w *work) newEvloop() *evloop {
-	l := &evloop{w: w, events: make([]unix.EpollEvent, 256), buf: make([]byte, w.c.nbytes),
+	l := &evloop{w: w, events: make([]unix.EpollEvent, 256), buf: replyBuffer(w.c.http, w.c.nbytes),
 		flights: map[int]*flight{}, timeout: int64(w.c.timeout), yielded: time.Now()}
 	var err error
 	if l.sa, l.family, err = sockaddr(w.c.host, w.c.port); err != nil {
@@ -181,7 +183,7 @@ func dialError(err error) error {
 func (l *evloop) send(f *flight) error {
 	f.sent = l.w.now()
 	l.setDeadline(f, f.sent)
-	f.got, f.busy = 0, true
+	f.got, f.total, f.busy = 0, 0, true
 	if _, err := unix.Write(f.fd, l.w.req); err != nil {
 		return fmt.Errorf("sending request: %w", err)
 	}
@@ -198,6 +200,9 @@ func (l *evloop) setDeadline(f *flight, from int64) {
 // more (edge-triggered: all of it, now). It reports whether the reply is
 // whole; a short or failed one is an error.
 func (l *evloop) reply(f *flight) (bool, error) {
+	if l.w.c.http {
+		return l.replyHTTP(f)
+	}
 	n := l.w.c.nbytes
 	for {
 		k, err := unix.Read(f.fd, l.buf[:n-f.got])
@@ -213,6 +218,56 @@ func (l *evloop) reply(f *flight) (bool, error) {
 				io.ErrUnexpectedEOF)
 		}
 		if f.got += k; f.got == n {
+			f.busy, f.deadline = false, 0
+			return true, nil
+		}
+	}
+}
+
+// replyHTTP is reply with -http: the head, judged by replyHead, then the
+// body. The loop's one buffer serves every flight, so a head that comes in
+// pieces (rarely: a hundred bytes or so, sent in one write) is kept in
+// the flight until it is whole.
+func (l *evloop) replyHTTP(f *flight) (bool, error) {
+	n := l.w.c.nbytes
+	for {
+		want := len(l.buf)
+		if f.total > 0 {
+			want = f.total - f.got
+		}
+		k, err := unix.Read(f.fd, l.buf[:want])
+		switch {
+		case err == unix.EAGAIN:
+			return false, nil
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return false, fmt.Errorf("reading reply after %d of %d bytes: %w", f.got, max(f.total, f.got), err)
+		case k == 0:
+			return false, fmt.Errorf("reading reply after %d of %d bytes: %w", f.got, max(f.total, f.got),
+				io.ErrUnexpectedEOF)
+		}
+		f.got += k
+		if f.total == 0 {
+			data := l.buf[:k]
+			if len(f.head) > 0 {
+				f.head = append(f.head, data...)
+				data = f.head
+			}
+			if f.total, err = replyHead(data, n); err != nil {
+				return false, err
+			}
+			if f.total == 0 && len(f.head) == 0 {
+				f.head = append(f.head, data...)
+			}
+			if f.total > 0 {
+				f.head = f.head[:0]
+			}
+		}
+		switch {
+		case f.total > 0 && f.got > f.total:
+			return false, fmt.Errorf("HTTP reply: %d bytes after its body", f.got-f.total)
+		case f.total > 0 && f.got == f.total:
 			f.busy, f.deadline = false, 0
 			return true, nil
 		}

@@ -66,6 +66,12 @@
 //     its due time. The parent raises RLIMIT_NOFILE to its hard limit when
 //     a child's share needs more than the soft one, and says so on stderr.
 //
+// Departure: -http asks over HTTP/1.1 ("GET /#bytes"), which every server
+// here answers beside the book's line, and so does any web server; the
+// reply must be 200 with Content-Length #bytes, and its body #bytes
+// (http.go). It goes with any load: with -requests K the K requests share
+// one connection (keep-alive), and the client still closes it.
+//
 // -timeout D bounds each connect and each reply (30 s by default), and
 // with -conns the opening of all of a child's share.
 //
@@ -79,7 +85,7 @@
 // Usage:
 //
 //	client [ -inflight K ] <hostname or IPaddr> <port> <#children> <#loops/child> <#bytes/request>
-//	       [ -requests K ] [ -rate R ] [ -timeout D ] [ -realtime ]
+//	       [ -http ] [ -requests K ] [ -rate R ] [ -timeout D ] [ -realtime ]
 //	       [ -conns C [ -every D | -rate R ] [ -duration D ] ]  (with -conns, #loops must be 1)
 package main
 
@@ -133,7 +139,7 @@ func main() {
 		}
 		pid, err := unp.Fork("client", []string{host, port, strconv.Itoa(i),
 			strconv.Itoa(nloops), strconv.Itoa(nbytes), strconv.Itoa(inflight),
-			c.timeout.String()}, p[1])
+			c.timeout.String(), strconv.FormatBool(c.http)}, p[1])
 		if err != nil {
 			unp.Err_sys(err, "fork")
 		}
@@ -173,7 +179,7 @@ func main() {
 // #loops connections of one request. It writes its histogram of the good
 // connections' latencies to descriptor 3.
 func child_main(args []string) {
-	if len(args) != 7 {
+	if len(args) != 8 {
 		unp.Err_quit("client child: arguments %q", args)
 	}
 	host, port := args[0], args[1]
@@ -183,7 +189,8 @@ func child_main(args []string) {
 	if err != nil {
 		unp.Err_quit("client child: bad timeout %q", args[6])
 	}
-	request := []byte(strconv.Itoa(nbytes) + "\n") // newline at end
+	http := args[7] == "true"
+	request := request(config{host: host, port: port, nbytes: nbytes, http: http})
 
 	var (
 		mu   sync.Mutex
@@ -193,10 +200,10 @@ func child_main(args []string) {
 	)
 	for range inflight {
 		wg.Go(func() {
-			reply := make([]byte, nbytes)
+			reply := replyBuffer(http, nbytes)
 			for j := range nloops {
 				t0 := time.Now()
-				err := transact(host, port, request, reply, timeout)
+				err := transact(host, port, request, reply, nbytes, http, timeout)
 				d := time.Since(t0)
 				mu.Lock()
 				if err == nil {
@@ -222,8 +229,9 @@ func child_main(args []string) {
 }
 
 // transact makes one connection: connect, send the request, read exactly
-// len(reply) bytes, close.
-func transact(host, port string, request, reply []byte, timeout time.Duration) error {
+// nbytes of reply (after its head, with -http), close.
+func transact(host, port string, request, reply []byte, nbytes int, http bool,
+	timeout time.Duration) error {
 	fd, err := unp.Tcp_connect(host, port)
 	if err != nil {
 		return err
@@ -235,6 +243,13 @@ func transact(host, port string, request, reply []byte, timeout time.Duration) e
 	}
 	if err := unp.Writen(fd, request); err != nil {
 		return fmt.Errorf("sending request: %w", err)
+	}
+	if http {
+		read := func(b []byte) (int, error) { return unp.Read(fd, b) }
+		if n, total, err := readHTTP(read, reply, nbytes); err != nil {
+			return fmt.Errorf("reading reply after %d of %d bytes: %w", n, max(total, n), err)
+		}
+		return nil
 	}
 	n, err := unp.Readn(fd, reply)
 	if err != nil {

@@ -32,7 +32,7 @@ type Rline struct {
 	fd    int
 	r, w  int           // unread bytes are buf[r:w]
 	limit time.Duration // if not 0, how long the rest of a begun line may take
-	buf   [MAXLINE]byte
+	buf   [MaxHead]byte // a line is at most MAXLINE; an HTTP head, MaxHead
 }
 
 // Reset points the reader at a new connection and drops anything buffered.
@@ -57,35 +57,72 @@ func (rl *Rline) Reset(fd int) {
 func (rl *Rline) Readline() ([]byte, error) {
 	var begun time.Time // when we first waited for the rest of this line
 	for {
-		if i := bytes.IndexByte(rl.buf[rl.r:rl.w], '\n'); i >= 0 {
+		unread := rl.buf[rl.r:min(rl.w, rl.r+MAXLINE)]
+		if i := bytes.IndexByte(unread, '\n'); i >= 0 {
 			line := rl.buf[rl.r : rl.r+i]
 			rl.r += i + 1
 			return line, nil
 		}
-		if rl.r > 0 { // slide the partial line to the front
-			rl.w = copy(rl.buf[:], rl.buf[rl.r:rl.w])
-			rl.r = 0
-		}
-		if rl.w == len(rl.buf) {
+		if len(unread) == MAXLINE {
 			return nil, ErrLineTooLong
 		}
-		if rl.w > 0 && rl.limit > 0 {
-			if begun.IsZero() {
-				begun = time.Now()
-			} else if time.Since(begun) > rl.limit {
-				return nil, ErrSlowLine
-			}
-		}
-		n, err := Read(rl.fd, rl.buf[rl.w:])
-		if err != nil {
+		if err := rl.fill(&begun); err != nil {
 			return nil, err
 		}
-		if n == 0 {
-			if rl.w > 0 {
-				return nil, ErrPartialLine
-			}
-			return nil, io.EOF
-		}
-		rl.w += n
 	}
+}
+
+// Request reads the next request, the book's line or an HTTP head, as
+// NextRequest parses it, with Readline's rules for a request begun and not
+// finished. Its errors are worded as Web_child's: a *RequestError, or
+// "reading request: " and why; io.EOF alone at a clean end of stream.
+func (rl *Rline) Request() (Request, error) {
+	var begun time.Time
+	for {
+		req, n, err := NextRequest(rl.buf[rl.r:rl.w])
+		if err != nil {
+			return req, err
+		}
+		if n > 0 {
+			rl.r += n
+			return req, nil
+		}
+		if err := rl.fill(&begun); err == io.EOF {
+			return req, err
+		} else if err != nil {
+			return req, fmt.Errorf("reading request: %w", err)
+		}
+	}
+}
+
+// fill reads more of a line or head begun at *begun (zero until the first
+// wait for its rest) into the buffer, sliding what is unread to the front
+// first.
+func (rl *Rline) fill(begun *time.Time) error {
+	if rl.r > 0 { // slide the partial line to the front
+		rl.w = copy(rl.buf[:], rl.buf[rl.r:rl.w])
+		rl.r = 0
+	}
+	if rl.w == len(rl.buf) { // the callers' limits come first: never
+		return ErrLineTooLong
+	}
+	if rl.w > 0 && rl.limit > 0 {
+		if begun.IsZero() {
+			*begun = time.Now()
+		} else if time.Since(*begun) > rl.limit {
+			return ErrSlowLine
+		}
+	}
+	n, err := Read(rl.fd, rl.buf[rl.w:])
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		if rl.w > 0 {
+			return ErrPartialLine
+		}
+		return io.EOF
+	}
+	rl.w += n
+	return nil
 }

@@ -56,9 +56,15 @@ func TestParseRequestQuotesShortly(t *testing.T) {
 
 // FuzzParseRequest checks that any line either parses to a count in 1..MAXN
 // that prints back as the same digits, or is a RequestError; never a panic.
-// The committed corpus is in testdata/fuzz/FuzzParseRequest.
+// The same bytes, as a connection's buffer, go to NextRequest, which must
+// take no more than it has, agree with itself on every shorter prefix (what
+// an event loop feeds it as the bytes come), and give HTTP only for GET or
+// HEAD of the digits it returns. The committed corpus is in
+// testdata/fuzz/FuzzParseRequest.
 func FuzzParseRequest(f *testing.F) {
-	for _, s := range []string{"1", "16384", "16385", "0", "-1", "abc", "12abc", "10\r", "", "0016384"} {
+	for _, s := range []string{"1", "16384", "16385", "0", "-1", "abc", "12abc", "10\r", "", "0016384",
+		"GET /4000 HTTP/1.1\r\nHost: x\r\n\r\n", "HEAD /1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+		"GET /1 HTTP/1.1\n\n5\n", "POST /1 HTTP/1.1\r\n\r\n", "GET /1 HTTP/1.1\r\nContent-Length: 1\r\n\r\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
@@ -68,16 +74,60 @@ func FuzzParseRequest(f *testing.F) {
 			if !errors.As(err, &rerr) {
 				t.Fatalf("ParseRequest(%q): error %v is not a RequestError", line, err)
 			}
-			return
-		}
-		if n < 1 || n > MAXN {
+		} else if n < 1 || n > MAXN {
 			t.Fatalf("ParseRequest(%q) = %d, out of range", line, n)
-		}
-		digits := strings.TrimLeft(strings.TrimSuffix(string(line), "\r"), "0")
-		if digits != fmt.Sprint(n) {
+		} else if digits := strings.TrimLeft(strings.TrimSuffix(string(line), "\r"), "0"); digits != fmt.Sprint(n) {
 			t.Fatalf("ParseRequest(%q) = %d", line, n)
 		}
+		checkNextRequest(t, line)
 	})
+}
+
+func checkNextRequest(t *testing.T, buf []byte) {
+	req, n, err := NextRequest(buf)
+	var rerr *RequestError
+	switch {
+	case err != nil && n != 0:
+		t.Fatalf("NextRequest(%q) took %d bytes with error %v", buf, n, err)
+	case err != nil && !errors.As(err, &rerr) && !errors.Is(err, ErrLineTooLong):
+		t.Fatalf("NextRequest(%q): error %v is neither a RequestError nor ErrLineTooLong", buf, err)
+	case n > len(buf):
+		t.Fatalf("NextRequest(%q) took %d bytes", buf, n)
+	case n > 0 && (req.N < 1 || req.N > MAXN):
+		t.Fatalf("NextRequest(%q) = %d bytes, out of range", buf, req.N)
+	case n > 0 && req.HTTP:
+		method, rest, _ := strings.Cut(string(buf[:n]), " /")
+		digits, _, _ := strings.Cut(rest, " ")
+		if method != "GET" && method != "HEAD" || req.HeadOnly != (method == "HEAD") ||
+			strings.TrimLeft(digits, "0") != fmt.Sprint(req.N) {
+			t.Fatalf("NextRequest(%q) = %+v", buf, req)
+		}
+	}
+	if n == 0 && err == nil {
+		return
+	}
+	// prefixes, the bytes so far: every one of a short buffer, a sample of a
+	// long one, and the last before the request is whole
+	var prefixes []int
+	for k := 0; k < len(buf); k += max(1, len(buf)/64) {
+		prefixes = append(prefixes, k)
+	}
+	if n > 0 {
+		prefixes = append(prefixes, n-1)
+	}
+	for _, k := range prefixes {
+		preq, pn, perr := NextRequest(buf[:k])
+		switch {
+		case k >= n && n > 0 && (pn != n || preq != req || perr != nil):
+			t.Fatalf("NextRequest(%q) = %+v, %d, %v; but on %d bytes %+v, %d, %v",
+				buf, req, n, err, k, preq, pn, perr)
+		case k < n && (pn != 0 || perr != nil):
+			t.Fatalf("NextRequest(%q) takes %d bytes, but on %d bytes %+v, %d, %v",
+				buf, n, k, preq, pn, perr)
+		case err != nil && (pn != 0 || perr != nil && perr.Error() != err.Error()):
+			t.Fatalf("NextRequest(%q) = %v, but on %d bytes %+v, %d, %v", buf, err, k, preq, pn, perr)
+		}
+	}
 }
 
 func ExampleParseRequest() {

@@ -36,12 +36,23 @@ func threadIO(t *testing.T) (reads, writes int) {
 // The client sends each request only after the previous reply, so no two
 // requests can arrive in one read.
 func TestWebChildSyscalls(t *testing.T) {
+	t.Run("line", func(t *testing.T) { testWebChildSyscalls(t, "4000\n", 4000) })
+	// Over HTTP the head and the body go out in one writev(2), which counts
+	// as a write.
+	t.Run("http", func(t *testing.T) {
+		const head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n" +
+			"Content-Length: 4000\r\n\r\n"
+		testWebChildSyscalls(t, "GET /4000 HTTP/1.1\r\nHost: localhost\r\n\r\n", len(head)+4000)
+	})
+}
+
+func testWebChildSyscalls(t *testing.T, request string, replyLen int) {
 	const nrequests = 50
 	a, b := socketpair(t)
 	go func() {
-		reply := make([]byte, 4000)
+		reply := make([]byte, replyLen)
 		for range nrequests {
-			Writen(a, []byte("4000\n"))
+			Writen(a, []byte(request))
 			Readn(a, reply)
 		}
 		unix.Shutdown(a, unix.SHUT_WR)

@@ -47,7 +47,12 @@
 //	args.go      the servers' command lines: ListenArgs, ListenPoolArgs, Usage
 //	ready.go     the readiness line and UNP_ADDR_FILE
 //	idle.go      the idle timeout on every connection
-//	request.go   ParseRequest, the request line's strict grammar
+//	request.go   ParseRequest, the request line's strict grammar, and NextRequest,
+//	             which tells the book's line from HTTP and parses either
+//	             from what a connection has buffered (Departure: the book
+//	             speaks only its line; see Web_child)
+//	reply.go     Reply, a request's answer: an HTTP head beside the static
+//	             result, out in one write or writev; StatusReply for bad HTTP
 //	hosts.go     /etc/hosts and /etc/services look-ups, no resolver
 //	backoff.go   pacing a loop that runs out of descriptors or processes
 //	limits.go    how many threads RLIMIT_NPROC leaves a user
@@ -71,7 +76,8 @@ package unp
 
 // Sizes from unp.h and the chapter-30 sources.
 const (
-	// MAXLINE is the longest request line, newline included (unp.h).
+	// MAXLINE is the longest request line, newline included (unp.h). An
+	// HTTP head may be longer: MaxHead.
 	MAXLINE = 4096
 
 	// MAXN is the largest reply a client may ask for (client.c, web_child.c).

@@ -39,6 +39,7 @@ const (
 	opNop         = 0
 	opAccept      = 13
 	opAsyncCancel = 14
+	opSendmsg     = 9
 	opClose       = 19
 	opSend        = 26
 	opRecv        = 27
@@ -375,6 +376,15 @@ func (sqe *SQE) PrepSend(fd int, buf []byte, flags int, userData uint64) {
 	sqe.Opcode, sqe.Fd, sqe.UserData = opSend, int32(fd), userData
 	sqe.Addr, sqe.Len, sqe.OpFlags = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(buf)))),
 		uint32(len(buf)), uint32(flags)
+}
+
+// PrepSendmsg makes sqe a sendmsg(2) of msg on fd with flags
+// (MSG_NOSIGNAL): one send gathered from msg's iovecs, such as a Reply's
+// head and body (Reply.Msghdr). msg, its iovecs and what they point at must
+// stay put, untouched, until the CQE, as PrepSend's buffer must.
+func (sqe *SQE) PrepSendmsg(fd int, msg *unix.Msghdr, flags int, userData uint64) {
+	sqe.Opcode, sqe.Fd, sqe.UserData = opSendmsg, int32(fd), userData
+	sqe.Addr, sqe.Len, sqe.OpFlags = uint64(uintptr(unsafe.Pointer(msg))), 1, uint32(flags)
 }
 
 // PrepCancelFd makes sqe cancel every request in flight on fd (Linux 5.19):

@@ -2,6 +2,7 @@ package unp
 
 import (
 	"errors"
+	"io"
 	"net"
 	"net/netip"
 	"runtime"
@@ -178,6 +179,19 @@ func TestRingServe(t *testing.T) {
 	}
 	got := make([]byte, 6)
 	if _, err := c1.Read(got); err != nil || string(got) != "world\n" {
+		t.Fatalf("client read %q, %v", got, err)
+	}
+
+	var reply2 Reply // head and body gathered in one sendmsg
+	reply2.Start(Request{N: 3, HTTP: true, Close: true})
+	head, _ := reply2.Parts()
+	want := len(head) + 3
+	mustSQE(t, r).PrepSendmsg(fds[0], reply2.Msghdr(), unix.MSG_NOSIGNAL, 4)
+	if c := waitCQEs(t, r, 1)[0]; c.UserData != 4 || int(c.Res) != want {
+		t.Fatalf("sendmsg: %+v (%v), want Res %d", c, c.Err(), want)
+	}
+	got = make([]byte, want)
+	if _, err := io.ReadFull(c1, got); err != nil || string(got) != string(head)+"\x00\x00\x00" {
 		t.Fatalf("client read %q, %v", got, err)
 	}
 

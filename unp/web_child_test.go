@@ -79,3 +79,69 @@ func TestRequestErrorText(t *testing.T) {
 		t.Fatalf("Web_child = %v", err)
 	}
 }
+
+// replyOf runs Web_child on requests (then EOF) and returns what it wrote
+// and its error.
+func replyOf(t *testing.T, requests ...string) (string, error) {
+	t.Helper()
+	a, b := socketpair(t)
+	feed(t, a, requests...)
+	err := Web_child(b)
+	unix.Shutdown(b, unix.SHUT_WR)
+	reply := make([]byte, 4*MAXN)
+	n, _ := Readn(a, reply)
+	return string(reply[:n]), err
+}
+
+func TestWebChildHTTP(t *testing.T) {
+	const head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+	zeros := strings.Repeat("\x00", 100)
+	for _, tt := range []struct {
+		requests []string
+		reply    string
+		why      string // substring of Web_child's error
+	}{
+		{[]string{"GET /100 HTTP/1.1\r\nHost: x\r\n\r\nGET /1 HTTP/1.1\r\n", "\r\n"},
+			head + "100\r\n\r\n" + zeros + head + "1\r\n\r\n\x00", ""},
+		{[]string{"GET /100 HTTP/1.0\r\n\r\nGET /1 HTTP/1.1\r\n\r\n"},
+			head + "100\r\nConnection: close\r\n\r\n" + zeros, ""},
+		{[]string{"HEAD /100 HTTP/1.1\r\n\r\n", "100\n"}, head + "100\r\n\r\n" + zeros, ""},
+		{[]string{"GET /1 HTTP/1.1\r\nConnection: close\r\n\r\n10\n"},
+			head + "1\r\nConnection: close\r\n\r\n\x00", ""},
+		{[]string{"1\nGET /0 HTTP/1.1\r\n\r\n"},
+			"\x00HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "zero bytes (404)"},
+		{[]string{"DELETE /1 HTTP/1.1\r\n\r\n"},
+			"HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "(501)"},
+		{[]string{"GET /1 HTTP/1.1\r\n"}, "", "connection closed in mid-line"},
+	} {
+		reply, err := replyOf(t, tt.requests...)
+		if reply != tt.reply {
+			t.Errorf("%q: reply %.200q, want %.200q", tt.requests, reply, tt.reply)
+		}
+		if tt.why == "" && err != nil || tt.why != "" && (err == nil || !strings.Contains(err.Error(), tt.why)) {
+			t.Errorf("%q: Web_child = %v, want an error saying %q", tt.requests, err, tt.why)
+		}
+	}
+}
+
+// TestWebChildHTTPNoAllocs is TestWebChildNoAllocs over HTTP keep-alive.
+func TestWebChildHTTPNoAllocs(t *testing.T) {
+	const requests = "GET /4000 HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n" +
+		"HEAD /4000 HTTP/1.1\r\n\r\nGET /4000 HTTP/1.0\r\n\r\n"
+	allocs := testing.AllocsPerRun(50, func() {
+		a, b, err := socketpairRaw()
+		if err != nil {
+			t.Fatal(err)
+		}
+		Writen(a, []byte(requests))
+		unix.Shutdown(a, unix.SHUT_WR)
+		if err := Web_child(b); err != nil {
+			t.Fatal(err)
+		}
+		unix.Close(a)
+		unix.Close(b)
+	})
+	if allocs != 0 {
+		t.Errorf("Web_child allocates %v times per HTTP connection, want 0", allocs)
+	}
+}

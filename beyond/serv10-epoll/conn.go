@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"container/list"
 	"errors"
 	"fmt"
@@ -11,16 +10,13 @@ import (
 	"unp-go.dev/unp"
 )
 
-// result is the reply, the book's result[MAXN]: only its length matters.
-var result [unp.MAXN]byte
-
-// errDone ends a connection whose client closed it between requests.
+// errDone ends a connection whose client closed it between requests, or
+// whose last request asked to close it after the reply.
 var errDone = errors.New("done")
 
 // A conn is one connection's state: web_child's locals, kept between
-// events. It is reading a line while ntowrite is 0 and writing
-// result[nwritten:ntowrite] otherwise; closed is its absence from the
-// worker.
+// events. It is reading a request while no reply is pending, and writing
+// the reply otherwise; closed is its absence from the worker.
 type conn struct {
 	fd       int
 	peer     unix.Sockaddr
@@ -28,20 +24,22 @@ type conn struct {
 	eof      bool // the client has shut down its side
 	drained  bool // the last read emptied the socket: wait for the next edge
 	rdhup    bool // epoll said the client shut down: read on to the EOF
-	ntowrite int
-	nwritten int
+	last     bool // the request being answered asked to close after it (HTTP)
+	reply    unp.Reply
 	deadline time.Time     // when the idle timeout runs out
 	elem     *list.Element // in worker.idle
-	buf      [unp.MAXLINE]byte
+	buf      [unp.MaxHead]byte
 }
 
 // step is web_child turned inside out: it runs the connection until a read
 // or write would block (nil error) or the connection is over (errDone, or
 // why it failed, worded as web_child's errors). progress reports whether
-// the idle timeout starts again: a byte written, a line read whole, or the
-// first bytes of a line; the rest of a line begun must come within the
-// timeout of its start, as unp.Rline requires, or a client sending a byte
-// at a time would hold the connection for ever.
+// the idle timeout starts again: a byte written, a request read whole, or
+// the first bytes of a request; the rest of a request begun must come
+// within the timeout of its start, as unp.Rline requires, or a client
+// sending a byte at a time would hold the connection for ever. Requests are
+// the book's lines or HTTP, parsed by unp.NextRequest from what is
+// buffered, as unp.Web_child parses them.
 //
 // A read that returns less than it asked for has emptied the socket, and
 // the next byte to come will raise an edge of its own, so the read that
@@ -49,31 +47,32 @@ type conn struct {
 // raised its edge before that read, and shows only as EPOLLRDHUP.
 func (c *conn) step() (progress bool, err error) {
 	for {
-		if c.ntowrite > 0 { // writing N bytes
-			n, err := unix.Write(c.fd, result[c.nwritten:c.ntowrite])
+		if c.reply.Pending() { // writing N bytes, after a head over HTTP
+			_, err := c.reply.Write(c.fd)
 			switch {
 			case err == unix.EINTR:
 				continue
 			case err == unix.EAGAIN:
 				return progress, nil // the send buffer is full: wait for EPOLLOUT
 			case err != nil:
-				return progress, fmt.Errorf("writing %d-byte reply: %w", c.ntowrite, err)
+				return progress, fmt.Errorf("writing %d-byte reply: %w", c.reply.N, err)
 			}
 			progress = true
-			if c.nwritten += n; c.nwritten == c.ntowrite {
-				c.ntowrite = 0
+			if c.last && !c.reply.Pending() {
+				return progress, errDone
 			}
 			continue
 		}
-		// reading a line
-		if i := bytes.IndexByte(c.buf[c.r:c.w], '\n'); i >= 0 {
-			line := c.buf[c.r : c.r+i]
-			c.r += i + 1
-			n, err := unp.ParseRequest(line)
-			if err != nil {
-				return progress, err
-			}
-			c.ntowrite, c.nwritten, progress = n, 0, true
+		// reading a request
+		req, n, err := unp.NextRequest(c.buf[c.r:c.w])
+		if err != nil {
+			unp.SendStatus(c.fd, err) // bad HTTP hears why
+			return progress, err
+		}
+		if n > 0 {
+			c.r += n
+			c.reply.Start(req)
+			c.last, progress = req.Close, true
 			continue
 		}
 		if c.eof {
@@ -86,14 +85,14 @@ func (c *conn) step() (progress bool, err error) {
 			c.drained = false
 			return progress, nil // edge-triggered: the next byte brings an event
 		}
-		if c.r > 0 { // slide the partial line to the front
+		if c.r > 0 { // slide the partial request to the front
 			c.w = copy(c.buf[:], c.buf[c.r:c.w])
 			c.r = 0
 		}
-		if c.w == len(c.buf) {
+		if c.w == len(c.buf) { // NextRequest's limits come first: never
 			return progress, fmt.Errorf("reading request: %w", unp.ErrLineTooLong)
 		}
-		n, err := unix.Read(c.fd, c.buf[c.w:])
+		n, err = unix.Read(c.fd, c.buf[c.w:])
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -106,7 +105,7 @@ func (c *conn) step() (progress bool, err error) {
 			continue
 		}
 		if c.w == 0 {
-			progress = true // a new line begins
+			progress = true // a new request begins
 		}
 		c.drained = n < len(c.buf)-c.w
 		c.w += n
@@ -117,8 +116,8 @@ func (c *conn) step() (progress bool, err error) {
 // words.
 func (c *conn) idleError() error {
 	switch {
-	case c.ntowrite > 0:
-		return fmt.Errorf("writing %d-byte reply: %w", c.ntowrite, unp.ErrIdle)
+	case c.reply.Pending():
+		return fmt.Errorf("writing %d-byte reply: %w", c.reply.N, unp.ErrIdle)
 	case c.r < c.w:
 		return fmt.Errorf("reading request: %w", unp.ErrSlowLine)
 	}

@@ -8,8 +8,9 @@
 // set of its own, holding the shared listening socket and every connection
 // the child has accepted, all non-blocking, and runs a loop: wait for
 // events, accept, and move each ready connection's small state machine
-// (reading a request line, writing N bytes, closed) as far as it will go
-// without blocking. The protocol, its limits and its errors are web_child's.
+// (reading a request, writing its reply, closed) as far as it will go
+// without blocking. The protocol, its limits and its errors are web_child's,
+// HTTP included: the same parser, unp.NextRequest, fed what is buffered.
 //
 // Design. A connection no longer costs a process (serv01, serv02) or a
 // thread (serv06, serv07): it costs a descriptor and a few KB of state in
@@ -47,8 +48,9 @@
 // connection, an epoll_ctl that adds it, and an epoll_wait before each of
 // the two reads, fewer under load, when one epoll_wait reports many
 // events. With the herd, every other idle child also pays an epoll_wait and
-// a failed accept per connection. A connection's state is a 4 KB line
-// buffer and a few words.
+// a failed accept per connection. A connection's state is an 8 KB request
+// buffer (an HTTP head may be that long; the book's line, 4 KB) and a few
+// words.
 //
 // Failure mode. A child is now a single point of failure for all its
 // connections: one that dies (a bug, the OOM killer) resets them all, where

@@ -236,7 +236,7 @@ func (w *worker) received(c *conn, cqe *unp.CQE) {
 }
 
 // take copies what a recv read into the connection, so that the buffer
-// goes back to the kernel at once: into the line buffer as far as it fits,
+// goes back to the kernel at once: into the request buffer as far as it fits,
 // the rest into the connection's spill, which serve then stops the recv for.
 // So a client that sends and does not read takes no more than one turn's
 // reads from the buffers every connection of the child shares, and what
@@ -252,10 +252,15 @@ func (w *worker) take(c *conn, data []byte) {
 	c.spill = append(c.spill, data...)
 }
 
-// send submits a send of the rest of the reply, from the static result.
+// send submits a send of the rest of the reply: a send from the static
+// result for the book's line, a sendmsg gathering the head and the body in
+// one over HTTP.
 func (w *worker) send(c *conn) {
-	w.sqe().PrepSend(c.fd, result[c.nwritten:c.ntowrite], unix.MSG_NOSIGNAL,
-		userData(c.fd, opSend))
+	if head, body := c.reply.Parts(); len(head) == 0 {
+		w.sqe().PrepSend(c.fd, body, unix.MSG_NOSIGNAL, userData(c.fd, opSend))
+	} else {
+		w.sqe().PrepSendmsg(c.fd, c.reply.Msghdr(), unix.MSG_NOSIGNAL, userData(c.fd, opSend))
+	}
 	c.sending = true
 }
 
@@ -270,9 +275,7 @@ func (w *worker) sent(c *conn, cqe *unp.CQE) {
 	case cqe.Res == 0: // a send of something that sent nothing: never
 		w.close(c, c.failure(unix.EIO))
 	default:
-		if c.nwritten += int(cqe.Res); c.nwritten == c.ntowrite {
-			c.ntowrite = 0
-		}
+		c.reply.Advance(int(cqe.Res))
 		w.touch(c)
 	}
 	w.serve(c)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"container/list"
 	"errors"
 	"fmt"
@@ -10,17 +9,16 @@ import (
 	"unp-go.dev/unp"
 )
 
-// result is the reply, the book's result[MAXN]: only its length matters. A
-// global, so that it stays where the kernel is told it is until every send
-// of it has completed.
-var result [unp.MAXN]byte
-
-// errDone ends a connection whose client closed it between requests.
+// errDone ends a connection whose client closed it between requests, or
+// whose last request asked to close it after the reply.
 var errDone = errors.New("done")
 
 // A conn is one connection's state: web_child's locals, kept between
-// completions, and what of it is in flight in the ring. It is reading a line
-// while ntowrite is 0 and sending result[nwritten:ntowrite] otherwise.
+// completions, and what of it is in flight in the ring. It is reading a
+// request while no reply is pending, and sending the reply otherwise: the
+// static result (a global, which stays where the kernel is told it is until
+// every send of it has completed) after a head over HTTP, which the conn
+// holds (a conn stays put, in worker.conns, until its last CQE is in).
 type conn struct {
 	fd       int
 	r, w     int    // unread request bytes are buf[r:w], as in unp.Rline
@@ -31,21 +29,23 @@ type conn struct {
 	starved  bool   // it ended for want of a buffer: worker.rearm submits it again
 	sending  bool   // a send is in flight
 	closing  bool   // closed but for the descriptor: see worker.close
-	ntowrite int
-	nwritten int
+	last     bool   // the request being answered asked to close after it (HTTP)
+	reply    unp.Reply
 	deadline time.Time     // when the idle timeout runs out
 	elem     *list.Element // in worker.idle
-	buf      [unp.MAXLINE]byte
+	buf      [unp.MaxHead]byte
 }
 
 // step is web_child turned inside out, as serv10's is, but on completions
 // instead of readiness: it runs the connection until it must wait for the
 // ring (a send or a recv in flight; nil error) or the connection is over
 // (errDone, or why it failed, worded as web_child's errors). progress
-// reports whether the idle timeout starts again: a line read whole, or the
-// first bytes of a line; the rest of a line begun must come within the
-// timeout of its start, as unp.Rline requires. A send that completes is
-// progress too (worker.sent).
+// reports whether the idle timeout starts again: a request read whole, or
+// the first bytes of a request; the rest of a request begun must come
+// within the timeout of its start, as unp.Rline requires. A send that
+// completes is progress too (worker.sent). Requests are the book's lines or
+// HTTP, parsed by unp.NextRequest from what is buffered, as unp.Web_child
+// parses them.
 func (c *conn) step(w *worker) (progress bool, err error) {
 	for {
 		if c.take() {
@@ -54,26 +54,30 @@ func (c *conn) step(w *worker) (progress bool, err error) {
 		if c.sending {
 			return progress, nil // its CQE brings us back
 		}
-		if c.ntowrite > 0 {
+		if c.reply.Pending() {
 			w.send(c) // the reply, or the rest of it after a short send
 			return progress, nil
 		}
-		// reading a line
-		if i := bytes.IndexByte(c.buf[c.r:c.w], '\n'); i >= 0 {
-			line := c.buf[c.r : c.r+i]
-			c.r += i + 1
-			n, err := unp.ParseRequest(line)
-			if err != nil {
-				return progress, err
-			}
-			c.ntowrite, c.nwritten, progress = n, 0, true
+		if c.last {
+			return progress, errDone
+		}
+		// reading a request
+		req, n, err := unp.NextRequest(c.buf[c.r:c.w])
+		if err != nil {
+			unp.SendStatus(c.fd, err) // bad HTTP hears why
+			return progress, err
+		}
+		if n > 0 {
+			c.r += n
+			c.reply.Start(req)
+			c.last, progress = req.Close, true
 			continue
 		}
-		if c.w-c.r == len(c.buf) { // no newline, and no room to slide
+		if c.w-c.r == len(c.buf) { // NextRequest's limits come first: never
 			return progress, fmt.Errorf("reading request: %w", unp.ErrLineTooLong)
 		}
 		if len(c.spill) > 0 {
-			continue // take makes room now that the line is gone
+			continue // take makes room now that the request is gone
 		}
 		if c.eof {
 			if c.r < c.w {
@@ -88,9 +92,9 @@ func (c *conn) step(w *worker) (progress bool, err error) {
 	}
 }
 
-// fill moves data into the line buffer, as far as it fits, sliding a
-// partial line to the front first. It returns how much it took, and
-// whether a line began: bytes came when none were waiting.
+// fill moves data into the request buffer, as far as it fits, sliding a
+// partial request to the front first. It returns how much it took, and
+// whether a request began: bytes came when none were waiting.
 func (c *conn) fill(data []byte) (n int, began bool) {
 	if c.r > 0 { // slide the partial line to the front
 		c.w = copy(c.buf[:], c.buf[c.r:c.w])
@@ -102,8 +106,8 @@ func (c *conn) fill(data []byte) (n int, began bool) {
 	return n, began
 }
 
-// take moves what spilled into the line buffer, as far as it fits, and
-// reports whether a line began.
+// take moves what spilled into the request buffer, as far as it fits, and
+// reports whether a request began.
 func (c *conn) take() (began bool) {
 	if len(c.spill) == 0 {
 		return false
@@ -120,8 +124,8 @@ func (c *conn) take() (began bool) {
 // goes on while a reply is sent, so a reset mid-reply may come to either
 // first, and is a reply's failure either way.
 func (c *conn) failure(err error) error {
-	if c.ntowrite > 0 {
-		return fmt.Errorf("writing %d-byte reply: %w", c.ntowrite, err)
+	if c.reply.Pending() {
+		return fmt.Errorf("writing %d-byte reply: %w", c.reply.N, err)
 	}
 	return fmt.Errorf("reading request: %w", err)
 }
@@ -130,8 +134,8 @@ func (c *conn) failure(err error) error {
 // words.
 func (c *conn) idleError() error {
 	switch {
-	case c.ntowrite > 0:
-		return fmt.Errorf("writing %d-byte reply: %w", c.ntowrite, unp.ErrIdle)
+	case c.reply.Pending():
+		return fmt.Errorf("writing %d-byte reply: %w", c.reply.N, unp.ErrIdle)
 	case c.r < c.w:
 		return fmt.Errorf("reading request: %w", unp.ErrSlowLine)
 	}

@@ -9,7 +9,7 @@
 // instance on one locked OS thread and never again makes a system call to
 // accept, read, write or close: it writes requests for them into the ring
 // and sleeps in io_uring_enter until some have completed. The protocol, its
-// limits and its errors are web_child's.
+// limits and its errors are web_child's, HTTP included (unp.NextRequest).
 //
 // Submission and completion. A submission is a 64-byte entry (SQE) that
 // the child writes at the tail of a queue it shares with the kernel: an
@@ -51,8 +51,10 @@
 // child that has something to say about a connection asks whom it was with
 // then (unp.PeerName, getsockopt SO_PEERNAME, which answers even after a
 // reset). Memory: the provided buffers are the child's, not the
-// connections', so an idle connection costs its state (a 4 KB line buffer)
-// and no read buffer.
+// connections', so an idle connection costs its state (an 8 KB request
+// buffer, room for an HTTP head) and no read buffer. Bad HTTP hears its
+// status from one send(2) of the loop's own, MSG_DONTWAIT, outside the
+// ring: a few bytes on a connection about to close.
 //
 // What the Go runtime does to a ring. The child's one goroutine locks its
 // OS thread (runtime.LockOSThread) before it sets up the ring: with
