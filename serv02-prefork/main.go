@@ -66,6 +66,7 @@ const usage = "serv02-prefork [ <host> ] <port#> <#children>"
 var (
 	listenfd    int
 	selectFirst bool          // -select: child02l.c's select before accept
+	forkMode    bool          // -fork: children cloned, with no exec
 	meter       *unp.Meter    // per-child connection counts, in shared memory
 	pids        *unp.Children // the book's pids array
 )
@@ -77,6 +78,9 @@ func main() {
 	args := os.Args[1:]
 	if len(args) > 0 && args[0] == "-select" {
 		selectFirst, args = true, args[1:]
+	}
+	if !selectFirst {
+		forkMode, args = unp.ForkFlag(args) // -fork and -select: not both
 	}
 	host, serv, nchildren := unp.PoolArgs(args, usage)
 	listenfd = unp.Tcp_listen(host, serv)
