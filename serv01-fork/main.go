@@ -76,7 +76,8 @@ func main() {
 	if _, args, ok := unp.Child(); ok {
 		child_main(args) // never returns
 	}
-	listenfd := unp.ListenArgs("serv01-fork [ <host> ] <port#>")
+	forkMode, args := unp.ForkFlag(os.Args[1:])
+	listenfd := unp.ListenArgsFrom(args, "serv01-fork [ <host> ] <port#>")
 	// Departure: the listening socket is non-blocking, so that a client that
 	// resets between select and accept cannot leave the parent blocked in
 	// accept with signals waiting. Only the parent has it.
@@ -85,7 +86,7 @@ func main() {
 	}
 	sigfd := unp.SignalPipe()
 	var why string
-	maxchildren, why = childLimit()
+	maxchildren, why = childLimit(forkMode)
 	fmt.Printf("at most %d clients at once: %s\n", maxchildren, why)
 	unp.Ready(listenfd)
 
@@ -121,7 +122,12 @@ func main() {
 		}
 		accepts.Succeeded()
 		peer := unp.Sock_ntop(cliaddr)
-		pid, err := unp.Fork("child", []string{peer}, connfd)
+		var pid int
+		if forkMode {
+			pid, err = unp.RawForkConn(connfd, peer) // child_main, in unp/rawchild.go
+		} else {
+			pid, err = unp.Fork("child", []string{peer}, connfd)
+		}
 		if err != nil {
 			acceptAt = time.Now().Add(forks.Failed(fmt.Errorf("%s: %w", peer, err)))
 		} else {
@@ -148,22 +154,27 @@ func child_main(args []string) {
 }
 
 // childLimit works out maxchildren: as many children as RLIMIT_NPROC
-// leaves room for, unp.ChildThreads each, after unp.ParentThreads kept for
-// the parent; where that limit does not bind (root, or no limit), as many
-// as the kernel's threads-max allows, leaving it half, and at most 8192.
-func childLimit() (int, string) {
+// leaves room for, unp.ChildThreads each (one, a raw child's, with -fork),
+// after unp.ParentThreads kept for the parent; where that limit does not
+// bind (root, or no limit), as many as the kernel's threads-max allows,
+// leaving it half, and at most 8192.
+func childLimit(raw bool) (int, string) {
+	threads := unp.ChildThreads
+	if raw {
+		threads = 1
+	}
 	left, limit := unp.ThreadBudget()
 	if limit >= 0 {
-		n := max((left-unp.ParentThreads)/unp.ChildThreads, 1)
+		n := max((left-unp.ParentThreads)/threads, 1)
 		return n, fmt.Sprintf("RLIMIT_NPROC %d, %d tasks in use, %d threads a child",
-			limit, limit-left, unp.ChildThreads)
+			limit, limit-left, threads)
 	}
-	tmax := 8192 * unp.ChildThreads * 2
+	tmax := 8192 * threads * 2
 	if b, err := os.ReadFile("/proc/sys/kernel/threads-max"); err == nil {
 		fmt.Sscan(string(b), &tmax)
 	}
-	return min(tmax/2/unp.ChildThreads, 8192), fmt.Sprintf("kernel.threads-max %d, %d threads a child",
-		tmax, unp.ChildThreads)
+	return min(tmax/2/threads, 8192), fmt.Sprintf("kernel.threads-max %d, %d threads a child",
+		tmax, threads)
 }
 
 // sig_chld is called for each child reaped. A child that did not exit by

@@ -46,10 +46,15 @@
 // its children, and exits.
 package main
 
-import "unp-go.dev/unp"
+import (
+	"os"
+
+	"unp-go.dev/unp"
+)
 
 var (
 	listenfd int
+	forkMode bool          // -fork: children cloned, with no exec
 	meter    *unp.Meter    // per-child connection counts, in shared memory
 	lock     unp.Lock      // held around accept
 	pids     *unp.Children // the book's pids array
@@ -59,8 +64,10 @@ func main() {
 	if _, args, ok := unp.Child(); ok {
 		child_main(args) // never returns
 	}
-	var nchildren int
-	listenfd, nchildren = unp.ListenPoolArgs("serv03-flock [ <host> ] <port#> <#children>")
+	var args []string
+	forkMode, args = unp.ForkFlag(os.Args[1:])
+	host, serv, nchildren := unp.PoolArgs(args, "serv03-flock [ <host> ] <port#> <#children>")
+	listenfd = unp.Tcp_listen(host, serv)
 
 	meter = unp.NewMeter(nchildren)
 	lock = unp.My_lock_init("/tmp/lock.XXXXXX") // one lock file for all children

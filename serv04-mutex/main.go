@@ -45,10 +45,15 @@
 // its children, and exits.
 package main
 
-import "unp-go.dev/unp"
+import (
+	"os"
+
+	"unp-go.dev/unp"
+)
 
 var (
 	listenfd int
+	forkMode bool          // -fork: children cloned, with no exec
 	meter    *unp.Meter    // per-child connection counts, in shared memory
 	lock     unp.Lock      // held around accept
 	pids     *unp.Children // the book's pids array
@@ -58,8 +63,10 @@ func main() {
 	if _, args, ok := unp.Child(); ok {
 		child_main(args) // never returns
 	}
-	var nchildren int
-	listenfd, nchildren = unp.ListenPoolArgs("serv04-mutex [ <host> ] <port#> <#children>")
+	var args []string
+	forkMode, args = unp.ForkFlag(os.Args[1:])
+	host, serv, nchildren := unp.PoolArgs(args, "serv04-mutex [ <host> ] <port#> <#children>")
+	listenfd = unp.Tcp_listen(host, serv)
 
 	meter = unp.NewMeter(nchildren)
 	lock = unp.NewSharedMutex() // one mutex in shared memory for all children

@@ -60,6 +60,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -72,7 +73,10 @@ func main() {
 	if _, args, ok := unp.Child(); ok {
 		child_main(args) // never returns
 	}
-	listenfd, nchildren := unp.ListenPoolArgs(usage)
+	var args []string
+	forkMode, args = unp.ForkFlag(os.Args[1:])
+	host, serv, nchildren := unp.PoolArgs(args, usage)
+	listenfd := unp.Tcp_listen(host, serv)
 	// Departure: the listening socket is non-blocking. Only the parent has
 	// it, and a client that resets between select and accept must not leave
 	// the parent blocked in accept while its children wait for work.
