@@ -173,48 +173,45 @@ func rawKeep(fds ...int) error {
 	return nil
 }
 
-// A rawReq asks the forking goroutine to fill in rawArgs (set) and clone.
-type rawReq struct {
-	set   func() error
-	reply chan forkResult
-}
-
+// rawForkTid is the forking thread: the thread of the goroutine that made
+// the first raw fork, wired to it for the process's life.
 var (
-	rawForkerOnce sync.Once
-	rawForker     = make(chan rawReq)
+	rawForkOnce sync.Once
+	rawForkTid  int
 )
 
-// rawFork runs set and a clone on the forking goroutine, which is locked
-// to its thread for the process's life: PR_SET_PDEATHSIG fires when the
-// thread that forked the child ends, not the process (see Fork).
+// rawFork fills in rawArgs with set and clones the child, on the calling
+// goroutine. The first call wires that goroutine to its thread for good:
+// PR_SET_PDEATHSIG fires when the thread that forked the child ends, not
+// the process (see Fork), and the Go runtime ends a thread only when a
+// goroutine exits still wired to it. Every later call must come from the
+// same goroutine (main's, in every server here), or it is refused.
+//
+// Departure from Fork, whose forks are made by a goroutine of their own:
+// a hand-off to it and back costs every fork a few futex wake-ups, which
+// serv01 would pay per connection.
 func rawFork(set func() error) (int, error) {
-	rawForkerOnce.Do(func() {
+	rawForkOnce.Do(func() {
+		runtime.LockOSThread() // never unlocked
+		rawForkTid = syscall.Gettid()
 		idle, err := IdleTimeout()
 		if err == nil {
 			rawArgs.idle = idle.Nanoseconds()
 		}
 		rawArgs.progLen = copy(rawArgs.prog[:], progname())
 		rawArgs.ppid = uintptr(os.Getpid())
-		go func() {
-			runtime.LockOSThread() // never unlocked
-			for req := range rawForker {
-				if err := req.set(); err != nil {
-					req.reply <- forkResult{-1, err}
-					continue
-				}
-				pid, errno := rawClone()
-				if errno != 0 {
-					req.reply <- forkResult{-1, fmt.Errorf("clone: %w", errno)}
-					continue
-				}
-				req.reply <- forkResult{int(pid), nil}
-			}
-		}()
 	})
-	req := rawReq{set, make(chan forkResult)}
-	rawForker <- req
-	res := <-req.reply
-	return res.pid, res.err
+	if syscall.Gettid() != rawForkTid {
+		return -1, fmt.Errorf("raw fork: not on the goroutine that made the first one")
+	}
+	if err := set(); err != nil {
+		return -1, err
+	}
+	pid, errno := rawClone()
+	if errno != 0 {
+		return -1, fmt.Errorf("clone: %w", errno)
+	}
+	return int(pid), nil
 }
 
 // rawClone is fork(2): clone with SIGCHLD as the only flag, a copy of this
