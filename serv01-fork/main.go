@@ -4,11 +4,18 @@
 // connection and creates a child process to serve it, then goes back to
 // accept while the child serves the client with web_child and exits.
 //
-// Departure: Go cannot fork without exec (see unp.Fork), so the child is
-// this program started again, with the connected socket as its only
-// inherited descriptor (ChildFd(0)). The book's child closes the listening
-// socket it inherited by fork; this one never has it, because every
-// descriptor here is close-on-exec unless it is passed on purpose.
+// Departure: a Go child of fork(2) cannot run ordinary Go (see unp.Fork),
+// so by default the child is this program started again, with the
+// connected socket as its only inherited descriptor (ChildFd(0)). The
+// book's child closes the listening socket it inherited by fork; this one
+// never has it, because every descriptor here is close-on-exec unless it is
+// passed on purpose.
+//
+// -fork forks as the book does: the child is a clone of the parent with no
+// exec (unp.RawForkConn), which closes every descriptor but its client's
+// and serves it in Go that never enters the runtime (unp/rawchild.go). It
+// pays no exec and no runtime start-up, so it costs what the book's child
+// costs; the parent is the same.
 //
 // Cost. A process per connection, and here also an exec and a Go runtime
 // start-up. The book's Figure 30.1 already shows fork-per-client as the most
@@ -44,7 +51,7 @@
 //
 // Usage:
 //
-//	serv01-fork [ <host> ] <port#>
+//	serv01-fork [ -fork ] [ <host> ] <port#>
 //
 // Ctrl-C (SIGINT) or SIGTERM terminates and reaps the children still serving,
 // prints "user time = U, sys time = S" for the parent and all its children,
@@ -77,7 +84,7 @@ func main() {
 		child_main(args) // never returns
 	}
 	forkMode, args := unp.ForkFlag(os.Args[1:])
-	listenfd := unp.ListenArgsFrom(args, "serv01-fork [ <host> ] <port#>")
+	listenfd := unp.ListenArgsFrom(args, "serv01-fork [ <host> ] <port#>") // the book's: -fork is not in it
 	// Departure: the listening socket is non-blocking, so that a client that
 	// resets between select and accept cannot leave the parent blocked in
 	// accept with signals waiting. Only the parent has it.

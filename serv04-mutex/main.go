@@ -37,7 +37,12 @@
 //
 // Usage:
 //
-//	serv04-mutex [ <host> ] <port#> <#children>
+//	serv04-mutex [ -fork ] [ <host> ] <port#> <#children>
+//
+// -fork makes each child as the book does, a clone of the parent with no
+// exec (unp.RawPrefork), whose life is child_main's loop with the robust futex,
+// written in Go that never enters the runtime (unp/rawchild.go). It pays no
+// exec and no runtime start-up; the parent, and the contract, are the same.
 //
 // Each child prints "child PID starting". Ctrl-C (SIGINT) or SIGTERM
 // terminates and reaps every child, prints "child I, N connections" for

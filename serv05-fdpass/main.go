@@ -49,7 +49,13 @@
 //
 // Usage:
 //
-//	serv05-fdpass [ <host> ] <port#> <#children>
+//	serv05-fdpass [ -fork ] [ <host> ] <port#> <#children>
+//
+// -fork makes each child as the book does, a clone of the parent with no
+// exec (unp.RawForkFdpass), whose life is child_main's loop — recvmsg, serve,
+// close, one byte back — written in Go that never enters the runtime
+// (unp/rawchild.go). It pays no exec and no runtime start-up; the parent,
+// and the contract, are the same.
 //
 // Each child prints "child PID starting". Ctrl-C (SIGINT) or SIGTERM
 // terminates and reaps every child, prints "child I, N connections" for
