@@ -47,7 +47,9 @@ import (
 // stack, never runs off it. The rest is proved by TestRawChild at the
 // repository's root: it disassembles each server and fails if anything
 // reachable from rawChildMain calls into the runtime, calls indirectly, or
-// checks its stack.
+// checks its stack. (rawClone, where the child begins, is not walked: it
+// calls the runtime's fork bracket on the parent's side. On the child's
+// side it runs two instructions and calls rawChildMain.)
 //
 // What it saves, against Fork: the exec, the Go runtime's start-up in every
 // child (its threads, its heap, its page faults), and so most of a child's
