@@ -2,6 +2,7 @@ package unpgo
 
 import (
 	"os"
+	"slices"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -29,20 +30,36 @@ func noprocs(ts *testscript.TestScript, neg bool, args []string) {
 // scriptProcs lists live processes whose environment has this scenario's
 // WORK and, if role is not empty, UNP_CHILD=role. Zombies are left out:
 // they no longer run, and their parent is what reaps them.
+//
+// A child of the -fork mode (unp.RawPrefork) is cloned with no exec, so
+// /proc shows it its parent's environment, with no UNP_CHILD: a process
+// of the scenario with no role whose parent is one of the scenario's is
+// in the role "child".
 func scriptProcs(ts *testscript.TestScript, role string) []int {
 	work := ts.Getenv("WORK")
-	var pids []int
+	roles := map[int]string{} // every live process of the scenario
+	ppids := map[int]int{}
 	for _, pid := range lab.Pids() {
 		if pid == os.Getpid() {
 			continue
 		}
 		env, err := lab.Env(pid)
-		if err != nil || env["WORK"] != work || role != "" && env["UNP_CHILD"] != role {
+		if err != nil || env["WORK"] != work {
 			continue
 		}
 		if p, err := lab.Stat(pid); err == nil && p.State != 'Z' {
+			roles[pid], ppids[pid] = env["UNP_CHILD"], p.PPid
+		}
+	}
+	var pids []int
+	for pid, r := range roles {
+		if _, ofScenario := roles[ppids[pid]]; r == "" && ofScenario {
+			r = "child" // a raw child
+		}
+		if role == "" || r == role {
 			pids = append(pids, pid)
 		}
 	}
+	slices.Sort(pids)
 	return pids
 }

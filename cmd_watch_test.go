@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"unp-go.dev/lab"
 )
 
 // Commands that watch and poke the servers' processes from outside, as an
@@ -85,16 +86,33 @@ var signals = map[string]syscall.Signal{
 
 // slotpid ROLE SLOT waits (at most 10 s) for the process of this scenario
 // in ROLE whose first argument is SLOT (a pooled server's child_make passes
-// the slot number), and sets $PID to it.
+// the slot number), and sets $PID to it. A child of the -fork mode has its
+// parent's arguments: slot N is then the child with the N-th lowest PID,
+// which holds while no child has been replaced (children are made in slot
+// order).
 func slotpid(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: slotpid ROLE SLOT")
 	}
+	slot, err := strconv.Atoi(args[1])
+	ts.Check(err)
 	found := poll(10*time.Second, func() bool {
-		for _, pid := range scriptProcs(ts, args[0]) {
+		pids := scriptProcs(ts, args[0]) // in PID order
+		for _, pid := range pids {
 			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 			if argv := strings.Split(string(cmdline), "\x00"); len(argv) > 1 && argv[1] == args[1] {
 				ts.Setenv("PID", strconv.Itoa(pid))
+				return true
+			}
+		}
+		if raw := pids[:0]; slot >= 0 {
+			for _, pid := range pids {
+				if env, err := lab.Env(pid); err == nil && env["UNP_CHILD"] == "" {
+					raw = append(raw, pid)
+				}
+			}
+			if slot < len(raw) {
+				ts.Setenv("PID", strconv.Itoa(raw[slot]))
 				return true
 			}
 		}

@@ -4,11 +4,18 @@
 // connection and creates a child process to serve it, then goes back to
 // accept while the child serves the client with web_child and exits.
 //
-// Departure: Go cannot fork without exec (see unp.Fork), so the child is
-// this program started again, with the connected socket as its only
-// inherited descriptor (ChildFd(0)). The book's child closes the listening
-// socket it inherited by fork; this one never has it, because every
-// descriptor here is close-on-exec unless it is passed on purpose.
+// Departure: a Go child of fork(2) cannot run ordinary Go (see unp.Fork),
+// so by default the child is this program started again, with the
+// connected socket as its only inherited descriptor (ChildFd(0)). The
+// book's child closes the listening socket it inherited by fork; this one
+// never has it, because every descriptor here is close-on-exec unless it is
+// passed on purpose.
+//
+// -fork forks as the book does: the child is a clone of the parent with no
+// exec (unp.RawForkConn), which closes every descriptor but its client's
+// and serves it in Go that never enters the runtime (unp/rawchild.go). It
+// pays no exec and no runtime start-up, so it costs what the book's child
+// costs; the parent is the same.
 //
 // Cost. A process per connection, and here also an exec and a Go runtime
 // start-up. The book's Figure 30.1 already shows fork-per-client as the most
@@ -44,7 +51,7 @@
 //
 // Usage:
 //
-//	serv01-fork [ <host> ] <port#>
+//	serv01-fork [ -fork ] [ <host> ] <port#>
 //
 // Ctrl-C (SIGINT) or SIGTERM terminates and reaps the children still serving,
 // prints "user time = U, sys time = S" for the parent and all its children,
@@ -76,7 +83,8 @@ func main() {
 	if _, args, ok := unp.Child(); ok {
 		child_main(args) // never returns
 	}
-	listenfd := unp.ListenArgs("serv01-fork [ <host> ] <port#>")
+	forkMode, args := unp.ForkFlag(os.Args[1:])
+	listenfd := unp.ListenArgsFrom(args, "serv01-fork [ <host> ] <port#>") // the book's: -fork is not in it
 	// Departure: the listening socket is non-blocking, so that a client that
 	// resets between select and accept cannot leave the parent blocked in
 	// accept with signals waiting. Only the parent has it.
@@ -85,7 +93,7 @@ func main() {
 	}
 	sigfd := unp.SignalPipe()
 	var why string
-	maxchildren, why = childLimit()
+	maxchildren, why = childLimit(forkMode)
 	fmt.Printf("at most %d clients at once: %s\n", maxchildren, why)
 	unp.Ready(listenfd)
 
@@ -121,7 +129,12 @@ func main() {
 		}
 		accepts.Succeeded()
 		peer := unp.Sock_ntop(cliaddr)
-		pid, err := unp.Fork("child", []string{peer}, connfd)
+		var pid int
+		if forkMode {
+			pid, err = unp.RawForkConn(connfd, peer) // child_main, in unp/rawchild.go
+		} else {
+			pid, err = unp.Fork("child", []string{peer}, connfd)
+		}
 		if err != nil {
 			acceptAt = time.Now().Add(forks.Failed(fmt.Errorf("%s: %w", peer, err)))
 		} else {
@@ -148,22 +161,27 @@ func child_main(args []string) {
 }
 
 // childLimit works out maxchildren: as many children as RLIMIT_NPROC
-// leaves room for, unp.ChildThreads each, after unp.ParentThreads kept for
-// the parent; where that limit does not bind (root, or no limit), as many
-// as the kernel's threads-max allows, leaving it half, and at most 8192.
-func childLimit() (int, string) {
+// leaves room for, unp.ChildThreads each (one, a raw child's, with -fork),
+// after unp.ParentThreads kept for the parent; where that limit does not
+// bind (root, or no limit), as many as the kernel's threads-max allows,
+// leaving it half, and at most 8192.
+func childLimit(raw bool) (int, string) {
+	threads := unp.ChildThreads
+	if raw {
+		threads = 1
+	}
 	left, limit := unp.ThreadBudget()
 	if limit >= 0 {
-		n := max((left-unp.ParentThreads)/unp.ChildThreads, 1)
+		n := max((left-unp.ParentThreads)/threads, 1)
 		return n, fmt.Sprintf("RLIMIT_NPROC %d, %d tasks in use, %d threads a child",
-			limit, limit-left, unp.ChildThreads)
+			limit, limit-left, threads)
 	}
-	tmax := 8192 * unp.ChildThreads * 2
+	tmax := 8192 * threads * 2
 	if b, err := os.ReadFile("/proc/sys/kernel/threads-max"); err == nil {
 		fmt.Sscan(string(b), &tmax)
 	}
-	return min(tmax/2/unp.ChildThreads, 8192), fmt.Sprintf("kernel.threads-max %d, %d threads a child",
-		tmax, unp.ChildThreads)
+	return min(tmax/2/threads, 8192), fmt.Sprintf("kernel.threads-max %d, %d threads a child",
+		tmax, threads)
 }
 
 // sig_chld is called for each child reaped. A child that did not exit by

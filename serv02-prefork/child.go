@@ -18,6 +18,9 @@ import (
 // directly; here the child is this program again, and main sends it to
 // child_main.
 func child_make(i int) (int, error) {
+	if forkMode {
+		return unp.RawPrefork(i, listenfd, meter, nil) // child_main's loop, in unp/rawchild.go
+	}
 	args := []string{strconv.Itoa(i)}
 	if selectFirst {
 		args = append(args, "-select")

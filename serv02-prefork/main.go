@@ -42,11 +42,16 @@
 //
 // Usage:
 //
-//	serv02-prefork [ -select ] [ <host> ] <port#> <#children>
+//	serv02-prefork [ -select | -fork ] [ <host> ] <port#> <#children>
 //
 // -select is not in the book's usage line: it runs the loop of child02l.c,
 // the book's select-collision experiment, in which each child selects on
 // the listening socket and then calls accept.
+//
+// -fork makes each child as the book does, a clone of the parent with no
+// exec (unp.RawPrefork), whose life is child_main's loop written in Go that
+// never enters the runtime (unp/rawchild.go). It pays no exec and no
+// runtime start-up; the parent, and the contract, are the same.
 //
 // Each child prints "child PID starting". Ctrl-C (SIGINT) or SIGTERM
 // terminates and reaps every child, prints "child I, N connections" for
@@ -60,12 +65,13 @@ import (
 	"unp-go.dev/unp"
 )
 
-// usage is the book's usage line: -select is not in it (see above).
+// usage is the book's usage line: -select and -fork are not in it (see above).
 const usage = "serv02-prefork [ <host> ] <port#> <#children>"
 
 var (
 	listenfd    int
 	selectFirst bool          // -select: child02l.c's select before accept
+	forkMode    bool          // -fork: children cloned, with no exec
 	meter       *unp.Meter    // per-child connection counts, in shared memory
 	pids        *unp.Children // the book's pids array
 )
@@ -77,6 +83,9 @@ func main() {
 	args := os.Args[1:]
 	if len(args) > 0 && args[0] == "-select" {
 		selectFirst, args = true, args[1:]
+	}
+	if !selectFirst {
+		forkMode, args = unp.ForkFlag(args) // -fork and -select: not both
 	}
 	host, serv, nchildren := unp.PoolArgs(args, usage)
 	listenfd = unp.Tcp_listen(host, serv)

@@ -13,6 +13,9 @@ import (
 // child_make. The child inherits the listening socket as descriptor
 // ChildFd(0), the meter as ChildFd(1) and the lock file as ChildFd(2).
 func child_make(i int) (int, error) {
+	if forkMode {
+		return unp.RawPrefork(i, listenfd, meter, lock) // child_main's loop, in unp/rawchild.go
+	}
 	return unp.Fork("child", []string{strconv.Itoa(i)}, listenfd, meter.Fd(), lock.Fd())
 }
 

@@ -38,7 +38,12 @@
 //
 // Usage:
 //
-//	serv03-flock [ <host> ] <port#> <#children>
+//	serv03-flock [ -fork ] [ <host> ] <port#> <#children>
+//
+// -fork makes each child as the book does, a clone of the parent with no
+// exec (unp.RawPrefork), whose life is child_main's loop with the file lock,
+// written in Go that never enters the runtime (unp/rawchild.go). It pays no
+// exec and no runtime start-up; the parent, and the contract, are the same.
 //
 // Each child prints "child PID starting". Ctrl-C (SIGINT) or SIGTERM
 // terminates and reaps every child, prints "child I, N connections" for
@@ -46,10 +51,15 @@
 // its children, and exits.
 package main
 
-import "unp-go.dev/unp"
+import (
+	"os"
+
+	"unp-go.dev/unp"
+)
 
 var (
 	listenfd int
+	forkMode bool          // -fork: children cloned, with no exec
 	meter    *unp.Meter    // per-child connection counts, in shared memory
 	lock     unp.Lock      // held around accept
 	pids     *unp.Children // the book's pids array
@@ -59,8 +69,10 @@ func main() {
 	if _, args, ok := unp.Child(); ok {
 		child_main(args) // never returns
 	}
-	var nchildren int
-	listenfd, nchildren = unp.ListenPoolArgs("serv03-flock [ <host> ] <port#> <#children>")
+	var args []string
+	forkMode, args = unp.ForkFlag(os.Args[1:])
+	host, serv, nchildren := unp.PoolArgs(args, "serv03-flock [ <host> ] <port#> <#children>")
+	listenfd = unp.Tcp_listen(host, serv)
 
 	meter = unp.NewMeter(nchildren)
 	lock = unp.My_lock_init("/tmp/lock.XXXXXX") // one lock file for all children

@@ -26,6 +26,8 @@ const (
 
 var cptr []Child // array of Child structures, one per slot
 
+var forkMode bool // -fork: children cloned, with no exec
+
 // navail is the book's count of available children, which main's select
 // leaves the listener out without.
 //
@@ -62,7 +64,12 @@ func child_make(i int) error {
 	if err != nil {
 		return fmt.Errorf("socketpair: %w", err)
 	}
-	pid, err := unp.Fork("child", []string{strconv.Itoa(i)}, sockfd[1])
+	var pid int
+	if forkMode {
+		pid, err = unp.RawForkFdpass(sockfd[1]) // child_main's loop, in unp/rawchild.go
+	} else {
+		pid, err = unp.Fork("child", []string{strconv.Itoa(i)}, sockfd[1])
+	}
 	unp.Close(sockfd[1]) // the child has its own copy
 	if err != nil {
 		unp.Close(sockfd[0])

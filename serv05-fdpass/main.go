@@ -49,7 +49,13 @@
 //
 // Usage:
 //
-//	serv05-fdpass [ <host> ] <port#> <#children>
+//	serv05-fdpass [ -fork ] [ <host> ] <port#> <#children>
+//
+// -fork makes each child as the book does, a clone of the parent with no
+// exec (unp.RawForkFdpass), whose life is child_main's loop — recvmsg, serve,
+// close, one byte back — written in Go that never enters the runtime
+// (unp/rawchild.go). It pays no exec and no runtime start-up; the parent,
+// and the contract, are the same.
 //
 // Each child prints "child PID starting". Ctrl-C (SIGINT) or SIGTERM
 // terminates and reaps every child, prints "child I, N connections" for
@@ -60,6 +66,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -72,7 +79,10 @@ func main() {
 	if _, args, ok := unp.Child(); ok {
 		child_main(args) // never returns
 	}
-	listenfd, nchildren := unp.ListenPoolArgs(usage)
+	var args []string
+	forkMode, args = unp.ForkFlag(os.Args[1:])
+	host, serv, nchildren := unp.PoolArgs(args, usage)
+	listenfd := unp.Tcp_listen(host, serv)
 	// Departure: the listening socket is non-blocking. Only the parent has
 	// it, and a client that resets between select and accept must not leave
 	// the parent blocked in accept while its children wait for work.

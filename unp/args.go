@@ -52,6 +52,20 @@ func PoolArgs(args []string, usage string) (host, serv string, n int) {
 	return "", args[0], n
 }
 
+// ListenArgsFrom is ListenArgs for a server that has taken its flags off
+// the command line first (serv01's -fork): it reads args, not os.Args.
+func ListenArgsFrom(args []string, usage string) int { return listenArgs(args, usage) }
+
+// ForkFlag takes "-fork" off the front of args and reports whether it was
+// there: the -fork mode of serv01 to serv05 (see RawPrefork), whose flag
+// comes before host and port, as serv02's -select does.
+func ForkFlag(args []string) (bool, []string) {
+	if len(args) > 0 && args[0] == "-fork" {
+		return true, args[1:]
+	}
+	return false, args
+}
+
 func listenArgs(args []string, usage string) int {
 	switch len(args) {
 	case 1:

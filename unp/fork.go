@@ -12,12 +12,14 @@ import (
 	"time"
 )
 
-// Go cannot fork(2) without exec: a Go program is many threads, and a child
-// that is a copy of just one of them would inherit locked mutexes and a
-// half-stopped runtime. So the fork analog starts this same executable again
-// with a role marker in the environment, and the descriptors the child needs
-// at known numbers. The child's main calls Child first thing and, finding a
-// role, runs the book's child_main instead of the parent's main.
+// A Go program cannot fork(2) and go on running ordinary Go in the child: it
+// is many threads, and a child that is a copy of just one of them inherits
+// locked mutexes and a half-stopped runtime. So the fork analog starts this
+// same executable again with a role marker in the environment, and the
+// descriptors the child needs at known numbers. The child's main calls
+// Child first thing and, finding a role, runs the book's child_main instead
+// of the parent's main. (The -fork mode, rawfork.go, does fork with no
+// exec: its child runs only the narrow Go that never enters the runtime.)
 
 const roleEnv = "UNP_CHILD"
 

@@ -41,10 +41,14 @@
 // Port-only plumbing, which the C gets from fork(2) and its signal handlers:
 //
 //	fork.go      the fork analog: Fork, Child, ChildFd, PoolChild
+//	rawfork.go   the -fork mode: RawPrefork, RawForkFdpass, RawForkConn clone a
+//	             child with no exec, and its doc says what such a child may do
+//	rawchild.go  that child's life: the book's child loops, web_child and error
+//	             lines, in nosplit Go that makes raw system calls and nothing else
 //	children.go  the preforked parent's table: Prefork, Children.Pause, Reap,
 //	             ChildDied, ChildStopped, TerminateAll
 //	sig_pipe.go  signals as bytes on a pipe, for a parent's select loop
-//	args.go      the servers' command lines: ListenArgs, ListenPoolArgs, Usage
+//	args.go      the servers' command lines: ListenArgs, ListenPoolArgs, ForkFlag, Usage
 //	ready.go     the readiness line and UNP_ADDR_FILE
 //	idle.go      the idle timeout on every connection
 //	request.go   ParseRequest, the request line's strict grammar, and NextRequest,
