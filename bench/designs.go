@@ -32,7 +32,7 @@ func (c *config) tableTargets(paths map[string]string) []target {
 	for _, d := range c.designs {
 		t := designTarget(d, paths, c.workers)
 		out = append(out, t)
-		if c.runtime && d.Forks {
+		if c.runtime && d.Forks && !d.Raw { // a raw child runs no runtime
 			off := designTarget(d, paths, c.workers)
 			off.Argv[0] = paths[experiment+"/"+d.Dir]
 			off.Name, off.Series = d.Name+" "+experiment, experiment

@@ -269,7 +269,7 @@ func (c *config) plan(tmp string) (plan, int) {
 		if !slices.Contains(progs, d.Dir) {
 			progs = append(progs, d.Dir)
 		}
-		if c.runtime && d.Forks && !slices.Contains(progs, experiment+"/"+d.Dir) {
+		if c.runtime && d.Forks && !d.Raw && !slices.Contains(progs, experiment+"/"+d.Dir) {
 			progs = append(progs, experiment+"/"+d.Dir)
 		}
 	}
@@ -327,7 +327,7 @@ func (c *config) bookRows(p *plan) int {
 	unp.Err_msg("the book's C programs: %s", cbin)
 	for _, t := range bookServers(cbin, c.workers) {
 		if t.Row == 0 || slices.ContainsFunc(c.designs, func(d lab.Design) bool {
-			return d.Name == besideOf(t)
+			return d.C == t.Name
 		}) {
 			c.servers = append(c.servers, t)
 		}

@@ -41,6 +41,9 @@ type Design struct {
 	// Idle is the system call an idle child or thread waits for a
 	// connection in: "accept4", "epoll_wait", "io_uring_enter".
 	Idle string
+	// Raw: its children are forked with no exec and never run the Go
+	// runtime (-fork, unp/rawfork.go); they are not this program again.
+	Raw bool
 }
 
 // Designs is the one list: the book's nine in its order, each book variant
@@ -53,6 +56,9 @@ var Designs = []Design{
 	{Name: "serv01-fork", Dir: "serv01-fork", Row: 1, Figure: "§30.5, Fig. 30.4",
 		Desc: "concurrent server, one fork per client request", C: "C serv01",
 		Forks: true, PerClient: true, Idle: "accept4"},
+	{Name: "serv01-rawfork", Dir: "serv01-fork", Flags: []string{"-fork"}, Of: "serv01-fork",
+		Row: 1, Figure: "§30.5, Fig. 30.4", Desc: "the same, each child forked with no exec",
+		C: "C serv01", Forks: true, PerClient: true, Raw: true, Idle: "accept4"},
 	{Name: "serv02-prefork", Dir: "serv02-prefork", Row: 2, Figure: "§30.6, Figs. 30.9–30.11",
 		Desc: "prefork, each child calling accept", C: "C serv02",
 		Unit: "child", Forks: true, Idle: "accept4"},
@@ -60,15 +66,31 @@ var Designs = []Design{
 		Of: "serv02-prefork", Row: 2, Figure: "§30.6 (child02l.c)",
 		Desc: "prefork, each child calling select, then accept (the book's child02l.c)",
 		C:    "C serv02l", Unit: "child", Forks: true, Idle: "accept4"},
+	{Name: "serv02-rawfork", Dir: "serv02-prefork", Flags: []string{"-fork"},
+		Of: "serv02-prefork", Row: 2, Figure: "§30.6, Figs. 30.9–30.11",
+		Desc: "the same, the children forked with no exec", C: "C serv02",
+		Unit: "child", Forks: true, Raw: true, Idle: "accept4"},
 	{Name: "serv03-flock", Dir: "serv03-flock", Row: 3, Figure: "§30.7, Figs. 30.13–30.14",
 		Desc: "prefork, file locking to protect accept", C: "C serv03",
 		Unit: "child", Forks: true, Idle: "accept4"},
+	{Name: "serv03-rawfork", Dir: "serv03-flock", Flags: []string{"-fork"},
+		Of: "serv03-flock", Row: 3, Figure: "§30.7, Figs. 30.13–30.14",
+		Desc: "the same, the children forked with no exec", C: "C serv03",
+		Unit: "child", Forks: true, Raw: true, Idle: "accept4"},
 	{Name: "serv04-mutex", Dir: "serv04-mutex", Row: 4, Figure: "§30.8, Fig. 30.16",
 		Desc: "prefork, process-shared mutex locking to protect accept", C: "C serv04",
 		Unit: "child", Forks: true, Idle: "accept4"},
+	{Name: "serv04-rawfork", Dir: "serv04-mutex", Flags: []string{"-fork"},
+		Of: "serv04-mutex", Row: 4, Figure: "§30.8, Fig. 30.16",
+		Desc: "the same, the children forked with no exec", C: "C serv04",
+		Unit: "child", Forks: true, Raw: true, Idle: "accept4"},
 	{Name: "serv05-fdpass", Dir: "serv05-fdpass", Row: 5, Figure: "§30.9, Figs. 30.18–30.21",
 		Desc: "prefork, parent passing socket descriptor to child", C: "C serv05",
 		Unit: "child", Forks: true, Passes: true, Idle: "accept4"},
+	{Name: "serv05-rawfork", Dir: "serv05-fdpass", Flags: []string{"-fork"},
+		Of: "serv05-fdpass", Row: 5, Figure: "§30.9, Figs. 30.18–30.21",
+		Desc: "the same, the children forked with no exec", C: "C serv05",
+		Unit: "child", Forks: true, Passes: true, Raw: true, Idle: "accept4"},
 	{Name: "serv06-thread", Dir: "serv06-thread", Row: 6, Figure: "§30.10, Fig. 30.26",
 		Desc: "concurrent server, one thread per client request", C: "C serv06",
 		PerClient: true, Idle: "accept4"},

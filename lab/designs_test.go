@@ -59,9 +59,10 @@ func TestChoose(t *testing.T) {
 		want  []string
 	}{
 		{[]string{"serv05-fdpass", " 3", "serv07"},
-			[]string{"serv03-flock", "serv05-fdpass", "serv07-threadpool"}},
+			[]string{"serv03-flock", "serv03-rawfork", "serv05-fdpass", "serv07-threadpool"}},
 		{[]string{"serv10", "2"},
-			[]string{"serv02-prefork", "serv02-select", "serv10-epoll", "serv10-exclusive"}},
+			[]string{"serv02-prefork", "serv02-select", "serv02-rawfork", "serv10-epoll",
+				"serv10-exclusive"}},
 		{[]string{"serv11", "serv11-netpool"}, []string{"serv11-netpoll", "serv11-netpool"}},
 	} {
 		got, err := Choose(tt.words)

@@ -131,9 +131,9 @@ h2 { font-size: 1.15rem; margin: 1.2rem 0 .5rem; }
 code, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
   font-size: 12.5px; }
 pre { margin: 0; padding: .5rem .8rem; overflow-x: auto; tab-size: 4; line-height: 1.45; }
-/* Every line of code whole: a long one wraps, and its continuation is
-   marked by the indent it takes, rather than running off the column. */
-.code pre, aside.c pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+/* Every line of code whole: a long one wraps rather than running off its
+   column. */
+pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .where { margin: 0; color: #555; }
 .see p { font-style: italic; color: #444; }
 .head { border-bottom: 2px solid #d8dee4; padding-bottom: .5rem; max-width: 1100px; }

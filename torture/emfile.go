@@ -101,7 +101,7 @@ func (r *run) acceptors() []int {
 	var pids []int
 	live, _ := children(r.srv.Pid())
 	for _, pid := range live {
-		if role(pid) == "child" {
+		if r.isChild(pid) {
 			pids = append(pids, pid)
 		}
 	}

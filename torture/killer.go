@@ -70,7 +70,7 @@ func (r *run) pickChild(rng *rand.Rand, acceptor bool) int {
 	live, _ := children(r.srv.Pid())
 	rng.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
 	for _, pid := range live {
-		if role(pid) == "child" && (!acceptor || r.d.idleIn(pid)) {
+		if r.isChild(pid) && (!acceptor || r.d.idleIn(pid)) {
 			return pid
 		}
 	}

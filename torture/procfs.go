@@ -40,6 +40,12 @@ func role(pid int) string {
 	return env["UNP_CHILD"]
 }
 
+// isChild reports whether pid, a live child of the server, is one of its
+// serving children: by its role, or, for a design whose children are
+// forked with no exec (lab.Design.Raw), which have no role of their own
+// (only their parent's environment), by being the server's child at all.
+func (r *run) isChild(pid int) bool { return r.d.Raw || role(pid) == "child" }
+
 // usage is what a server holds: descriptors and threads of the server and
 // its live children together, its live children, its zombies.
 type usage struct {

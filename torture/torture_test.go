@@ -148,8 +148,8 @@ func TestSelectDesigns(t *testing.T) {
 		t.Errorf("selectDesigns(serv10) = %v, want both modes", ds)
 	}
 	ds, err := selectDesigns([]string{"serv03", "serv0"})
-	// serv0 is serv00 to serv09 with serv02-select; serv03 again changes nothing
-	if err != nil || len(ds) != 11 || ds[0].Name != "serv00-iterative" {
+	// serv0 is serv00 to serv09 with their variants; serv03 again changes nothing
+	if err != nil || len(ds) != 16 || ds[0].Name != "serv00-iterative" {
 		t.Errorf("selectDesigns(serv03, serv0) = %d designs, %v", len(ds), err)
 	}
 	if _, err := selectDesigns([]string{"serv9"}); err == nil {
@@ -190,7 +190,7 @@ func TestDesignShapes(t *testing.T) {
 }
 
 func TestRow(t *testing.T) {
-	res := &result{d: designs[2], conns: 789, served: 1234, hostile: 56, kills: 6, lost: 1,
+	res := &result{d: byName(t, "serv02-prefork"), conns: 789, served: 1234, hostile: 56, kills: 6, lost: 1,
 		before: usage{fds: 31, threads: 15}, after: usage{fds: 31, threads: 16},
 		stall: 510 * time.Millisecond, sigint: 20 * time.Millisecond}
 	res.stopServed, res.stopTried, res.stopRan = 40, 41, true
@@ -205,7 +205,7 @@ func TestRow(t *testing.T) {
 	if got := res.row(); !strings.HasSuffix(got, " FAIL") {
 		t.Errorf("a failed row ends %q", got)
 	}
-	skip := &result{d: designs[4], skip: "does not build: # unp-go.dev/serv03-flock"}
+	skip := &result{d: byName(t, "serv03-flock"), skip: "does not build: # unp-go.dev/serv03-flock"}
 	if got := skip.row(); got != "serv03-flock            SKIP (does not build: # unp-go.dev/serv03-flock)" {
 		t.Errorf("skipped row = %q", got)
 	}
@@ -275,4 +275,14 @@ func TestLowestFree(t *testing.T) {
 	if got := lowestFree(cmd.Process.Pid); got != 3 {
 		t.Errorf("lowestFree = %d, want 3", got)
 	}
+}
+
+// byName is the design of that name.
+func byName(t *testing.T, name string) design {
+	t.Helper()
+	d, ok := lab.Lookup(name)
+	if !ok {
+		t.Fatalf("no design %s", name)
+	}
+	return design{d}
 }
