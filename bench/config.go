@@ -23,7 +23,9 @@ type config struct {
 	load     load          // the book's load: -children × -loops, one in flight
 	bytes    int           // per reply
 	designs  []lab.Design  // -designs, as the sweep reads it
-	client   string        // -client: another client program
+	clients  []string      // -client: ours, ab, wrk, wrk-keepalive or a program, each
+	http     bool          // -http: every load over HTTP
+	peers    bool          // -peers: nginx, Apache and net/http beside the designs
 	book     string        // -book: the book's source, to build its C from
 	bin      string        // -bin: prebuilt programs
 	json     string        // -json: where to keep the run
@@ -62,8 +64,15 @@ func parseConfig(args []string) (*config, error) {
 	fs.IntVar(&c.bytes, "bytes", 4000, "`N` bytes per reply")
 	designArg := fs.String("designs", "all", "comma-separated `LIST` of designs "+
 		"(serv03-flock, serv03 or 3);\nserv00-iterative always runs: it is the baseline")
-	fs.StringVar(&c.client, "client", "", "client `PROG` to use instead of ours; it gets the "+
-		"book's arguments:\nhost port #children #loops/child #bytes/request")
+	clientArg := fs.String("client", "", "comma-separated `LIST` of clients, each row run under "+
+		"each: ours,\nab (Apache's ab), wrk (a connection per request), wrk-keepalive, or a "+
+		"program that takes\nthe book's arguments (host port #children #loops/child "+
+		"#bytes/request); ab and wrk imply -http")
+	fs.BoolVar(&c.http, "http", false, "load every row over HTTP (GET /N): our client with "+
+		"-http; the book's C,\nwhich speaks only its line, is left out")
+	fs.BoolVar(&c.peers, "peers", false, "add the servers that descend from the designs, "+
+		"over HTTP (implies -http):\nnginx (three ways), Apache httpd prefork (three) and event, "+
+		"Go's net/http (peers.go)")
 	fs.StringVar(&c.book, "book", "", "build the book's C client and servers from `DIR`, "+
 		"a copy of its source (unpv13e),\nand run them beside the Go: the C rows, and the C "+
 		"curves of a worker sweep")
@@ -110,6 +119,14 @@ func parseConfig(args []string) (*config, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, err // the flag package has said it, with the usage
 	}
+	if *clientArg != "" {
+		for _, name := range strings.Split(*clientArg, ",") {
+			name = strings.TrimSpace(name)
+			c.clients = append(c.clients, name)
+			c.http = c.http || webClients[name].prog != ""
+		}
+	}
+	c.http = c.http || c.peers
 	if *syscalls != "" {
 		for _, row := range strings.Split(*syscalls, ",") {
 			c.syscalls = append(c.syscalls, strings.TrimSpace(row))
@@ -196,8 +213,31 @@ func (c *config) loadOf(t target) load {
 	return l
 }
 
-// clientLine is the client command line as a reader would type it: name
-// is the client's.
-func (c *config) clientLine(name string) string {
-	return fmt.Sprintf("%s 127.0.0.1 PORT %d %d %d", name, c.load.children, c.load.loops, c.bytes)
+// clientLine is the client command line as a reader would type it, or a
+// line per client.
+func (c *config) clientLine(lds []loader) string {
+	var lines []string
+	for _, ld := range lds {
+		switch {
+		case ld.Kind == "book" && ld.Name == "ours" && c.http:
+			lines = append(lines, fmt.Sprintf("client (ours) -http 127.0.0.1 PORT %d %d %d",
+				c.load.children, c.load.loops, c.bytes))
+		case ld.Kind == "book":
+			name := "client (" + ld.Name + ")"
+			if ld.Name != "ours" && ld.Name != "the book's C" {
+				name = ld.Name
+			}
+			lines = append(lines, fmt.Sprintf("%s 127.0.0.1 PORT %d %d %d", name,
+				c.load.children, c.load.loops, c.bytes))
+		default:
+			args := c.webArgs(ld.Kind, 0, c.load)
+			for i, a := range args {
+				if strings.Contains(a, " ") {
+					args[i] = "'" + a + "'"
+				}
+			}
+			lines = append(lines, webClients[ld.Kind].prog+" "+strings.Join(args, " "))
+		}
+	}
+	return strings.Join(lines, "; ")
 }

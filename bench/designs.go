@@ -84,11 +84,15 @@ func place(goRows []target, ext []target) []target {
 	return out
 }
 
-// besideOf is the Go design an external row stands beside: the one whose
+// besideOf is the Go design an external row stands beside: a peer's own
+// (peers.go), the one whose
 // C row it is (lab.Design.C: "C serv02l" is serv02-select's), the one
 // whose name it holds ("C serv10-exclusive"), or the first of its row of
 // the book ("C serv05"); itself if none.
 func besideOf(t target) string {
+	if p, ok := peerNamed(t.Peer); ok {
+		return p.Beside
+	}
 	for _, d := range lab.Designs {
 		if d.C == t.Name {
 			return d.Name

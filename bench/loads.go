@@ -142,12 +142,12 @@ func loadNofile(what string, pts []int) int {
 
 // probeCapacity runs each design once, closed loop, and returns its
 // connections/s by design; a design whose probe fails gets 0, and a note.
-func (c *config) probeCapacity(tmp, client string, ts []target) (caps map[string]float64, notes []string) {
+func (c *config) probeCapacity(tmp string, ld loader, ts []target) (caps map[string]float64, notes []string) {
 	caps = map[string]float64{}
 	per := c.load.children * probeInflight
 	for _, t := range ts {
 		t.Children, t.Inflight, t.Loops = c.load.children, probeInflight, max(1, probeConns/per)
-		r := c.runOnce(tmp, client, t, 0, false)
+		r := c.runOnce(tmp, ld, t, 0, false)
 		if !r.OK || r.Client == nil || r.Client.Elapsed <= 0 {
 			unp.Err_msg("probe %s: %s", t.Name, r.Err)
 			notes = append(notes, fmt.Sprintf("%s: the capacity probe failed (%s); "+

@@ -115,6 +115,10 @@ type target struct {
 	// In a sweep: the design and the point on the x axis.
 	Design string `json:",omitempty"`
 	Point  int    `json:",omitempty"`
+	// Peer: a server people run (peers.go), configured for each run;
+	// Client: the client that loads the row, where -client names several.
+	Peer   string `json:",omitempty"`
+	Client string `json:",omitempty"`
 }
 
 func usage(fs *flag.FlagSet) {
@@ -255,16 +259,29 @@ func onSignal(tmp string) {
 // results name it, the targets in the table's order, notes on what could
 // not be built, and a rate sweep's capacities.
 type plan struct {
-	client, clientName string
-	targets            []target
-	notes              []string
-	caps               map[string]float64
+	loaders []loader // -client's, the first the one a row without its own runs
+	targets []target
+	notes   []string
+	caps    map[string]float64
+}
+
+// loaderFor is the client that loads target t.
+func (p *plan) loaderFor(t target) loader {
+	for _, ld := range p.loaders {
+		if ld.Name == t.Client {
+			return ld
+		}
+	}
+	return p.loaders[0]
 }
 
 // plan builds or finds the programs and makes the targets; a status other
 // than 0 means there is nothing to run.
 func (c *config) plan(tmp string) (plan, int) {
 	progs := []string{"client"}
+	if c.peers {
+		progs = append(progs, "bench/nethttp")
+	}
 	for _, d := range c.designs {
 		if !slices.Contains(progs, d.Dir) {
 			progs = append(progs, d.Dir)
@@ -273,26 +290,27 @@ func (c *config) plan(tmp string) (plan, int) {
 			progs = append(progs, experiment+"/"+d.Dir)
 		}
 	}
-	if c.client != "" {
-		progs = progs[1:]
-	}
 	paths, notes := c.programs(tmp, progs)
-	p := plan{client: paths["client"], clientName: "client (ours)", notes: notes}
+	p := plan{notes: notes}
 	if c.book != "" {
 		if status := c.bookRows(&p); status != 0 {
 			return p, status
 		}
 	}
-	if c.client != "" {
-		p.client, p.clientName = resolve(c.client), c.client
-	}
-	if p.client == "" {
-		unp.Err_msg("no client to run")
-		return p, 2
+	if status := c.chooseLoaders(&p, paths["client"]); status != 0 {
+		return p, status
 	}
 	switch c.sweep {
 	case "":
-		p.targets = place(c.tableTargets(paths), c.servers)
+		ext := c.servers
+		if c.peers {
+			more, notes := c.peerTargets(paths)
+			ext, p.notes = append(slices.Clone(ext), more...), append(p.notes, notes...)
+			for _, n := range notes {
+				unp.Err_msg("%s", n)
+			}
+		}
+		p.targets = p.perLoader(place(c.tableTargets(paths), ext))
 	case "rate", "conns":
 		raiseNofile(loadNofile(c.sweep, c.points))
 		pts := c.points
@@ -325,6 +343,11 @@ func (c *config) bookRows(p *plan) int {
 		return 1
 	}
 	unp.Err_msg("the book's C programs: %s", cbin)
+	if c.http { // the book's servers and client speak its line alone
+		p.notes = append(p.notes, "-http: the book's C servers and client, which speak only "+
+			"its protocol, are left out")
+		return 0
+	}
 	for _, t := range bookServers(cbin, c.workers) {
 		if t.Row == 0 || slices.ContainsFunc(c.designs, func(d lab.Design) bool {
 			return d.C == t.Name
@@ -332,10 +355,64 @@ func (c *config) bookRows(p *plan) int {
 			c.servers = append(c.servers, t)
 		}
 	}
-	if c.sweep == "" || c.sweep == "workers" {
-		p.client, p.clientName = filepath.Join(cbin, "client"), "client (the book's C)"
+	if (c.sweep == "" || c.sweep == "workers") && len(c.clients) == 0 {
+		p.loaders = []loader{{Name: "the book's C", Kind: "book",
+			Path: filepath.Join(cbin, "client")}}
 	}
 	return 0
+}
+
+// chooseLoaders resolves -client: ours by default (ours is the program
+// built as "client"), unless -book put the book's C client first; a web
+// client that is not installed is skipped with a note naming its package.
+func (c *config) chooseLoaders(p *plan, ours string) int {
+	for _, name := range c.clients {
+		switch name {
+		case "ours":
+			p.loaders = append(p.loaders, loader{Name: "ours", Kind: "book", Path: ours})
+		case "ab", "wrk", "wrk-keepalive":
+			ld, err := webLoader(name)
+			if err != nil {
+				p.notes = append(p.notes, "-client "+name+": skipped: "+err.Error())
+				unp.Err_msg("%s", p.notes[len(p.notes)-1])
+				continue
+			}
+			p.loaders = append(p.loaders, ld)
+		default:
+			p.loaders = append(p.loaders, loader{Name: name, Kind: "book", Path: resolve(name)})
+		}
+	}
+	if len(p.loaders) == 0 {
+		p.loaders = []loader{{Name: "ours", Kind: "book", Path: ours}}
+	}
+	for _, ld := range p.loaders {
+		if ld.Path == "" {
+			unp.Err_msg("no client %s to run", ld.Name)
+			return 2
+		}
+	}
+	return 0
+}
+
+// perLoader makes every target a row per client when there are several:
+// "serv02-prefork · ab", its Client the loader's name and its Design the
+// server's row, so that the tables can set them side by side.
+func (p *plan) perLoader(ts []target) []target {
+	if len(p.loaders) < 2 {
+		return ts
+	}
+	var out []target
+	for _, t := range ts {
+		for _, ld := range p.loaders {
+			u := t
+			u.Name, u.Client = t.Name+" · "+ld.Name, ld.Name
+			if u.Design == "" {
+				u.Design = t.Name
+			}
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // ratePoints probes each design's capacity and returns the rate sweep's
@@ -343,7 +420,7 @@ func (c *config) bookRows(p *plan) int {
 // design runs only those up to kneeFactor times its own (rateKeep).
 func (c *config) ratePoints(tmp string, paths map[string]string, p *plan) ([]int, int) {
 	var more []string
-	p.caps, more = c.probeCapacity(tmp, p.client, c.sweepTargets("probe", paths, c.servers, nil))
+	p.caps, more = c.probeCapacity(tmp, p.loaders[0], c.sweepTargets("probe", paths, c.servers, nil))
 	p.notes = append(p.notes, more...)
 	if c.points != nil {
 		return c.points, 0
@@ -368,7 +445,7 @@ func (c *config) measure(tmp string, p plan) *results {
 	m := lab.DescribeMachine()
 	res := &results{Commit: lab.Commit(), Date: c.started.UTC().Format("2006-01-02 15:04 UTC"),
 		Command: lab.CommandLine("go run ./bench", c.args), Machine: m,
-		Client: c.clientLine(p.clientName), Rounds: c.rounds, Children: c.load.children,
+		Client: c.clientLine(p.loaders), HTTP: c.http, Rounds: c.rounds, Children: c.load.children,
 		Loops: c.load.loops, Bytes: c.bytes, Workers: c.workers, Targets: p.targets,
 		Notes: p.notes, Sweep: c.sweep, SweepConns: c.conns, Capacity: p.caps}
 	if c.sweep == "rate" || c.sweep == "conns" {
@@ -382,7 +459,7 @@ func (c *config) measure(tmp string, p plan) *results {
 			res.skip(t.Name, "not built")
 		}
 	}
-	c.runAll(tmp, p.client, res)
+	c.runAll(tmp, &p, res)
 	m.LoadAfter = lab.LoadAvg()
 	res.summarize()
 	return res
@@ -399,17 +476,23 @@ func (res *results) keep(path string) error {
 // render prints the table or the sweep's tables to w and, with a path,
 // writes the chart there.
 func (res *results) render(w io.Writer, svg string) int {
-	if res.Sweep == "" {
+	switch {
+	case res.Sweep == "" && res.HTTP:
+		res.httpMarkdown(w)
+		res.countsMarkdown(w)
+	case res.Sweep == "":
 		res.markdown(w)
 		res.versus(w)
 		res.countsMarkdown(w)
-	} else {
+	default:
 		res.sweepMarkdown(w)
 	}
 	if svg != "" {
 		chart := res.svg
 		if res.Sweep != "" {
 			chart = res.sweepSVG
+		} else if res.HTTP {
+			chart = res.httpChartRun().svg
 		}
 		if err := os.WriteFile(svg, chart(), 0o644); err != nil {
 			unp.Err_msg("-svg: %v", err)

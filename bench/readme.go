@@ -105,7 +105,11 @@ func (res *results) block(md string, b lab.Block, files *[]lab.Generated) (strin
 	case "table":
 		res.provenance(&w, md, name)
 		w.WriteString("\n")
-		res.markdown(&w)
+		if res.HTTP {
+			res.httpMarkdown(&w)
+		} else {
+			res.markdown(&w)
+		}
 	case "versus":
 		res.versus(&w)
 		if w.Len() == 0 {
@@ -136,6 +140,8 @@ func (res *results) block(md string, b lab.Block, files *[]lab.Generated) (strin
 		chart := res.svg
 		if res.Sweep != "" {
 			chart = res.sweepSVG
+		} else if res.HTTP {
+			chart = res.httpChartRun().svg
 		}
 		file := path.Join(path.Dir(md), b.Args[1])
 		*files = append(*files, lab.Generated{Path: file, Data: chart()})

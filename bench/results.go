@@ -23,8 +23,9 @@ type results struct {
 	Command   string            `json:"command"`
 	Machine   *lab.Machine      `json:"machine"`
 	Client    string            `json:"client"`
-	Rounds    int               `json:"rounds"`     // asked
-	RoundsRun int               `json:"rounds_run"` // done, within the -budget
+	HTTP      bool              `json:"http,omitempty"` // every load over HTTP
+	Rounds    int               `json:"rounds"`         // asked
+	RoundsRun int               `json:"rounds_run"`     // done, within the -budget
 	Stopped   string            `json:"stopped,omitempty"`
 	Children  int               `json:"children"`
 	Loops     int               `json:"loops"`
@@ -74,7 +75,8 @@ type summary struct {
 
 	Group  string `json:"group,omitempty"`
 	Design string `json:"design,omitempty"`
-	Point  int    `json:"point,omitempty"` // in a sweep
+	Client string `json:"client,omitempty"` // where -client named several
+	Point  int    `json:"point,omitempty"`  // in a sweep
 	// Net is the CPU per connection once start-up and shutdown are taken
 	// out: (CPU − the same round's idle CPU) / connections, in µs; its
 	// median and extremes over the rounds.
@@ -96,6 +98,7 @@ type summary struct {
 	Errors           float64 `json:",omitempty"` // errors a run
 	Kinds            [5]int  `json:",omitzero"`  // errors by kind, all runs together
 	ClientPerRequest float64 `json:",omitempty"` // the client's CPU µs a request
+	ClientPerConn    float64 `json:",omitempty"` // the client's CPU µs a connection, all of it
 	Held             float64 `json:",omitempty"` // connections held open
 	// Memory: the server tree's PSS with the connections held, and per
 	// held connection over the PSS before the client, kB.
@@ -137,7 +140,7 @@ func (res *results) summarize() {
 // newSummary is a target's row before its runs are counted.
 func newSummary(t target) summary {
 	s := summary{Name: t.Name, Row: t.Row, Series: t.Series, Desc: t.Desc, Group: t.Group,
-		Design: t.Design, Point: t.Point}
+		Design: t.Design, Point: t.Point, Client: t.Client}
 	if s.Series == "" {
 		s.Series = series(t.Name, t.External)
 	}
@@ -146,7 +149,7 @@ func newSummary(t target) summary {
 	} else if s.Group == "" {
 		s.Group = t.Name
 	}
-	if t.External {
+	if t.External && t.Peer == "" {
 		s.Desc = strings.Join(append([]string{filepath.Base(t.Argv[0])}, t.Argv[1:]...), " ")
 	}
 	return s
@@ -156,7 +159,7 @@ func newSummary(t target) summary {
 // run for idle), whose medians and extremes make its summary.
 type samples struct {
 	wall, rate, cpu, perConn, lo, hi, ratio, idle, net []float64
-	p50, p99, p999, pmax, ccpu                         []float64
+	p50, p99, p999, pmax, ccpu, cperConn               []float64
 	rawp99, achieved, errs, perReq, held, pss, perHeld []float64
 }
 
@@ -236,6 +239,9 @@ func (smp *samples) client(r Run, c *clientResult, s *summary) {
 		}
 	}
 	smp.ccpu = append(smp.ccpu, r.ClientCPU)
+	if r.Conns > 0 {
+		smp.cperConn = append(smp.cperConn, r.ClientCPU/float64(r.Conns)*1e6)
+	}
 }
 
 // medians writes the samples' medians and extremes into s.
@@ -254,6 +260,7 @@ func (smp *samples) medians(s *summary) {
 	s.P999, _ = median(smp.p999)
 	s.Max, _ = median(smp.pmax)
 	s.ClientCPU, _ = median(smp.ccpu)
+	s.ClientPerConn, _ = median(smp.cperConn)
 	s.RawP99, _ = median(smp.rawp99)
 	s.Achieved, _ = median(smp.achieved)
 	s.Errors, _ = median(smp.errs)

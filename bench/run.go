@@ -72,7 +72,7 @@ type Run struct {
 }
 
 // runAll runs every target, round after round, printing progress.
-func (c *config) runAll(tmp, client string, res *results) {
+func (c *config) runAll(tmp string, p *plan, res *results) {
 	took := map[string]time.Duration{}
 	for round := 1; round <= c.rounds; round++ {
 		if round > 1 && c.budget > 0 {
@@ -93,13 +93,13 @@ func (c *config) runAll(tmp, client string, res *results) {
 				continue
 			}
 			t0 := time.Now()
-			r := c.runOnce(tmp, client, t, round, false)
+			r := c.runOnce(tmp, p.loaderFor(t), t, round, false)
 			if r.notStarted && !res.ranOnce(t.Name) {
 				res.skip(t.Name, r.Err)
 				unp.Err_msg("round %d/%d %s: skipped: %s", round, c.rounds, t.Name, r.Err)
 				continue
 			}
-			idle := c.runOnce(tmp, client, t, round, true)
+			idle := c.runOnce(tmp, p.loaderFor(t), t, round, true)
 			took[t.Name] = time.Since(t0)
 			res.Runs = append(res.Runs, r, idle)
 			eta := c.etaAfter(res, took, round, i)
@@ -149,13 +149,12 @@ func (c *config) etaAfter(res *results, took map[string]time.Duration, round, i 
 // (unless idle), interrupts the server and reads its report. An idle run
 // measures what the server costs to start and stop. Whatever fails, the
 // server's and the client's process groups are gone when it returns.
-func (c *config) runOnce(tmp, client string, t target, round int, idle bool) (r Run) {
+func (c *config) runOnce(tmp string, ld loader, t target, round int, idle bool) (r Run) {
 	r = Run{Name: t.Name, Round: round, Idle: idle}
 	if t.Floor {
 		return floorOnce(t, r, c.loadOf(t))
 	}
-	base := filepath.Join(tmp, fmt.Sprintf("%s.%d.%v", strings.ReplaceAll(t.Name, " ", "_"),
-		round, idle))
+	base := filepath.Join(tmp, fmt.Sprintf("%s.%d.%v", fileName(t.Name), round, idle))
 	argv, env := t.Argv, append(os.Environ(), t.Env...)
 	if c.sweep == "conns" {
 		// A held connection may wait, before its first request, for the
@@ -171,6 +170,12 @@ func (c *config) runOnce(tmp, client string, t target, round int, idle bool) (r 
 			return r
 		}
 		argv = portArgs(argv, port)
+		if t.Peer != "" {
+			if argv, err = c.peerArgv(t, base+".peer", port); err != nil {
+				r.Err, r.notStarted = err.Error(), true
+				return r
+			}
+		}
 	} else {
 		env = append(env, "UNP_ADDR_FILE="+base+".addr")
 	}
@@ -200,7 +205,7 @@ func (c *config) runOnce(tmp, client string, t target, round int, idle bool) (r 
 		if c.sweep == "conns" {
 			mem = watchMemory(srv, &r, c.maxPSS)
 		}
-		err := c.runClient(client, port, base+".cli", t, &r)
+		err := c.runClient(ld, port, base+".cli", t, &r)
 		if mem != nil {
 			if over := mem.end(); over != "" {
 				err = errors.New(over)
@@ -212,15 +217,20 @@ func (c *config) runOnce(tmp, client string, t target, round int, idle bool) (r 
 		}
 	}
 
-	r.OK = interrupt(srv, base, counts, &r)
+	r.OK = interrupt(srv, base, t, counts, &r)
 	return r
 }
 
-// interrupt sends the server SIGINT, waits for it to exit and reads its
-// report and the kernel's counts into r. It reports whether all went well;
+// interrupt sends the server SIGINT (a peer its own graceful stop), waits
+// for it to exit and reads its report (a peer's CPU from wait4: it prints
+// none) and the kernel's counts into r. It reports whether all went well;
 // if not, r.Err says why.
-func interrupt(srv *lab.Group, base string, counts *counting, r *Run) bool {
-	srv.Cmd.Process.Signal(syscall.SIGINT)
+func interrupt(srv *lab.Group, base string, t target, counts *counting, r *Run) bool {
+	sig := syscall.SIGINT
+	if p, ok := peerNamed(t.Peer); ok {
+		sig = p.Stop
+	}
+	srv.Cmd.Process.Signal(sig)
 	select {
 	case <-srv.Exited():
 	case <-time.After(stopTimeout):
@@ -235,6 +245,14 @@ func interrupt(srv *lab.Group, base string, counts *counting, r *Run) bool {
 	if ru, ok := srv.Cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.Wait4User = float64(ru.Utime.Nano()) / 1e9
 		r.Wait4Sys = float64(ru.Stime.Nano()) / 1e9
+	}
+	if t.Peer != "" {
+		r.User, r.Sys = r.Wait4User, r.Wait4Sys
+		if !srv.Cmd.ProcessState.Success() {
+			r.Err = fmt.Sprintf("%s %v after its stop signal%s", t.Peer, srv.Cmd.ProcessState,
+				stderrOf(base+".srv"))
+		}
+		return r.Err == ""
 	}
 	out, _ := os.ReadFile(base + ".srv.out")
 	rep, err := parseReport(string(out))
@@ -273,16 +291,22 @@ func floorOnce(t target, r Run, l load) Run {
 // is the rate or the connections held) against port and fills in the wall
 // time, the connections and the errors. In a rate or conns sweep the
 // client's errors are what the run measured, not its failure.
-func (c *config) runClient(client string, port int, base string, t target, r *Run) error {
+func (c *config) runClient(ld loader, port int, base string, t target, r *Run) error {
 	l := c.loadOf(t)
-	argv := []string{client}
+	argv := []string{ld.Path}
+	if ld.Kind == "book" && ld.Name == "ours" && c.http {
+		argv = append(argv, "-http")
+	}
 	if l.inflight > 1 {
 		argv = append(argv, "-inflight", strconv.Itoa(l.inflight))
 	}
 	tolerant := false
-	if (c.sweep == "rate" || c.sweep == "conns") && t.Point > 0 {
+	switch {
+	case ld.Kind != "book": // ab or wrk
+		argv = append(argv[:1], c.webArgs(ld.Kind, port, l)...)
+	case (c.sweep == "rate" || c.sweep == "conns") && t.Point > 0:
 		argv, tolerant = append(argv, c.loadArgs(c.sweep, t.Point, l, port)...), true
-	} else {
+	default:
 		argv = append(argv, "127.0.0.1", strconv.Itoa(port),
 			strconv.Itoa(l.children), strconv.Itoa(l.loops), strconv.Itoa(c.bytes))
 	}
@@ -311,9 +335,12 @@ func (c *config) runClient(client string, port int, base string, t target, r *Ru
 	}
 	stop(cli) // its children, if any outlived it
 	out, _ := os.ReadFile(base + ".out")
-	cr, err := parseClient(string(out))
+	cr, err := parseLoader(ld.Kind, string(out))
 	if err != nil {
-		return err
+		return fmt.Errorf("%w%s", err, stderrOf(base))
+	}
+	if ld.Kind != "book" {
+		cr.Done = l.children // ab and wrk have no processes of their own to count
 	}
 	r.Client = &cr
 	want := l.conns()
@@ -496,4 +523,12 @@ func cpuBusy() float64 {
 // before the client ran, so this errs low.
 func (r Run) otherCores() float64 {
 	return max(0, r.BusyCores-(r.ClientCPU+r.User+r.Sys)/r.Wall)
+}
+
+// fileName is a row's name as a file's: "nginx_accept_mutex_ab".
+func fileName(name string) string {
+	return strings.Join(strings.FieldsFunc(name, func(r rune) bool {
+		return !(r == '-' || r == '.' || r == '=' || r >= '0' && r <= '9' ||
+			r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}), "_")
 }

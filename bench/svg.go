@@ -25,7 +25,7 @@ const (
 	bottom = 40
 )
 
-var palette = map[string]string{"Go": "#00ADD8", "C": "#E37933", "noschedpoint": "#9467BD",
+var palette = map[string]string{"Go": "#00ADD8", "C": "#E37933", "noschedpoint": "#9467BD", "peer": "#2CA02C",
 	"floor": "#7F7F7F"}
 var others = []string{"#7F7F7F", "#9467BD", "#2CA02C", "#D62728"}
 
@@ -56,8 +56,12 @@ func (res *results) svg() []byte {
 		width, height, width, height)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	m := res.Machine
-	text(&b, 10, 18, "start", 14, "bold", fmt.Sprintf("Figure 30.1 today: %d connections of %d bytes, "+
-		"%d children or threads, median of %s", res.Children*res.Loops, res.Bytes,
+	title := "Figure 30.1 today"
+	if res.HTTP {
+		title = "Figure 30.1 over HTTP"
+	}
+	text(&b, 10, 18, "start", 14, "bold", fmt.Sprintf("%s: %d connections of %d bytes, "+
+		"%d children or threads, median of %s", title, res.Children*res.Loops, res.Bytes,
 		res.Workers, plural(res.RoundsRun, "round")))
 	text(&b, 10, 34, "start", 11, "", fmt.Sprintf("%s, %d cores, %s, %s; client: %s",
 		m.CPU, m.Cores, m.Kernel, m.Go, strings.SplitN(res.Client, " 127.0.0.1", 2)[0]))

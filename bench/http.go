@@ -1,0 +1,143 @@
+package main
+
+// Figure 30.1 over HTTP: a run with -http (and -peers, and several
+// -client) as one table, a row per server, its cost and rate under each
+// client side by side, and each client's own cost; its chart is the run
+// under one client, the designs and the peers beside them.
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// httpGrid lists the run's servers (its rows without the client) in the
+// table's order, and its clients in -client's order.
+func (res *results) httpGrid() (servers, clients []string) {
+	for _, s := range res.Summary {
+		name := s.Name
+		if s.Client != "" {
+			name = strings.TrimSuffix(s.Name, " · "+s.Client)
+		}
+		if !slices.Contains(servers, name) {
+			servers = append(servers, name)
+		}
+		if !slices.Contains(clients, s.Client) {
+			clients = append(clients, s.Client)
+		}
+	}
+	return servers, clients
+}
+
+// httpCell is the row of server under client, if it ran.
+func (res *results) httpCell(server, client string) (summary, bool) {
+	name := server
+	if client != "" {
+		name += " · " + client
+	}
+	i := slices.IndexFunc(res.Summary, func(s summary) bool { return s.Name == name && s.OK > 0 })
+	if i < 0 {
+		return summary{}, false
+	}
+	return res.Summary[i], true
+}
+
+// httpMarkdown writes the machine, the loads and the table.
+func (res *results) httpMarkdown(w io.Writer) {
+	m := res.Machine
+	fmt.Fprintf(w, "Figure 30.1 over HTTP on %s, %d cores, %s, %s; load average %s before, %s "+
+		"after.\n", m.CPU, m.Cores, m.Kernel, m.Go, m.LoadBefore, m.LoadAfter)
+	fmt.Fprintf(w, "Loads: `%s`, against %d children or threads (a peer's workers as many); "+
+		"GET /%d; medians of %s, interleaved%s.\n\n", res.Client, res.Workers, res.Bytes,
+		plural(res.RoundsRun, "round"), parens(res.Stopped))
+	servers, clients := res.httpGrid()
+	label := func(c string) string { return cmpOr(c, "client") }
+	fmt.Fprint(w, "| server | beside | what it is |")
+	for _, part := range []string{"server CPU µs/conn", "conn/s", "client CPU µs/conn"} {
+		for _, c := range clients {
+			fmt.Fprintf(w, " %s, %s |", part, label(c))
+		}
+	}
+	fmt.Fprintf(w, "\n|---|---|---|%s\n", strings.Repeat("---:|", 3*len(clients)))
+	for _, srv := range servers {
+		first, _ := res.httpAny(srv)
+		beside := first.Group
+		if beside == srv || beside == "" {
+			beside = "—"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s |", srv, beside, first.Desc)
+		for _, cell := range []func(summary) string{
+			func(s summary) string { return fmt.Sprintf("%.0f", s.PerConn) },
+			func(s summary) string { return fmt.Sprintf("%.0f", s.ConnRate) },
+			func(s summary) string { return fmt.Sprintf("%.0f", s.ClientPerConn) },
+		} {
+			for _, c := range clients {
+				if s, ok := res.httpCell(srv, c); ok {
+					fmt.Fprintf(w, " %s |", cell(s))
+				} else {
+					fmt.Fprint(w, " — |")
+				}
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "\nServer CPU is user + sys of the server and the children it reaped, "+
+		"start-up included (a design's from its report, a peer's from wait4), over the "+
+		"connections (wrk's keep-alive row: over the requests); client CPU the same for the client.")
+	var notes []string
+	for _, s := range res.Summary {
+		if why := res.Skipped[s.Name]; why != "" {
+			notes = append(notes, fmt.Sprintf("%s skipped: %s", s.Name, why))
+		} else if s.OK < s.Tried {
+			notes = append(notes, fmt.Sprintf("%s: %d of %d runs failed: %s",
+				s.Name, s.Tried-s.OK, s.Tried, res.firstError(s.Name)))
+		}
+	}
+	for _, n := range append(slices.Clone(res.Notes), notes...) {
+		fmt.Fprintf(w, "\n- %s", n)
+	}
+	if len(res.Notes)+len(notes) > 0 {
+		fmt.Fprintln(w)
+	}
+}
+
+// httpAny is any row of server that ran, for what does not depend on the
+// client.
+func (res *results) httpAny(server string) (summary, bool) {
+	for _, s := range res.Summary {
+		if s.Name == server || s.Client != "" && s.Name == server+" · "+s.Client {
+			return s, true
+		}
+	}
+	return summary{}, false
+}
+
+// httpChartRun is the run as its chart shows it: the rows under one
+// client (ab, the book's load exactly, where it ran), named by server.
+func (res *results) httpChartRun() *results {
+	_, clients := res.httpGrid()
+	pick := clients[0]
+	if slices.Contains(clients, "ab") {
+		pick = "ab"
+	}
+	out := *res
+	out.Summary = nil
+	for _, s := range res.Summary {
+		if s.Client == pick {
+			s.Name = strings.TrimSuffix(s.Name, " · "+pick)
+			out.Summary = append(out.Summary, s)
+		}
+	}
+	if pick != "" {
+		out.Client = pick
+	}
+	return &out
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
