@@ -141,3 +141,60 @@ func cmpOr(s, def string) string {
 	}
 	return s
 }
+
+// httpFindings writes the ratios the HTTP section reads, from the run:
+// each design against the peer that descends from it, each server's cost
+// under each client against its cost under the first, and each client's
+// own cost.
+func (res *results) httpFindings(w io.Writer) {
+	servers, clients := res.httpGrid()
+	pick := clients[0]
+	if slices.Contains(clients, "ab") {
+		pick = "ab"
+	}
+	var pairs []string
+	for _, p := range peers {
+		g, ok1 := res.httpCell(p.Beside, pick)
+		q, ok2 := res.httpCell(p.Name, pick)
+		if ok1 && ok2 && q.PerConn > 0 && q.ConnRate > 0 {
+			pairs = append(pairs, fmt.Sprintf("%s against %s %.2f× the CPU, %.2f× the rate",
+				p.Beside, p.Name, g.PerConn/q.PerConn, g.ConnRate/q.ConnRate))
+		}
+	}
+	if len(pairs) > 0 {
+		fmt.Fprintf(w, "- Each design against the peer beside it, loaded by %s (CPU per "+
+			"connection, start-up included; connections/s): %s.\n", cmpOr(pick, "the client"),
+			strings.Join(pairs, "; "))
+	}
+	for _, c := range clients[1:] {
+		var rs []float64
+		for _, srv := range servers {
+			a, ok1 := res.httpCell(srv, clients[0])
+			b, ok2 := res.httpCell(srv, c)
+			if ok1 && ok2 && a.PerConn > 0 {
+				rs = append(rs, b.PerConn/a.PerConn)
+			}
+		}
+		if len(rs) > 0 {
+			med, _ := median(rs)
+			fmt.Fprintf(w, "- A server's CPU per connection under %s against under %s: median "+
+				"%.2f×, %s over the rows.\n", c, clients[0], med, span(rs))
+		}
+	}
+	var own []string
+	for _, c := range clients {
+		var xs []float64
+		for _, srv := range servers {
+			if s, ok := res.httpCell(srv, c); ok && s.ClientPerConn > 0 {
+				xs = append(xs, s.ClientPerConn)
+			}
+		}
+		if med, ok := median(xs); ok {
+			own = append(own, fmt.Sprintf("%s %.0f µs", cmpOr(c, "the client"), med))
+		}
+	}
+	if len(own) > 0 {
+		fmt.Fprintf(w, "- The clients' own CPU per connection, median over the rows: %s.\n",
+			strings.Join(own, ", "))
+	}
+}

@@ -123,6 +123,8 @@ func (res *results) block(md string, b lab.Block, files *[]lab.Generated) (strin
 	case "findings":
 		if res.Sweep == "rate" || res.Sweep == "conns" {
 			res.sweepFindings(&w)
+		} else if res.HTTP {
+			res.httpFindings(&w)
 		} else {
 			res.findings(&w)
 		}
