@@ -10,8 +10,9 @@ import (
 
 // The life of a child made by rawClone (rawfork.go says the rules): the
 // book's child loops, child02.c to child05.c and serv01.c's child, with the
-// package's web_child, readline, error line and accept back-off written
-// again in the narrow Go such a child may run. Every function here is
+// package's web_child, request reader, error line and accept back-off
+// written again in the narrow Go such a child may run (and NextRequest and
+// Reply, for the book's line and HTTP, in rawhttp.go). Every function here is
 // //go:nosplit and every buffer a package-level array, the child's own copy.
 
 // The child's buffers.

@@ -151,8 +151,8 @@ func TestRawNextRequest(t *testing.T) {
 }
 
 // FuzzRawParse holds the raw child's parser to NextRequest on any buffer.
-// Its seeds are NextRequest's table, FuzzParseRequest's corpus, and the
-// cases above; the committed corpus is in testdata/fuzz/FuzzRawParse.
+// Its seeds are NextRequest's table and FuzzParseRequest's committed
+// corpus, read from testdata/fuzz/FuzzParseRequest.
 //
 //	go test ./unp -run '^$' -fuzz '^FuzzRawParse$' -fuzztime 60s
 func FuzzRawParse(f *testing.F) {
