@@ -7,59 +7,65 @@ import (
 	"testing"
 )
 
+// longHead is an HTTP head with a field longer than MaxHead.
+var longHead = "GET /1 HTTP/1.1\r\nX: " + strings.Repeat("x", MaxHead) + "\r\n\r\n"
+
+// nextRequestCases are NextRequest's table, which the raw child's parser
+// (rawhttp.go) is held to as well.
+var nextRequestCases = []struct {
+	buf    string
+	want   Request
+	n      int    // bytes taken; 0 with no error: need more
+	status int    // of the RequestError, -1 for none, 0 for the book's
+	why    string // substring of the error
+}{
+	{"", Request{}, 0, -1, ""},
+	{"40", Request{}, 0, -1, ""},
+	{"4000\n", Request{N: 4000}, 5, -1, ""},
+	{"4000\r\n5\n", Request{N: 4000}, 6, -1, ""},
+	{"abc\n", Request{}, 0, 0, "not a decimal"},
+	{strings.Repeat("1", MAXLINE), Request{}, 0, -1, "longer than"},
+	{strings.Repeat("1", MAXLINE-1), Request{}, 0, -1, ""},
+	{"GE", Request{}, 0, -1, ""},
+	{"GET /4000 HTTP/1.1\r\n", Request{}, 0, -1, ""},
+	{"GET /4000 HTTP/1.1\r\nHost: x\r\n", Request{}, 0, -1, ""},
+	{"GET /4000 HTTP/1.1\r\n\r\n", Request{N: 4000, HTTP: true}, 22, -1, ""},
+	{"GET /4000 HTTP/1.1\n\n1\n", Request{N: 4000, HTTP: true}, 20, -1, ""},
+	{"GET /16384 HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n", Request{N: MAXN, HTTP: true}, 45, -1, ""},
+	{"GET /1 HTTP/1.0\r\n\r\n", Request{N: 1, HTTP: true, Close: true}, 19, -1, ""},
+	{"GET /1 HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
+		Request{N: 1, HTTP: true, KeepAlive: true}, 43, -1, ""},
+	{"GET /1 HTTP/1.0\r\nConnection: close, keep-alive\r\n\r\n",
+		Request{N: 1, HTTP: true, Close: true}, 50, -1, ""},
+	{"GET /1 HTTP/1.1\r\nconnection: CLOSE\r\n\r\n", Request{N: 1, HTTP: true, Close: true}, 38, -1, ""},
+	{"GET /1 HTTP/1.1\r\nConnection: keep-alive\r\n\r\n", Request{N: 1, HTTP: true}, 43, -1, ""},
+	{"HEAD /7 HTTP/1.1\r\n\r\n", Request{N: 7, HTTP: true, HeadOnly: true}, 20, -1, ""},
+	{"GET /1 HTTP/1.1\r\nContent-Length: 0\r\n\r\n", Request{N: 1, HTTP: true}, 38, -1, ""},
+	{"GET /1 HTTP/1.1\r\nContent-Length: 5\r\n\r\n", Request{}, 0, 400, "with a body"},
+	{"GET /1 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", Request{}, 0, 400, "with a body"},
+	{"GET /1 HTTP/1.1\r\nno colon\r\n\r\n", Request{}, 0, 400, "malformed header"},
+	{"GET /1 HTTP/1.1\r\n folded\r\n\r\n", Request{}, 0, 400, "malformed header"},
+	{"GET /1\r\n", Request{}, 0, 400, "malformed request line"},
+	{"GET  /1 HTTP/1.1\r\n", Request{}, 0, 400, "malformed request line"},
+	{"GET /1 HTTP/1.1 \r\n", Request{}, 0, 400, "not HTTP/1.0"},
+	{"GET /1 HTTP/2.0\r\n", Request{}, 0, 400, "not HTTP/1.0"},
+	{"G(T /1 HTTP/1.1\r\n", Request{}, 0, 400, "malformed request line"},
+	{"POST /1 HTTP/1.1\r\n", Request{}, 0, 501, "not implemented"},
+	{"get /1 HTTP/1.1\r\n", Request{}, 0, 0, "not a decimal"}, // lower case: the book's
+	{"GET / HTTP/1.1\r\n", Request{}, 0, 404, "not a byte count"},
+	{"GET /0 HTTP/1.1\r\n", Request{}, 0, 404, "zero bytes"},
+	{"GET /16385 HTTP/1.1\r\n", Request{}, 0, 404, "more than MAXN"},
+	{"GET /12abc HTTP/1.1\r\n", Request{}, 0, 404, "not a decimal"},
+	{"GET /5?x HTTP/1.1\r\n", Request{}, 0, 404, "not a decimal"},
+	{"GET /5\r HTTP/1.1\r\n", Request{}, 0, 404, "not a byte count"},
+	{"GET http://h/5 HTTP/1.1\r\n", Request{}, 0, 404, "not a byte count"},
+	{"GET /" + strings.Repeat("1", MaxHead), Request{}, 0, 431, "head longer than 8192 bytes"},
+	{longHead, Request{}, 0, 431, "head longer than 8192 bytes"},
+	{longHead[:MaxHead-1], Request{}, 0, -1, ""},
+}
+
 func TestNextRequest(t *testing.T) {
-	long := "GET /1 HTTP/1.1\r\nX: " + strings.Repeat("x", MaxHead) + "\r\n\r\n"
-	for _, tt := range []struct {
-		buf    string
-		want   Request
-		n      int    // bytes taken; 0 with no error: need more
-		status int    // of the RequestError, -1 for none, 0 for the book's
-		why    string // substring of the error
-	}{
-		{"", Request{}, 0, -1, ""},
-		{"40", Request{}, 0, -1, ""},
-		{"4000\n", Request{N: 4000}, 5, -1, ""},
-		{"4000\r\n5\n", Request{N: 4000}, 6, -1, ""},
-		{"abc\n", Request{}, 0, 0, "not a decimal"},
-		{strings.Repeat("1", MAXLINE), Request{}, 0, -1, "longer than"},
-		{strings.Repeat("1", MAXLINE-1), Request{}, 0, -1, ""},
-		{"GE", Request{}, 0, -1, ""},
-		{"GET /4000 HTTP/1.1\r\n", Request{}, 0, -1, ""},
-		{"GET /4000 HTTP/1.1\r\nHost: x\r\n", Request{}, 0, -1, ""},
-		{"GET /4000 HTTP/1.1\r\n\r\n", Request{N: 4000, HTTP: true}, 22, -1, ""},
-		{"GET /4000 HTTP/1.1\n\n1\n", Request{N: 4000, HTTP: true}, 20, -1, ""},
-		{"GET /16384 HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n", Request{N: MAXN, HTTP: true}, 45, -1, ""},
-		{"GET /1 HTTP/1.0\r\n\r\n", Request{N: 1, HTTP: true, Close: true}, 19, -1, ""},
-		{"GET /1 HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
-			Request{N: 1, HTTP: true, KeepAlive: true}, 43, -1, ""},
-		{"GET /1 HTTP/1.0\r\nConnection: close, keep-alive\r\n\r\n",
-			Request{N: 1, HTTP: true, Close: true}, 50, -1, ""},
-		{"GET /1 HTTP/1.1\r\nconnection: CLOSE\r\n\r\n", Request{N: 1, HTTP: true, Close: true}, 38, -1, ""},
-		{"GET /1 HTTP/1.1\r\nConnection: keep-alive\r\n\r\n", Request{N: 1, HTTP: true}, 43, -1, ""},
-		{"HEAD /7 HTTP/1.1\r\n\r\n", Request{N: 7, HTTP: true, HeadOnly: true}, 20, -1, ""},
-		{"GET /1 HTTP/1.1\r\nContent-Length: 0\r\n\r\n", Request{N: 1, HTTP: true}, 38, -1, ""},
-		{"GET /1 HTTP/1.1\r\nContent-Length: 5\r\n\r\n", Request{}, 0, 400, "with a body"},
-		{"GET /1 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", Request{}, 0, 400, "with a body"},
-		{"GET /1 HTTP/1.1\r\nno colon\r\n\r\n", Request{}, 0, 400, "malformed header"},
-		{"GET /1 HTTP/1.1\r\n folded\r\n\r\n", Request{}, 0, 400, "malformed header"},
-		{"GET /1\r\n", Request{}, 0, 400, "malformed request line"},
-		{"GET  /1 HTTP/1.1\r\n", Request{}, 0, 400, "malformed request line"},
-		{"GET /1 HTTP/1.1 \r\n", Request{}, 0, 400, "not HTTP/1.0"},
-		{"GET /1 HTTP/2.0\r\n", Request{}, 0, 400, "not HTTP/1.0"},
-		{"G(T /1 HTTP/1.1\r\n", Request{}, 0, 400, "malformed request line"},
-		{"POST /1 HTTP/1.1\r\n", Request{}, 0, 501, "not implemented"},
-		{"get /1 HTTP/1.1\r\n", Request{}, 0, 0, "not a decimal"}, // lower case: the book's
-		{"GET / HTTP/1.1\r\n", Request{}, 0, 404, "not a byte count"},
-		{"GET /0 HTTP/1.1\r\n", Request{}, 0, 404, "zero bytes"},
-		{"GET /16385 HTTP/1.1\r\n", Request{}, 0, 404, "more than MAXN"},
-		{"GET /12abc HTTP/1.1\r\n", Request{}, 0, 404, "not a decimal"},
-		{"GET /5?x HTTP/1.1\r\n", Request{}, 0, 404, "not a decimal"},
-		{"GET /5\r HTTP/1.1\r\n", Request{}, 0, 404, "not a byte count"},
-		{"GET http://h/5 HTTP/1.1\r\n", Request{}, 0, 404, "not a byte count"},
-		{"GET /" + strings.Repeat("1", MaxHead), Request{}, 0, 431, "head longer than 8192 bytes"},
-		{long, Request{}, 0, 431, "head longer than 8192 bytes"},
-		{long[:MaxHead-1], Request{}, 0, -1, ""},
-	} {
+	for _, tt := range nextRequestCases {
 		req, n, err := NextRequest([]byte(tt.buf))
 		name := fmt.Sprintf("NextRequest(%.60q)", tt.buf)
 		if tt.why == "" {

@@ -10,14 +10,15 @@ import (
 
 // The life of a child made by rawClone (rawfork.go says the rules): the
 // book's child loops, child02.c to child05.c and serv01.c's child, with the
-// package's web_child, readline, error line and accept back-off written
-// again in the narrow Go such a child may run. Every function here is
+// package's web_child, request reader, error line and accept back-off
+// written again in the narrow Go such a child may run (and NextRequest and
+// Reply, for the book's line and HTTP, in rawhttp.go). Every function here is
 // //go:nosplit and every buffer a package-level array, the child's own copy.
 
 // The child's buffers.
 var (
-	rawLine    [MAXLINE]byte // the request line buffer: an Rline's
-	rawR, rawW uint          // unread bytes are rawLine[rawR:rawW]
+	rawBuf     [MaxHead]byte // the request buffer: an Rline's
+	rawR, rawW uint          // unread bytes are rawBuf[rawR:rawW]
 	rawMsg     [512]byte     // one error line, written in one write(2)
 	rawMsgLen  uint
 	rawSa      [128]byte // accept's sockaddr: a RawSockaddrAny
@@ -55,9 +56,8 @@ var (
 )
 
 const (
-	lineMask      = MAXLINE - 1 // MAXLINE, MAXN and rawPeer's size are powers of 2
-	resultMask    = MAXN - 1
-	sysCloseRange = 436 // close_range(2), Linux 5.9; the same number on every architecture
+	resultMask    = MAXN - 1 // MAXN and rawPeer's size are powers of 2
+	sysCloseRange = 436      // close_range(2), Linux 5.9; the same number on every architecture
 )
 
 // rawChildMain is where the child begins, returning from clone in
@@ -184,60 +184,111 @@ func rawChild_main05() {
 	}
 }
 
-// rawWeb_child serves one connection: Web_child. A bad request, an error
-// or the idle timeout ends the connection with one line on stderr naming
-// the client, in the words Web_child's error gives.
+// rawWeb_child serves one connection: Web_child, the book's line and
+// HTTP. A bad request, an error or the idle timeout ends the connection
+// with one line on stderr naming the client, in the words Web_child's
+// error gives; bad HTTP gets its status first.
 //
 //go:nosplit
 func rawWeb_child(connfd int) {
 	rawR, rawW = 0, 0
 	for {
-		start, end, why, errno := rawReadline(connfd)
-		if why == "EOF" {
+		status, why, errno := rawRequest(connfd)
+		switch {
+		case status == rawEOF:
 			return
-		}
-		if why != "" || errno != 0 {
+		case status == rawReading:
 			rawPeerMsg("reading request: ")
 			rawMsgWhy(why, errno)
 			rawMsgEnd()
 			return
-		}
-		ntowrite, why := rawParseRequest(start, end)
-		if why != "" {
-			rawPeerMsg(`bad request "`)
-			rawMsgQuote(start, end)
-			rawMsgString(`": `)
-			rawMsgString(why)
+		case why != "":
+			rawSendStatus(connfd, status)
+			rawPeerMsg("")
+			rawMsgBadRequest(status, why)
 			rawMsgEnd()
 			return
 		}
-		if errno := rawWriten(connfd, ntowrite); errno != 0 {
+		rawStartReply()
+		if why, errno := rawWriteReply(connfd); why != "" || errno != 0 {
 			rawPeerMsg("writing ")
-			rawMsgUint(uint64(ntowrite))
+			rawMsgUint(uint64(rawReq.n))
 			rawMsgString("-byte reply: ")
-			rawMsgWhy("", errno)
+			rawMsgWhy(why, errno)
 			rawMsgEnd()
+			return
+		}
+		if rawReq.close {
 			return
 		}
 	}
 }
 
-// rawParseRequest parses the request line rawLine[start:end] (newline
-// removed), as ParseRequest: it returns the byte count, or why the line is
-// not one. It is the one place that reads a request, so that another face
-// (HTTP's GET /N) can be added here.
+// rawRequest reads the next request into rawReq: Rline.Request. It returns
+// status 0 and no why for a request; or rawEOF at a clean end; or
+// rawReading and why a read failed (the text of the error Rline.Request
+// would return, or errno); or a bad request's status (0 for the book's
+// line) and why, as rawNextRequest.
+//
+//go:nosplit
+func rawRequest(fd int) (status int, why string, errno syscall.Errno) {
+	var begun int64 // when we first waited for the rest of this request
+	for {
+		took, status, why := rawNextRequest()
+		if why != "" {
+			return status, why, 0
+		}
+		if took > 0 {
+			rawR += took
+			return 0, "", 0
+		}
+		if rawR > 0 { // slide the partial request to the front
+			n := rawW - rawR
+			for i := uint(0); i < n; i++ {
+				rawBuf[i&headMask] = rawBuf[(rawR+i)&headMask]
+			}
+			rawR, rawW = 0, n
+		}
+		if rawW >= MaxHead { // rawNextRequest's limits come first: never
+			return rawReading, "line longer than 4096 bytes", 0
+		}
+		if rawW > 0 && rawArgs.idle > 0 {
+			if now := rawNow(); begun == 0 {
+				begun = now
+			} else if now-begun > rawArgs.idle {
+				return rawReading, "line not complete within the idle timeout", 0
+			}
+		}
+		n, errno := rawSys(syscall.SYS_READ, uintptr(fd),
+			uintptr(unsafe.Pointer(&rawBuf[rawW&headMask])), uintptr(MaxHead-rawW), 0)
+		switch {
+		case errno == syscall.EINTR:
+			continue
+		case errno == syscall.EAGAIN:
+			return rawReading, "idle timeout", 0
+		case errno != 0:
+			return rawReading, "", errno
+		case n == 0 && rawW > 0:
+			return rawReading, "connection closed in mid-line", 0
+		case n == 0:
+			return rawEOF, "", 0
+		}
+		rawW += uint(n)
+	}
+}
+
+// rawParseRequest parses the book's request line rawBuf[start:end], its
+// carriage return removed, as ParseRequest: it returns the byte count, or
+// why the line is not one. HTTP's path /N is parsed here too.
 //
 //go:nosplit
 func rawParseRequest(start, end uint) (int, string) {
-	if end > start && rawLine[(end-1)&lineMask] == '\r' {
-		end--
-	}
 	if end == start {
 		return 0, "empty line"
 	}
 	n := 0
 	for i := start; i < end; i++ {
-		c := rawLine[i&lineMask]
+		c := rawBuf[i&headMask]
 		if c < '0' || c > '9' {
 			return 0, "not a decimal byte count"
 		}
@@ -249,75 +300,6 @@ func rawParseRequest(start, end uint) (int, string) {
 		return 0, "zero bytes"
 	}
 	return n, ""
-}
-
-// rawReadline returns the next line, without its newline, as
-// rawLine[start:end]; or why there is none: "EOF" at a clean end, or the
-// text of the error Readline would return (errno for a failed read).
-//
-//go:nosplit
-func rawReadline(fd int) (start, end uint, why string, errno syscall.Errno) {
-	var begun int64 // when we first waited for the rest of this line
-	for {
-		for i := rawR; i < rawW; i++ {
-			if rawLine[i&lineMask] == '\n' {
-				start, rawR = rawR, i+1
-				return start, i, "", 0
-			}
-		}
-		if rawR > 0 { // slide the partial line to the front
-			n := rawW - rawR
-			for i := uint(0); i < n; i++ {
-				rawLine[i&lineMask] = rawLine[(rawR+i)&lineMask]
-			}
-			rawR, rawW = 0, n
-		}
-		if rawW >= MAXLINE {
-			return 0, 0, "line longer than 4096 bytes", 0
-		}
-		if rawW > 0 && rawArgs.idle > 0 {
-			if now := rawNow(); begun == 0 {
-				begun = now
-			} else if now-begun > rawArgs.idle {
-				return 0, 0, "line not complete within the idle timeout", 0
-			}
-		}
-		n, errno := rawSys(syscall.SYS_READ, uintptr(fd),
-			uintptr(unsafe.Pointer(&rawLine[rawW&lineMask])), uintptr(MAXLINE-rawW), 0)
-		switch {
-		case errno == syscall.EINTR:
-			continue
-		case errno == syscall.EAGAIN:
-			return 0, 0, "idle timeout", 0
-		case errno != 0:
-			return 0, 0, "", errno
-		case n == 0 && rawW > 0:
-			return 0, 0, "connection closed in mid-line", 0
-		case n == 0:
-			return 0, 0, "EOF", 0
-		}
-		rawW += uint(n)
-	}
-}
-
-// rawWriten writes n bytes of result: Writen.
-//
-//go:nosplit
-func rawWriten(fd, n int) syscall.Errno {
-	for off := 0; off < n; {
-		w, errno := rawSys(syscall.SYS_WRITE, uintptr(fd),
-			uintptr(unsafe.Pointer(&result[off&resultMask])), uintptr(n-off), 0)
-		switch {
-		case errno == syscall.EINTR:
-			continue
-		case errno != 0:
-			return errno
-		case w == 0:
-			return syscall.EIO
-		}
-		off += int(w)
-	}
-	return 0
 }
 
 // rawAccept is Accept: accept4, again after EINTR and ECONNABORTED, and
@@ -653,31 +635,36 @@ func rawMsgWhy(why string, errno syscall.Errno) {
 	}
 }
 
-// rawMsgQuote writes the request line rawLine[start:end] as %q writes the
-// first 40 bytes of it in a RequestError. Departure from %q: a byte above
+// rawMsgQuote writes the request bytes rawBuf[start:end] as %q writes
+// the first 40 of them in a RequestError. Departure from %q: a byte above
 // 0x7e is always \x escaped, where %q prints a printable UTF-8 character.
 //
 //go:nosplit
 func rawMsgQuote(start, end uint) {
-	if end > start && rawLine[(end-1)&lineMask] == '\r' {
-		end--
-	}
 	end = min(end, start+40)
 	const hex = "0123456789abcdef"
 	for i := start; i < end; i++ {
-		c := rawLine[i&lineMask]
+		c := rawBuf[i&headMask]
 		switch {
 		case c == '"' || c == '\\':
 			rawMsgByte('\\')
 			rawMsgByte(c)
 		case c >= 0x20 && c < 0x7f:
 			rawMsgByte(c)
+		case c == '\a':
+			rawMsgString(`\a`)
+		case c == '\b':
+			rawMsgString(`\b`)
+		case c == '\f':
+			rawMsgString(`\f`)
 		case c == '\n':
 			rawMsgString(`\n`)
 		case c == '\r':
 			rawMsgString(`\r`)
 		case c == '\t':
 			rawMsgString(`\t`)
+		case c == '\v':
+			rawMsgString(`\v`)
 		default:
 			rawMsgString(`\x`)
 			rawMsgByte(hex[c>>4])

@@ -55,8 +55,9 @@ import (
 // child (its threads, its heap, its page faults), and so most of a child's
 // system calls; the bench shows the rows side by side. What it costs: the
 // child's code is the book's C written in a narrow Go (rawchild.go), and
-// cannot use the package's Go helpers (Web_child, Backoff, Err_msg), which
-// rawchild.go rewrites in that form.
+// cannot use the package's Go helpers (Web_child, NextRequest, Reply,
+// Backoff, Err_msg), which rawchild.go and rawhttp.go rewrite in that form:
+// the child answers the book's line and HTTP as an exec child does.
 
 // rawArgs is what the child needs, filled in by the forking goroutine just
 // before each clone: the child reads its copy of it, and nothing else of

@@ -45,6 +45,7 @@
 //	             child with no exec, and its doc says what such a child may do
 //	rawchild.go  that child's life: the book's child loops, web_child and error
 //	             lines, in nosplit Go that makes raw system calls and nothing else
+//	rawhttp.go   that child's NextRequest, Reply and StatusReply, in the same Go
 //	children.go  the preforked parent's table: Prefork, Children.Pause, Reap,
 //	             ChildDied, ChildStopped, TerminateAll
 //	sig_pipe.go  signals as bytes on a pipe, for a parent's select loop
