@@ -52,7 +52,7 @@ func numbersFor(root string, d *design, files map[string][]byte) numbers {
 		n.Charts = append(n.Charts, chart{Src: src, Title: title, Machine: machine,
 			Commit: lastCommit(root, src)})
 	}
-	n.Table = tableRows(root, d)
+	n.Table = tableRows(root, d) + httpRows(root, d)
 	return n
 }
 
@@ -96,8 +96,10 @@ type keptFigure struct {
 	Command string       `json:"command"`
 	Machine *lab.Machine `json:"machine"`
 	Rounds  int          `json:"rounds_run"`
+	HTTP    bool         `json:"http"`
 	Summary []struct {
 		Name    string  `json:"name"`
+		Client  string  `json:"client"`
 		Group   string  `json:"group"`
 		Desc    string  `json:"desc"`
 		OK      int     `json:"ok_runs"`
@@ -139,5 +141,35 @@ func tableRows(root string, d *design) template.HTML {
 		"| server | design | CPU µs/conn | net of start-up | conn/s | idle CPU s |\n" +
 		"|---|---|---:|---:|---:|---:|\n" + b.String() +
 		"\nFrom the run the bench kept in `" + figureRun + "`; `bench/README.md` says how to rerun it.\n"
+	return renderMarkdown(md)
+}
+
+// httpRun is the kept run of Figure 30.1 over HTTP, with the peers.
+const httpRun = "bench/results/http.json"
+
+// httpRows makes the design's rows of the kept run over HTTP: its own, and
+// those of the servers people run that descend from it (nginx, Apache
+// httpd, net/http), under each client.
+func httpRows(root string, d *design) template.HTML {
+	data, err := os.ReadFile(filepath.Join(root, httpRun))
+	var run keptFigure
+	if err != nil || json.Unmarshal(data, &run) != nil || !run.HTTP {
+		return ""
+	}
+	var b strings.Builder
+	for _, s := range run.Summary {
+		ld, ok := lab.Lookup(s.Group)
+		if !ok || ld.Dir != d.Dir || s.OK == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.0f | %.0f |\n", s.Name, s.Desc, s.PerConn, s.Rate)
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	md := fmt.Sprintf("Over HTTP, beside the servers that descend from it, at commit %s, %s; "+
+		"medians of %d rounds:\n\n", run.Commit, run.Date, run.Rounds) +
+		"| server · client | what it is | CPU µs/conn | conn/s |\n|---|---|---:|---:|\n" +
+		b.String() + "\nFrom the run the bench kept in `" + httpRun + "`.\n"
 	return renderMarkdown(md)
 }
