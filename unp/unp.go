@@ -29,7 +29,7 @@
 //	error.go        lib/error.c: Err_msg, Err_quit, Err_sys
 //	readn.go        lib/readn.c: Readn
 //	writen.go       lib/writen.c: Writen
-//	readline.go     server/readline_r.c: Rline, Readline
+//	readline.go     server/readline_r.c: the Rline of readline_r.h, and its Readline
 //	wrapunix.go     lib/wrapunix.c: Read, Close
 //	wrapsock.go     lib/wrapsock.c: Accept, Select (and AcceptUnless, for a child told to stop)
 //	signal.go       lib/signal.c: Signal
