@@ -13,7 +13,10 @@ package main
 // a lock path that lock_pthread.c ignores, child04.c not at all), so that
 // the mutex row prints its counts as well; serv02l from serv02.c with
 // child02l.c, the select-collision experiment of section 30.6; the thread
-// servers with the byte-at-a-time readline of server/.
+// servers with server/readline.c, a byte per read. (server/ also has a
+// buffered thread-safe readline_r.c, but it needs web_child_r.c in place
+// of the web_child.c every C row links; readline.c has the library's
+// interface.)
 // Only the C compiler is needed (cc, or the one configure finds); the
 // book's per-directory Makefiles are not, since not every copy has them.
 //

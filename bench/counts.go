@@ -2,9 +2,10 @@ package main
 
 // The kernel's counts for every row: system calls, context switches and
 // page faults per connection, over the server's whole process tree, from
-// ready to exit. The book explains each design's cost by what it adds to
-// the five calls of a connection (accept, read, write, the read of EOF,
-// close); these counts let the table show it. lab.Count does the counting
+// ready to exit. The book measures each design by the CPU time it adds to
+// the iterative server's; here each is also read by what it adds to the
+// five calls of a connection (accept, read, write, the read of EOF,
+// close), and these counts let the table show it. lab.Count does the counting
 // (perf_event_open with inherit on every thread of the server's group);
 // this file turns the counts into runs, rows and tables.
 

@@ -17,7 +17,7 @@
 // interrupts every design with no client (its idle CPU), and measures how
 // busy other work kept the machine while the client ran.
 //
-// Departure: the book's table has CPU time only; this one adds wall time,
+// Departure: Figure 30.1 has CPU time only; this one adds wall time,
 // connections/s, CPU per connection and the per-child spread the book
 // counts with its meter, because on one shared machine the rate is what a
 // reader notices.

@@ -17,12 +17,12 @@
 //	N connections, E errors in S s: R connections/s, latency p50 P ms, p99 P ms
 //	latency p99.9 P ms, max M ms; client CPU C s
 //
-// Departure: the book's client prints only "child I done"; the summary is
+// Departure: the book's client (client.c) prints only "child I done"; the summary is
 // the port's. Its second line gives the tail of the latencies, and the CPU
 // the client itself used (user + sys, its children included), since it
 // shares the machine with the server it measures.
 //
-// Departure: -inflight K (not in the book) makes each child keep K
+// Departure: -inflight K (client.c has no such flag) makes each child keep K
 // connections in flight at once, each a goroutine doing #loops connections
 // one after another: #children × K clients, #children × K × #loops
 // connections in all, without a process for each. A goroutine blocked in
@@ -35,12 +35,12 @@
 // Latency percentiles then understate what an open stream of users would
 // have seen (coordinated omission); -rate below is the open loop.
 //
-// Departure: the book's child stops at the first short reply with err_quit.
+// Departure: client.c's child stops at the first short reply with err_quit.
 // Here every refused, reset or short connection is named on standard error
 // (the first few per child), counted, and the client exits with status 1 if
 // there was any.
 //
-// Departure: three loads beyond the book's (load.go, conns.go), for what
+// Departure: three loads beyond client.c's (load.go, conns.go), for what
 // the chapter's one load cannot show. Any of their flags switches the
 // summary to a longer report (report.go): offered and achieved rate,
 // latency p50, p99, p99.9 and max both corrected and uncorrected, errors
@@ -66,14 +66,16 @@
 //     its due time. The parent raises RLIMIT_NOFILE to its hard limit when
 //     a child's share needs more than the soft one, and says so on stderr.
 //
-// Departure: -http asks over HTTP/1.1 ("GET /#bytes"), which every server
+// Departure: client.c speaks only the book's line. -http asks over HTTP/1.1 ("GET /#bytes"), which every server
 // here answers beside the book's line, and so does any web server; the
 // reply must be 200 with Content-Length #bytes, and its body #bytes
 // (http.go). It goes with any load: with -requests K the K requests share
 // one connection (keep-alive), and the client still closes it.
 //
-// -timeout D bounds each connect and each reply (30 s by default), and
-// with -conns the opening of all of a child's share.
+// Departure: -timeout D bounds each connect and each reply (30 s by
+// default), and with -conns the opening of all of a child's share; the
+// book's client (client.c) waits for ever on a server that stops
+// answering.
 //
 // On the machine it loads, an open loop competes with the server for the
 // cores: where the server's processes fill them, the client wakes for its

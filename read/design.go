@@ -18,7 +18,7 @@ type design struct {
 	Name   string // "serv03-flock"
 	Short  string // "serv03"
 	Num    int    // 3
-	Beyond bool   // under beyond/: not in the book
+	Beyond bool   // under beyond/: beyond the book
 
 	See     string   // the "See UNPv1 3e, ..." comment above the package doc
 	Doc     string   // the package doc comment's text

@@ -4,7 +4,8 @@
 // connection and creates a child process to serve it, then goes back to
 // accept while the child serves the client with web_child and exits.
 //
-// Departure: a Go child of fork(2) cannot run ordinary Go (see unp.Fork),
+// Departure: serv01.c's child runs on after Fork. A Go child of fork(2)
+// cannot run ordinary Go (see unp.Fork),
 // so by default the child is this program started again, with the
 // connected socket as its only inherited descriptor (ChildFd(0)). The
 // book's child closes the listening socket it inherited by fork; this one
@@ -41,7 +42,8 @@
 // allows for four), each thread with a stack of its own and the child with
 // a Go runtime's resident memory. Worse, a Go parent that cannot get a thread when its
 // runtime wants one is ended by the runtime (fatal error: newosproc).
-// Departure: so the parent serves at most maxchildren clients at once, a
+// Departure: so the parent serves at most maxchildren clients at once
+// (serv01.c has no bound), a
 // bound it works out at start-up from the limit and says on stdout; while
 // that many children run it does not accept, and the kernel's listen queue
 // holds the rest. Should fork fail anyway, the connection is closed with one
@@ -73,7 +75,7 @@ import (
 var children = map[int]bool{} // PIDs of the children still serving
 
 var (
-	maxchildren int                           // Departure: children serving at once, at most
+	maxchildren int                           // Departure: children serving at once, at most (serv01.c: no bound)
 	accepts     = unp.Backoff{What: "accept"} // out of descriptors
 	forks       = unp.Backoff{What: "fork"}   // out of processes
 	acceptAt    time.Time                     // not before: a back-off's pause
@@ -85,7 +87,7 @@ func main() {
 	}
 	forkMode, args := unp.ForkFlag(os.Args[1:])
 	listenfd := unp.ListenArgsFrom(args, "serv01-fork [ <host> ] <port#>") // the book's: -fork is not in it
-	// Departure: the listening socket is non-blocking, so that a client that
+	// Departure: the listening socket is non-blocking (not in serv01.c), so that a client that
 	// resets between select and accept cannot leave the parent blocked in
 	// accept with signals waiting. Only the parent has it.
 	if err := unix.SetNonblock(listenfd, true); err != nil {
@@ -146,6 +148,9 @@ func main() {
 }
 
 // child_main serves the one connection the child was started for and exits.
+// It is not a function in serv01.c, where the child's three lines follow
+// Fork in main; here the child starts from main, so they get a function of
+// their own.
 // The parent passes the client's address, which accept gave it, as the
 // child's argument: by the time the exec is done a client that reset has no
 // address left for getpeername to find.
@@ -184,9 +189,11 @@ func childLimit(raw bool) (int, string) {
 		tmax, threads)
 }
 
-// sig_chld is called for each child reaped. A child that did not exit by
-// itself (killed by a signal) is worth a line; its client's connection is
-// lost.
+// sig_chld is called for each child reaped.
+//
+// Departure: the book's sig_chld (sig_chld_waitpid.c) reaps in silence;
+// here a child killed by a signal gets one line, since its client's
+// connection is lost.
 func sig_chld(pid int, ws unix.WaitStatus) {
 	if ws.Stopped() || ws.Continued() {
 		return // a stopped child stops only its own client
@@ -200,7 +207,7 @@ func sig_chld(pid int, ws unix.WaitStatus) {
 // sig_int terminates the children still serving, reaps them, and prints
 // the CPU time of the parent and of every child it has reaped.
 //
-// Departure: the book's sig_int just prints and exits, leaving children
+// Departure: serv01.c's sig_int just prints and exits, leaving children
 // that are still serving to finish as orphans.
 func sig_int() {
 	unp.TerminateAll(slices.Collect(maps.Keys(children)))

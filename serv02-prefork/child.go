@@ -14,7 +14,7 @@ import (
 // child_make. The child inherits the listening socket as descriptor
 // ChildFd(0) and the meter as ChildFd(1).
 //
-// Departure: the book's Fork returns twice and the child calls child_main
+// Departure: in child02.c Fork returns twice and the child calls child_main
 // directly; here the child is this program again, and main sends it to
 // child_main.
 func child_make(i int) (int, error) {

@@ -28,7 +28,7 @@
 // slept longest, so it comes out even.
 //
 // Failure mode. A child that dies (a bug, the OOM killer, a stray kill)
-// takes only the connection it was serving with it. Departure: the book's
+// takes only the connection it was serving with it. Departure: serv02.c's
 // parent never notices, and serves on with one child fewer; this parent
 // reaps it, logs one line, and starts a new child in the same slot
 // (unp.Children). A child that stops (SIGSTOP, a debugger attaching) is

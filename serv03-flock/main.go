@@ -24,7 +24,7 @@
 // a child dies holding the lock, the kernel releases it.
 //
 // Failure mode. As serv02: a child that dies is reaped, logged in one line
-// and replaced in its slot (Departure: the book's parent never notices).
+// and replaced in its slot (Departure: serv03.c's parent never notices).
 // A child killed while it holds the lock releases it by dying.
 //
 // A stopped child can be worse than a dead one. The child holding the lock

@@ -23,11 +23,12 @@
 // Failure mode. A child killed while it holds the mutex, and the holder is
 // the child asleep in accept, so any kill of an idle child may be one,
 // would leave every sibling asleep on the futex forever: the book's mutex is
-// not robust, and its server would stop accepting. This one is: the word
+// not robust, and its server would stop accepting. Departure: this one is,
+// where lock_pthread.c's is not: the word
 // holds the owner's thread ID and each child registers it with
 // set_robust_list(2), so when the holder dies the kernel marks the word
 // FUTEX_OWNER_DIED and wakes a waiter, which takes the mutex over and logs
-// one line. Departure: the book's parent also never notices a dead child;
+// one line. Departure: serv04.c's parent also never notices a dead child;
 // this one reaps it, logs one line and replaces it in its slot.
 //
 // A stopped holder is what robustness cannot help: it is alive, so the

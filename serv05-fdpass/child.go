@@ -15,7 +15,7 @@ type Child struct {
 	child_pipefd int   // parent's stream pipe to/from child; -1 while there is none
 	child_status int   // ready or busy
 	child_count  int64 // # connections handled
-	stopped      bool  // Departure: stopped by a signal, so passed nothing
+	stopped      bool  // Departure: not in child.h; stopped, so passed nothing
 }
 
 // The values of child_status.
@@ -31,7 +31,7 @@ var forkMode bool // -fork: children cloned, with no exec
 // navail is the book's count of available children, which main's select
 // leaves the listener out without.
 //
-// Departure: the book keeps navail in a variable, adjusted wherever a
+// Departure: serv05.c keeps navail in a variable, adjusted wherever a
 // status changes; here it is counted afresh from the table each time round
 // main's loop, so that it cannot drift from the table while children die,
 // stop and are replaced.
@@ -56,7 +56,7 @@ func available(i int) bool {
 // end, and fills in the slot: the book's child_make. The child finds its end
 // of the pipe at ChildFd(0). The slot must be empty (see hungUp in tend.go).
 //
-// Departure: the book's child dup2s its end onto standard error and closes
+// Departure: child05.c's child dup2s its end onto standard error and closes
 // the listening socket it inherited. Here the child inherits nothing but its
 // end of the pipe, and keeps stderr for its error lines.
 func child_make(i int) error {
@@ -86,14 +86,14 @@ func child_make(i int) error {
 // the parent, serve it, close it, and write one byte back to say it is
 // ready for the next.
 //
-// Departure: the book's parent sends one byte of nothing with the
+// Departure: serv05.c's parent sends one byte of nothing with the
 // descriptor; this one sends the client's address, which its accept
 // returned, so that the child can name the client in an error line. Asking
 // getpeername here instead would be too late for a client that has already
 // reset: a reset connection has no peer.
 //
 // Departure: EOF on the pipe means the parent has gone, and the child exits
-// 0 in silence, where the book's calls err_quit ("read_fd returned 0"): the
+// 0 in silence, where child05.c's calls err_quit ("read_fd returned 0"): the
 // parent closes the pipe of a child it is done with, and that is no error.
 func child_main(args []string) {
 	unp.PoolChild(args) // the slot is the parent's business: it keeps the counts

@@ -23,7 +23,7 @@
 // Failure mode. When every child is busy (navail == 0), the parent stops
 // selecting the listening socket; new clients wait in the kernel's listen
 // queue until a child writes its byte back, and are then served. Departure:
-// the book quits with "no available children" should select report the
+// serv05.c quits with "no available children" should select report the
 // listener anyway, and with "child %d terminated unexpectedly" when a pipe
 // reads EOF. This parent never quits while it has work: a child that dies is
 // reaped (SIGCHLD), logged in one line and replaced in the same slot, and a
@@ -83,12 +83,14 @@ func main() {
 	forkMode, args = unp.ForkFlag(os.Args[1:])
 	host, serv, nchildren := unp.PoolArgs(args, usage)
 	listenfd := unp.Tcp_listen(host, serv)
-	// Departure: the listening socket is non-blocking. Only the parent has
+	// Departure: the listening socket is non-blocking (not in serv05.c). Only the parent has
 	// it, and a client that resets between select and accept must not leave
 	// the parent blocked in accept while its children wait for work.
 	if err := unix.SetNonblock(listenfd, true); err != nil {
 		unp.Err_sys(err, "O_NONBLOCK")
 	}
+	// Departure: at most FD_SETSIZE-16 children, a pipe each; serv05.c has
+	// no bound and would overflow its fd_set.
 	if nchildren > unix.FD_SETSIZE-16 { // a pipe each, and select's fd_set ends at FD_SETSIZE
 		unp.Err_quit("at most %d children: select handles descriptors below %d",
 			unix.FD_SETSIZE-16, unix.FD_SETSIZE)
@@ -126,7 +128,7 @@ func main() {
 // masterset is the set main selects on: the listening socket and every
 // child's pipe, as the book's masterset, and the signal pipe.
 //
-// Departure: the book builds masterset once, after the prefork; here a
+// Departure: serv05.c builds masterset once, after the prefork; here a
 // replaced child comes with a new pipe, so the set is built afresh from the
 // table each time round. The book also counts down select's result (nsel)
 // to stop looking early; with the set rebuilt anyway, main looks at all.
@@ -147,7 +149,7 @@ func masterset(listenfd, sigfd int) (rset unix.FdSet, maxfd int) {
 // address, to the first available child: the book's "check for new
 // connections" block.
 //
-// Departure: where the book quits ("no available children"), or a
+// Departure: where serv05.c quits ("no available children"), or a
 // Write_fd fails because the child has just died, the descriptor goes to the
 // next available child, and if none is left the connection is closed with
 // one line; accept's errors are waited out (see tend.go).
@@ -181,7 +183,7 @@ func passConnection(listenfd int) {
 // childReady reads the byte a child writes when it is ready again: the
 // book's "find any newly-available children" block.
 //
-// Departure: EOF, where the book quits ("child %d terminated
+// Departure: EOF, where serv05.c quits ("child %d terminated
 // unexpectedly"), closes the dead child's pipe; SIGCHLD will replace it.
 func childReady(i int) {
 	var rc [1]byte
@@ -195,7 +197,7 @@ func childReady(i int) {
 // sig_int terminates all children, waits for them, and prints each slot's
 // count from the table and the CPU time of parent and children.
 //
-// Departure: the book's sig_int prints the CPU time first and the counts
+// Departure: serv05.c's sig_int prints the CPU time first and the counts
 // after it; here the CPU line comes last, as in every server of this
 // repository (CONTRACT.md), so that one pattern finds it.
 func sig_int() {

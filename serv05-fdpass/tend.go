@@ -11,10 +11,12 @@ import (
 )
 
 // What the book's parent leaves undone. Its loop (main.go) quits when a
-// child dies, never hears that one has stopped, and dies itself on the
-// first accept error. Everything below is a departure from serv05.c, kept
-// out of main's loop so that the loop reads like the book's: main calls
-// tend once each time round, after the listener and the pipes.
+// child dies, never hears that one has stopped, and dies on the first
+// accept error other than an aborted connection.
+//
+// Departure: everything below departs from serv05.c; it is kept out of
+// main's loop so that the loop reads like the book's: main calls tend once
+// each time round, after the listener and the pipes.
 
 var (
 	accepts = unp.Backoff{What: "accept"} // EMFILE and the like

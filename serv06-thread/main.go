@@ -41,7 +41,8 @@
 // error: newosproc"). The book's serv06 dies the same way when
 // Pthread_create fails with EAGAIN and the wrapper calls err_sys.
 //
-// Departure: so serv06 bounds its concurrency. At most maxthreads
+// Departure: so serv06 bounds its concurrency, where serv06.c makes a
+// thread for every client. At most maxthreads
 // connections are served at once — maxThreads, or fewer if RLIMIT_NPROC
 // leaves room for fewer, worked out at start-up and said on stdout; the main
 // goroutine waits for a free slot before it calls accept, and the kernel's
@@ -86,7 +87,7 @@ func main() {
 
 	accepts := unp.Backoff{What: "accept"}
 	for {
-		slots <- struct{}{} // Departure: wait for a free slot first
+		slots <- struct{}{} // Departure: wait for a free slot first (serv06.c does not)
 		connfd, cliaddr, err := unp.Accept(listenfd)
 		if err != nil {
 			<-slots
@@ -115,7 +116,7 @@ func threadLimit() (int, string) {
 //
 // Departure: a panic while serving (there should be none) comes back from
 // Web_child as an error, so that one connection cannot end the process; the
-// book's thread would have taken the process with it.
+// thread of serv06.c would have taken the process with it.
 func doit(connfd int, cliaddr unix.Sockaddr) {
 	defer func() { <-slots }()
 	if err := unp.Web_child(connfd); err != nil {

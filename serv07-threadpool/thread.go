@@ -27,7 +27,7 @@ func thread_make(i int) {
 // wait for the mutex. (With -nolock, pthread09.c's loop, all of them sleep
 // in accept and the kernel wakes one per connection.)
 //
-// Departure: the book's thread dies with the process on any error; here an
+// Departure: pthread07.c's thread dies with the process on any error; here an
 // accept error is waited out (unp.Backoff: one line a second at most, a
 // pause that doubles up to half a second) and the thread goes on, and a
 // connection's error or panic (Web_child returns both) ends only that
@@ -36,7 +36,7 @@ func thread_make(i int) {
 // quietly.
 func thread_main(i int) {
 	fmt.Printf("thread %d starting\n", i)
-	started.Done() // Departure: main announces the server once all have
+	started.Done() // Departure: main announces the server once all have (not in pthread07.c)
 	for {
 		if !nolock {
 			mlock.Lock()

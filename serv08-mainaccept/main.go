@@ -35,7 +35,8 @@
 // stays queued; it waits out a pause that doubles up to half a second
 // (unp.Backoff), one line a second at most, while the threads serve on.
 //
-// Departure: here the main goroutine waits on a second condition variable,
+// Departure: serv08.c quits when the ring is full (err_quit); here the
+// main goroutine waits on a second condition variable,
 // clifdSpace, until a thread has taken a descriptor out; meanwhile it does
 // not accept, and the kernel's listen queue (LISTENQ) holds the clients
 // that come, as it does for every design. No connection is lost and the
@@ -74,6 +75,8 @@ const usage = "serv08-mainaccept [ <host> ] <port#> <#threads>"
 
 // maxThreads bounds #threads: each busy thread may hold an OS thread, and
 // the Go runtime kills a process that has more than 10000.
+//
+// Departure: serv08.c takes any count.
 const maxThreads = 8000
 
 // Thread is the book's per-thread bookkeeping (pthread08.h), one slot of
@@ -92,11 +95,11 @@ var (
 	tptr []Thread // array of Thread structures, one per thread
 
 	clifd       [MAXNCLI]int                 // the ring of connected descriptors
-	cliaddr     [MAXNCLI]unix.Sockaddr       // Departure: and their peers' addresses
+	cliaddr     [MAXNCLI]unix.Sockaddr       // Departure: and their peers' addresses (not in pthread08.h)
 	iget, iput  int                          // next to take out, next to put in
 	clifd_mutex sync.Mutex                   // guards clifd, iget and iput
 	clifd_cond  = sync.NewCond(&clifd_mutex) // a descriptor was put in
-	clifdSpace  = sync.NewCond(&clifd_mutex) // Departure: one was taken out
+	clifdSpace  = sync.NewCond(&clifd_mutex) // Departure: one was taken out (not in pthread08.h)
 
 	listenfd int
 	started  sync.WaitGroup // the threads that have not yet started
@@ -157,8 +160,9 @@ func main() {
 // out) and is not served: the process exits, ending it and every
 // connection in progress.
 //
-// Departure: the book's sig_int prints the CPU time first; CONTRACT.md puts
-// it last, in every server.
+// Departure: serv08.c's sig_int leaves the listener alone, so main goes on
+// accepting while the counts print. It also prints the CPU time first;
+// CONTRACT.md puts it last, in every server.
 func sig_int() {
 	stopping.Store(true)
 	unix.Shutdown(listenfd, unix.SHUT_RD)

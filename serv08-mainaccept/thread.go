@@ -18,7 +18,7 @@ func thread_make(i int) {
 // runtime and holds no OS thread; the book's thread sleeps in the kernel.
 func thread_main(i int) {
 	fmt.Printf("thread %d starting\n", i)
-	started.Done() // Departure: main announces the server once all have
+	started.Done() // Departure: main announces the server once all have (not in pthread08.c)
 	for {
 		clifd_mutex.Lock()
 		for iget == iput {
@@ -29,11 +29,11 @@ func thread_main(i int) {
 		if iget++; iget == MAXNCLI {
 			iget = 0
 		}
-		clifdSpace.Signal() // Departure: main may be waiting for this slot
+		clifdSpace.Signal() // Departure: main may be waiting for this slot (not in pthread08.c)
 		clifd_mutex.Unlock()
 		tptr[i].thread_count.Add(1)
 
-		// Departure: the book's ring holds only the descriptor. Main puts
+		// Departure: the ring of pthread08.h holds only the descriptor. Main puts
 		// the address accept gave it beside it, for the error line: asking
 		// getpeername later finds nobody once a client has reset.
 		if err := unp.Web_child(connfd); err != nil { // process the request

@@ -18,7 +18,9 @@ import (
 // while the server comes and goes, so a client that connects while the
 // server is stopped, or restarting, waits in the queue and is not refused.
 // systemd-socket-activate(1) does the same from a shell, for one program.
-// Not in the book, which predates it.
+// Departure: the book's tcp_listen (lib/tcp_listen.c) always makes its
+// socket; Tcp_listen first takes one that systemd passed (socket
+// activation, which the book predates).
 
 // listenFdsStart is where the inherited descriptors begin (SD_LISTEN_FDS_START).
 const listenFdsStart = 3

@@ -20,8 +20,11 @@ func ListenArgs(usage string) int {
 // `[ <host> ] <port#> <#children>` (or #threads), and returns the listening
 // socket (see Tcp_listen) and the count. A wrong number of arguments, or a
 // count that is not a number of at least 1, prints "usage: " + usage and
-// exits 2, before anything is bound. The book's servers take the count
-// with atoi and so start zero children for "abc".
+// exits 2, before anything is bound.
+//
+// Departure: the book's servers read the count with atoi (serv02.c), which
+// makes "abc" zero children and "3x" three; here anything but a number of
+// at least 1 is a usage error.
 func ListenPoolArgs(usage string) (listenfd, n int) {
 	host, serv, n := PoolArgs(os.Args[1:], usage)
 	return Tcp_listen(host, serv), n
@@ -78,7 +81,7 @@ func listenArgs(args []string, usage string) int {
 }
 
 // Usage prints the usage line and exits with status 2.
-// Departure: the book's err_quit("usage: ...") exits 1; 2 is the Unix
+// Departure: the book's err_quit("usage: ...") (serv02.c) exits 1; 2 is the Unix
 // convention for a bad command line, and what our tests expect.
 func Usage(line string) {
 	os.Stderr.WriteString("usage: " + line + "\n")

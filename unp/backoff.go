@@ -22,8 +22,12 @@ import (
 // with a count of the failures since the last one, and Succeeded ends the
 // episode with one more.
 //
-// Not in the book, whose servers die on the first error (err_sys). A
-// Backoff may be shared by the goroutines of one process.
+// Departure: the book's Accept (lib/wrapsock.c) retries only ECONNABORTED
+// and EPROTO and ends the calling process on any other error (the server,
+// or in serv02 to serv04 one child); here EMFILE and the like are waited
+// out.
+//
+// A Backoff may be shared by the goroutines of one process.
 type Backoff struct {
 	What string // what fails, for the log line: "accept", "fork"
 

@@ -137,7 +137,7 @@ func (c *Children) Terminate() { TerminateAll(c.Pids) }
 // stopped (SIGSTOP, SIGTSTP, a debugger attaching) or continued, with
 // ws.Stopped() or ws.Continued() true; such a child is not reaped. The
 // kernel sends SIGCHLD for both, but a parent hears of them only if it
-// asks: the book's never does, and a stopped child is invisible to it while
+// asks: the book's (sig_chld_waitpid.c's waitpid, serv02.c to serv05.c) never does, and a stopped child is invisible to it while
 // it holds whatever it held — the accept lock, its place in serv05's list.
 func Reap(reaped func(pid int, ws unix.WaitStatus)) {
 	for {
@@ -168,7 +168,7 @@ func Reap(reaped func(pid int, ws unix.WaitStatus)) {
 // mutex could die while a sibling still runs, and the sibling would wake,
 // recover the mutex and say so on stderr in the middle of a clean shutdown.
 //
-// Departure: the book sends SIGTERM. A Go program catches SIGTERM in the
+// Departure: serv02.c's sig_int sends SIGTERM. A Go program catches SIGTERM in the
 // runtime's handler, which runs Go code before the process dies, while the
 // child's other threads go on: a sibling woken by the dead holder's mutex
 // could still take it. SIGKILL ends a stopped child in the kernel, and no

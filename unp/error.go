@@ -9,6 +9,10 @@ import (
 // Err_msg prints one line on standard error, prefixed with the program's
 // name, and returns: the book's err_msg (lib/error.c). The line goes out in a
 // single write(2), so lines from sibling processes sharing stderr never mix.
+//
+// Departure: each line starts with the program's name, which the book's
+// err_doit (lib/error.c) leaves out: several processes share one stderr
+// here.
 func Err_msg(format string, a ...any) {
 	msg := fmt.Sprintf(format, a...)
 	os.Stderr.WriteString(progname() + ": " + msg + "\n")

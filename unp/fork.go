@@ -28,8 +28,9 @@ const roleEnv = "UNP_CHILD"
 // child as descriptor ChildFd(i). Standard input, output and error are
 // shared with the parent. It returns the child's PID; the caller reaps it.
 //
-// The child gets SIGKILL if the parent dies (PR_SET_PDEATHSIG), so a killed
-// server never leaves orphans serving its port. The kernel ties that signal
+// Departure: the child gets SIGKILL if the parent dies (PR_SET_PDEATHSIG),
+// so a killed server never leaves orphans serving its port; the book's
+// forked children (child02.c to child05.c) outlive a killed parent. The kernel ties that signal
 // to the parent *thread* that forked, and the Go runtime may end threads, so
 // every Fork runs on one goroutine locked to its OS thread for the life of
 // the process.
@@ -39,7 +40,8 @@ const roleEnv = "UNP_CHILD"
 // each processor makes the runtime's start-up dearer. A pooled child takes a
 // second, idle one once it is running (PoolChild), for the runtime's sake.
 //
-// Departure: the book's Fork returns twice; a child here starts from main.
+// Departure: the book's Fork (lib/wrapunix.c) returns twice; a child here
+// starts from main.
 // What it costs over fork(2) is an exec and a Go runtime start-up, which
 // the bench measures with serv01-fork.
 func Fork(role string, args []string, fds ...int) (int, error) {
@@ -117,9 +119,13 @@ func PoolChild(args []string) int {
 func ChildFd(i int) int { return 3 + i }
 
 // Child reports whether this process was started by Fork, and if so with
-// which role and arguments. A child ignores SIGINT: Ctrl-C in a terminal
-// signals the whole process group, and it is the parent's job to decide the
-// order of shutdown (stop respawning, then terminate and reap its children).
+// which role and arguments.
+//
+// Departure: a child ignores SIGINT, where the book's children (forked
+// before serv02.c's parent installs its handler) die of it. Ctrl-C in a
+// terminal signals the whole process group, and it is the parent's job to
+// decide the order of shutdown (stop respawning, then terminate and reap
+// its children).
 func Child() (role string, args []string, ok bool) {
 	role, ok = os.LookupEnv(roleEnv)
 	if !ok {

@@ -12,7 +12,7 @@ import (
 // Host and service names are looked up in /etc/hosts and /etc/services
 // only, never DNS.
 //
-// Departure: the book's tcp_listen and tcp_connect call getaddrinfo, which
+// Departure: the book's tcp_listen.c and tcp_connect.c call getaddrinfo, which
 // also asks DNS. In Go that means importing package net, whose resolver
 // links the C library whenever cgo is available. A dynamically linked
 // executable costs the dynamic loader's work and page faults at every exec,

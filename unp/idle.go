@@ -38,7 +38,7 @@ var idle = sync.OnceValues(func() (time.Duration, error) {
 // duration such as "10s" or "500ms"), DefaultIdleTimeout if unset. A bad
 // value is an error, which Tcp_listen reports at start-up.
 //
-// Departure: the book has no timeout, so a client that connects and says
+// Departure: the book's web_child.c has no timeout, so a client that connects and says
 // nothing occupies a process or thread forever, and stops an iterative server
 // outright.
 func IdleTimeout() (time.Duration, error) { return idle() }

@@ -25,7 +25,11 @@ import (
 // of the robust locks it holds, and when a thread dies the kernel walks its
 // list, marks each lock it still owns FUTEX_OWNER_DIED and wakes a waiter,
 // which takes the lock over. This is what pthread_mutexattr_setrobust gives
-// C programs; the book's version is not robust.
+// C programs.
+//
+// Departure: the mutex is robust, where the book's (lock_pthread.c) is not:
+// when a holder dies, a waiter takes the mutex over and says so in one line,
+// instead of every sibling sleeping for ever.
 
 // Bits of a robust futex word (linux/futex.h).
 const (
@@ -147,7 +151,8 @@ func (m *mutexLock) Fd() int { return m.fd }
 // every thread of the process, still lets the kernel find and free the
 // lock.
 //
-// Departure: glibc's robust mutex names the thread that took it. Here it
+// Departure: glibc's robust mutex, had lock_pthread.c asked for one, names
+// the thread that took it. Here it
 // names the process, in the person of one of its threads; the mutex is
 // still one that a second goroutine of the same process must not take.
 func (m *mutexLock) My_lock_wait() {

@@ -14,7 +14,7 @@ import (
 // connections (the book's table of connections per child) after the
 // children are gone.
 //
-// Departure: the book maps shared memory before fork (MAP_ANON|MAP_SHARED,
+// Departure: the book's meter.c maps shared memory before fork (MAP_ANON|MAP_SHARED,
 // or /dev/zero where there is no MAP_ANON), and the children inherit it.
 // A mapping does not survive exec, so here the counters live in a memfd
 // (memfd_create(2)): the parent passes its descriptor to each child with

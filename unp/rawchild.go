@@ -14,6 +14,11 @@ import (
 // written again in the narrow Go such a child may run (and NextRequest and
 // Reply, for the book's line and HTTP, in rawhttp.go). Every function here is
 // //go:nosplit and every buffer a package-level array, the child's own copy.
+//
+// Departure: where Web_child, Rline and Accept depart from web_child.c,
+// readline_r.c and lib/wrapsock.c (an error line and the connection's end
+// instead of err_quit, the idle timeout, the accept back-off), these
+// rewritings depart in the same way; those files say why.
 
 // The child's buffers.
 var (
@@ -93,8 +98,11 @@ func rawChildMain() {
 
 // rawCloseOthers closes every descriptor but 0, 1, 2 and rawArgs.keep:
 // the parent's runtime (its epoll and signal pipe), its other children's
-// pipes, serv01's listener. A C child inherits them too and the book closes
-// only the listener; here they would be leaks the Go parent never had.
+// pipes, serv01's listener.
+//
+// Departure: a C child inherits them too and the book (serv01.c,
+// child05.c) closes only the listener; here they would be leaks the Go
+// parent never had.
 //
 //go:nosplit
 func rawCloseOthers() {

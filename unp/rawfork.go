@@ -40,6 +40,11 @@ import (
 //   - PR_SET_PDEATHSIG, SIGKILL, as Fork's children have;
 //   - it ends with exit_group, never by returning.
 //
+// Departure: the book's children (child02.c to child05.c) keep every
+// signal's default action, so Ctrl-C kills them, and outlive a killed
+// parent; a raw child keeps SIGINT blocked, and dies with its
+// parent, as Fork's children do.
+//
 // The linker bounds the stack such a child can use: its nosplit check
 // (cmd/link's stackcheck.go, "nosplit stack overflow") proves that every
 // chain of nosplit calls fits in the room a stack check guarantees, so

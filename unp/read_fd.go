@@ -15,6 +15,10 @@ import (
 // descriptor in these programs. If the control buffer was too small
 // (MSG_CTRUNC) or more than one descriptor came, the extras are closed and
 // an error is returned: a descriptor we do not know about is a leak.
+//
+// Departure: the book's Read_fd (lib/read_fd.c) exits on error and does not
+// check MSG_CTRUNC; here errors return, and a truncated or extra descriptor
+// is closed and reported.
 func Read_fd(fd int, ptr []byte) (n int, recvfd int, err error) {
 	oob := make([]byte, unix.CmsgSpace(4)) // room for exactly one int
 	var oobn, flags int

@@ -20,14 +20,11 @@ var ErrPartialLine = errors.New("connection closed in mid-line")
 // is still not complete after the Rline's line limit.
 var ErrSlowLine = errors.New("line not complete within the idle timeout")
 
-// Rline is the buffer behind the book's fast readline (lib/readline.c,
-// Figure 3.18): instead of one read(2) per byte, read as much as the socket
-// holds and hand out lines from the buffer. One Rline serves one connection
-// at a time; Reset it for the next.
-//
-// Departure: the book keeps the buffer in static (later thread-specific)
-// variables; here it is a value the caller owns, so threads need no
-// thread-specific data.
+// Rline is the book's Rline (server/readline_r.h, readline_r.c): a line
+// buffer the caller owns, filled one read(2) at a time, so that threads
+// share no state. Web_child uses it as web_child_r.c does, one per
+// connection. One Rline serves one connection at a time; Reset it for the
+// next.
 type Rline struct {
 	fd    int
 	r, w  int           // unread bytes are buf[r:w]
@@ -45,11 +42,13 @@ func (rl *Rline) Reset(fd int) {
 // returns io.EOF; a line cut off by EOF is ErrPartialLine, and a line longer
 // than MAXLINE is ErrLineTooLong.
 //
-// Departure: the book's readline silently truncates an over-long line to
+// Departure: the book's readline (lib/readline.c, and readline_r.c)
+// silently truncates an over-long line to
 // maxlen-1 bytes and returns the rest as the next "line"; for a server that
 // parses numbers that turns junk into requests.
 //
-// Departure: a timeout on each read(2) (SO_RCVTIMEO) does not stop a client
+// Departure: readline_r.c waits for each read(2) as long as the client
+// likes. A timeout on each read(2) (SO_RCVTIMEO) does not stop a client
 // that sends a byte just before each timeout, leading zeros for up to
 // MAXLINE bytes: it holds a server for hours. So once part of a line is in,
 // a read that returns after the line limit (when set) ends the line with

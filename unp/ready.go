@@ -16,8 +16,10 @@ import (
 // never reads half an address. Tests and the benchmark wait for that file,
 // never by sleeping.
 //
-// Not in the book, whose parents say nothing until SIGINT (only their
-// children and threads announce themselves, "child PID starting").
+// Departure: the book's servers (serv02.c to serv08.c) say nothing until
+// SIGINT (only their children and threads announce themselves, "child PID
+// starting"); here every server says when it is ready, on stdout and in
+// UNP_ADDR_FILE, so that tests and the bench never wait by sleeping.
 func Ready(listenfd int) {
 	reserveTimers() // before the accept loop can run out of descriptors: see Backoff
 	sa, err := unix.Getsockname(listenfd)

@@ -28,7 +28,7 @@ func (e *RequestError) Error() string {
 // count N with 1 <= N <= MAXN. One trailing carriage return is allowed, so
 // that a person can talk to a server with telnet or nc -C.
 //
-// Departure: the book's web_child uses atol, which turns "abc" into 0,
+// Departure: the book's web_child (web_child.c) uses atol, which turns "abc" into 0,
 // "12abc" into 12 and "-5" into a negative count, and then err_quits when the
 // count is out of range. Here anything but digits is a RequestError.
 func ParseRequest(line []byte) (int, error) {
@@ -102,7 +102,8 @@ var errLineTooLong = fmt.Errorf("reading request: %w", ErrLineTooLong)
 // (Content-Length other than 0, or Transfer-Encoding) is refused: its body
 // would be read as the next request.
 //
-// Departure: the book's web_child speaks only its line protocol.
+// Departure: the book's web_child (web_child.c) speaks only its line
+// protocol.
 func NextRequest(buf []byte) (req Request, n int, err error) {
 	if len(buf) == 0 {
 		return Request{}, 0, nil

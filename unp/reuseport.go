@@ -11,7 +11,8 @@ import (
 // address and port, and each that listens joins the port's reuseport group:
 // the kernel hashes every new connection's 4-tuple to one listener of the
 // group, which alone queues and accepts it. Serv09-reuseport gives each
-// child a listener of its own this way. Not in the book, which predates it.
+// child a listener of its own this way. Beyond the book: the book
+// predates it.
 
 // ReusePortBind reserves host:serv for a reuseport group, as Tcp_listen
 // creates a listener: a socket with SO_REUSEADDR, SO_REUSEPORT and the idle

@@ -53,8 +53,9 @@ import (
 // see the difference (bench/README.md has the two measured side by side).
 // The servers as a user builds them read no switch for it.
 //
-// Departure: the book's C has no scheduler between the process and the
-// kernel, so it has nothing like this.
+// Departure: the book's children (child02.c, child03.c, child04.c) go
+// straight to accept; its C has no scheduler between the process and the
+// kernel, so it needs nothing like schedPoint.
 
 // schedPointEvery is how long a goroutine may go without passing through
 // the scheduler: half of the runtime's forcePreemptNS, so that sysmon never

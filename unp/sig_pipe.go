@@ -15,7 +15,8 @@ import (
 // in the same loop, and do what the book does in its handlers (reap a child,
 // sig_int) without racing its own main loop.
 //
-// Departure: the book's handlers interrupt the parent (sig_chld, sig_int).
+// Departure: the book's handlers interrupt the parent (serv01.c's
+// sig_chld, serv02.c's sig_int).
 // Go runs no code in a signal handler; it queues the signal for a channel,
 // and a goroutine copies it into the pipe. Call SignalPipe before the first
 // Fork, so that no SIGCHLD is missed, and before Ready. Signals in extra

@@ -10,7 +10,7 @@ import (
 // for the process to exit with status 0 when it returns: the book's
 // Signal(SIGINT, sig_int) with a handler that ends in exit(0).
 //
-// Departure: a C handler interrupts whatever the process was doing; Go
+// Departure: a C handler (lib/signal.c) interrupts whatever the process was doing; Go
 // delivers signals to a channel, and sig_int runs on its own goroutine while
 // the rest of the program goes on. Call Signal before Ready, so that a
 // signal arriving once the server is announced is never lost. SIGTERM runs

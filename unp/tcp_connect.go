@@ -11,7 +11,7 @@ import (
 // blocking, close-on-exec descriptor: the book's tcp_connect
 // (lib/tcp_connect.c, section 11.12), trying each address of host in turn.
 //
-// Departure: the book's wrapper exits on failure; the client counts a failed
+// Departure: the book's wrapper (lib/tcp_connect.c) exits on failure; the client counts a failed
 // connection as an error and goes on, so this returns the error.
 func Tcp_connect(host, serv string) (int, error) {
 	port, err := lookupPort(serv)

@@ -17,7 +17,7 @@ import (
 // setIdleTimeout), and listens with backlog LISTENQ. Like the book's wrapper it exits through
 // Err_sys when it cannot.
 //
-// Departure: a process started by socket activation (see ActivatedListener)
+// Departure: lib/tcp_listen.c always makes its socket. A process started by socket activation (see ActivatedListener)
 // gets the socket it inherited instead of a new one, and host and serv only
 // name what the user expected: if serv names another port, one line says
 // which is served.
@@ -36,8 +36,10 @@ func Tcp_listen(host, serv string) int {
 	return fd
 }
 
-// hostName names host in an error line: "" is the wildcard, which the
-// book's message prints as "(null)".
+// hostName names host in an error line.
+//
+// Departure: "" is the wildcard, which tcp_listen.c's message prints as
+// "(null)"; here it says "any address".
 func hostName(host string) string {
 	if host == "" {
 		return "any address"
@@ -57,8 +59,11 @@ func tcpSocket(host, serv string, reuseport, listen bool) (int, error) {
 	}
 	var addrs []netip.Addr
 	if host == "" {
-		// Like getaddrinfo with AI_PASSIVE: the IPv6 wildcard first (dual
-		// stack, so IPv4 clients reach it too), then the IPv4 one.
+		// Departure: glibc's getaddrinfo gives 0.0.0.0 first, so the
+		// book's tcp_listen (lib/tcp_listen.c) listens on IPv4 alone on
+		// Linux. Here the IPv6 wildcard comes first, dual stack, so IPv4
+		// and IPv6 clients both reach it; 0.0.0.0 is used only where
+		// there is no IPv6.
 		addrs = []netip.Addr{netip.IPv6Unspecified(), netip.IPv4Unspecified()}
 	} else if addrs, err = lookupHost(host); err != nil {
 		return -1, err

@@ -5,25 +5,31 @@
 //
 // # Naming
 //
-// A name in the book's casing (Tcp_listen, Readn, Write_fd, Err_sys,
-// My_lock_wait) is one the book or its library has, and does what the book's
-// does, with the departures marked. Everything the port had to add is
-// ordinary Go (Fork, ChildFd, SignalPipe, NewSharedMutex, Reap). The book's
-// convention is kept where it teaches something: a capitalised wrapper such as
-// Tcp_listen calls the system and exits through Err_sys when set-up fails.
-// Departure: every function used on a request path (Readn, Writen, Readline,
-// Web_child, Accept) returns an error instead of exiting, because one bad
-// client must not take a server down.
+// A name with an underscore, or a book name with a capital first letter, is
+// the book's: [Tcp_listen], [Readn], [Write_fd], [Accept]. Go exports only
+// capitalised names, so the book's web_child, my_lock_wait and err_sys are
+// [Web_child], [My_lock_wait] and [Err_sys] here. A capital therefore does
+// not mean what it means in the book, a wrapper that exits on error. [Fork]
+// keeps the book's name for a different call (Departure: lib/wrapunix.c's
+// Fork is fork(2); this one starts the program again, see fork.go). What the
+// port invented has an ordinary Go name ([ChildFd], [SignalPipe],
+// [NewSharedMutex], [Reap], [Backoff]).
+//
+// Where the book's wrapper exits, set-up here exits too: Tcp_listen exits
+// through Err_sys when it cannot listen. Departure: every function used on a
+// request path (Readn and Writen of lib/readn.c and lib/writen.c, Readline,
+// Web_child of web_child.c, Accept of lib/wrapsock.c) returns an error
+// instead of exiting, because one bad client must not take a server down.
 //
 // # Files
 //
 // Ports of the book's files, one for one:
 //
-//	unp.go          unp.h (MAXLINE, MAXN, LISTENQ)
+//	unp.go          lib/unp.h (MAXLINE, LISTENQ); web_child.c, client.c (MAXN)
 //	error.go        lib/error.c: Err_msg, Err_quit, Err_sys
 //	readn.go        lib/readn.c: Readn
 //	writen.go       lib/writen.c: Writen
-//	readline.go     lib/readline.c: Rline.Readline, the buffered version
+//	readline.go     server/readline_r.c: the Rline of readline_r.h, and its Readline
 //	wrapunix.go     lib/wrapunix.c: Read, Close
 //	wrapsock.go     lib/wrapsock.c: Accept, Select (and AcceptUnless, for a child told to stop)
 //	signal.go       lib/signal.c: Signal
@@ -54,7 +60,7 @@
 //	idle.go      the idle timeout on every connection
 //	request.go   ParseRequest, the request line's strict grammar, and NextRequest,
 //	             which tells the book's line from HTTP and parses either
-//	             from what a connection has buffered (Departure: the book
+//	             from what a connection has buffered (Departure: web_child.c
 //	             speaks only its line; see Web_child)
 //	reply.go     Reply, a request's answer: an HTTP head beside the static
 //	             result, out in one write or writev; StatusReply for bad HTTP

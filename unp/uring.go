@@ -22,10 +22,10 @@ import (
 // io_uring_enter submits any number of requests and reaps any number of
 // completions, and a multishot request (accept, Linux 5.19; recv, 6.0)
 // goes on completing, once for each connection or each read, until the
-// kernel ends it. Serv12-uring serves from one ring per child. Not in the
-// book, which predates it by sixteen years.
+// kernel ends it. Serv12-uring serves from one ring per child. Beyond the
+// book: the book predates it by sixteen years.
 //
-// Departure: no library. The Go io_uring packages we found were either
+// Beyond the book: no library. The Go io_uring packages we found were either
 // unmaintained or lacked multishot requests and provided buffer rings, which
 // are what a server on a ring is made of today; what the server needs is a
 // few hundred lines on golang.org/x/sys/unix, named for the calls below, in

@@ -6,12 +6,14 @@ import (
 	"sync"
 )
 
-// result is the reply: the book's static char result[MAXN]. Its contents do
-// not matter, only its length; threads share it because nobody writes it.
+// result is the reply. The book's web_child (web_child.c) has it as an
+// automatic array, one per call; here one array serves every call and
+// thread, because nothing writes it and only its length matters.
 var result [MAXN]byte
 
 // A webConn is what Web_child needs for one connection: the request
-// buffer, and the reply's head.
+// buffer, as web_child_r.c keeps an Rline for each call, and the reply's
+// head.
 type webConn struct {
 	rl    Rline
 	reply Reply
@@ -30,7 +32,8 @@ var webConns = sync.Pool{New: func() any { return new(webConn) }}
 // Each request costs one read(2) (fewer when the client pipelines) and one
 // write(2) of up to MAXN bytes (a writev(2) over HTTP), with no allocation.
 //
-// Departure: the book's web_child speaks only its line protocol. This one
+// Departure: the book's web_child (web_child.c) speaks only its line
+// protocol. This one
 // also answers HTTP/1.0 and HTTP/1.1 (GET /N and HEAD /N, see
 // NextRequest), so that curl, ab and wrk can load every design: the first
 // byte of each request says which protocol it is, and a book's request is
@@ -39,8 +42,9 @@ var webConns = sync.Pool{New: func() any { return new(webConn) }}
 // after its reply; HTTP/1.1 goes on to the next request, as the book's
 // line does.
 //
-// Departure: the book's web_child calls err_quit on a bad request and so
-// kills the whole process. This one returns an error naming the problem; the
+// Departure: web_child.c calls err_quit on a bad request and so ends the
+// process serving the client: the whole server in serv00 and the thread
+// designs. This one returns an error naming the problem; the
 // caller logs it with the peer address, closes the connection and goes on.
 // Bad HTTP is answered with its status (StatusReply) first. Even a panic
 // while serving (there should be none) comes back as an error, so that in

@@ -25,7 +25,7 @@ import (
 // The call blocks the calling OS thread, which is what the book's designs
 // want: a process or pool thread asleep in accept(2) inside the kernel.
 //
-// Departure: the book's Accept retries ECONNABORTED (and EPROTO) alone and
+// Departure: the book's Accept (lib/wrapsock.c) retries ECONNABORTED (and EPROTO) alone and
 // ends the process with err_sys on any other error, EINTR and EMFILE
 // included.
 func Accept(listenfd int) (int, unix.Sockaddr, error) {

@@ -5,6 +5,9 @@ import "golang.org/x/sys/unix"
 // Read is read(2), retried on EINTR. The Go runtime interrupts threads with
 // SIGURG to preempt goroutines, so every blocking raw call must expect EINTR.
 // A timeout set with SO_RCVTIMEO surfaces as ErrIdle.
+//
+// Departure: the book's Read (lib/wrapunix.c) exits on any error, EINTR
+// included; here EINTR is retried and other errors return.
 func Read(fd int, buf []byte) (int, error) {
 	for {
 		n, err := unix.Read(fd, buf)
@@ -22,7 +25,7 @@ func Read(fd int, buf []byte) (int, error) {
 
 // Close is close(2).
 //
-// Departure: the book's Close exits on error; on Linux close always
+// Departure: the book's Close (lib/wrapunix.c) exits on error; on Linux close always
 // releases the descriptor, so there is nothing useful to do with an error.
 func Close(fd int) {
 	unix.Close(fd)

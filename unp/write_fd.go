@@ -16,7 +16,7 @@ import (
 // descriptor cannot travel alone on a stream socket. (x/sys's Sendmsg
 // would quietly add a dummy byte the receiver does not expect.)
 //
-// Departure: the book's Write_fd exits on error. Here a child that died
+// Departure: the book's Write_fd (lib/write_fd.c) exits on error. Here a child that died
 // shows up as EPIPE or ECONNRESET, which serv05's parent must survive, so the
 // error is returned. MSG_NOSIGNAL keeps the broken pipe from raising SIGPIPE.
 func Write_fd(fd int, ptr []byte, sendfd int) (int, error) {

@@ -110,7 +110,7 @@
 // new version under the old parent, until the upgrade. A C server forks
 // its own image and has no such skew.
 //
-// Departure: serv02's -select is gone (one change at a time), and a child
+// Departure: serv02-prefork's -select is gone (one change at a time), and a child
 // reads SIGTERM as "finish and exit", where serv02's child dies of it.
 //
 // Usage:

@@ -7,7 +7,7 @@
 // It serves one client at a time, which costs nothing here because each
 // client is done after one short write.
 //
-// Departure: the book binds the well-known port 13 on the IPv4 wildcard;
+// Departure: the book's daytimetcpsrv.c binds the well-known port 13 on the IPv4 wildcard;
 // this one takes the book's usual [host] port arguments (port 13 needs root),
 // announces itself like every server here, and on SIGINT or SIGTERM prints
 // its CPU time and exits.
