@@ -82,16 +82,16 @@ func rawChildMain() {
 	rawCloseOthers()
 	switch rawArgs.kind {
 	case kindAccept:
-		rawChild_main()
+		rawChildLoop()
 	case kindFdpass:
-		rawChild_main05()
+		rawChildLoop05()
 	case kindConn:
 		rawPeerLen = 0
 		for i := 0; i < rawArgs.peerLen && i < len(rawPeer); i++ {
 			rawPeer[i] = rawArgs.peer[i]
 			rawPeerLen++
 		}
-		rawWeb_child(rawArgs.fd)
+		rawWebChild(rawArgs.fd)
 	}
 	rawExit(0)
 }
@@ -119,11 +119,11 @@ func rawCloseOthers() {
 	rawSys(sysCloseRange, uintptr(lo), uintptr(^uint32(0)), 0, 0)
 }
 
-// rawChild_main is child02.c's loop, and child03.c's and child04.c's when
+// rawChildLoop is child02.c's loop, and child03.c's and child04.c's when
 // rawArgs.lockKind names their lock: lock, accept, unlock, count, serve.
 //
 //go:nosplit
-func rawChild_main() {
+func rawChildLoop() {
 	rawSayStarting()
 	if rawArgs.lockKind == lockFutex {
 		rawMutexInit()
@@ -141,17 +141,17 @@ func rawChild_main() {
 			atomic.AddInt64(rawArgs.count, 1)
 		}
 		rawPeerSa = true
-		rawWeb_child(connfd)
+		rawWebChild(connfd)
 		rawSys(syscall.SYS_CLOSE, uintptr(connfd), 0, 0, 0)
 	}
 }
 
-// rawChild_main05 is child05.c's loop: receive a descriptor and the
+// rawChildLoop05 is child05.c's loop: receive a descriptor and the
 // client's address from the parent, serve, close, write one byte back.
 // EOF from the parent ends the child quietly, as serv05's child_main.
 //
 //go:nosplit
-func rawChild_main05() {
+func rawChildLoop05() {
 	rawSayStarting()
 	pipefd := rawArgs.fd
 	for {
@@ -178,7 +178,7 @@ func rawChild_main05() {
 		}
 		connfd := int(*(*int32)(unsafe.Pointer(&cm[16])))
 		rawPeerLen, rawPeerSa = min(uint(n), uint(len(rawPeer))), false
-		rawWeb_child(connfd)
+		rawWebChild(connfd)
 		rawSys(syscall.SYS_CLOSE, uintptr(connfd), 0, 0, 0)
 		for { // tell parent we're ready again
 			_, errno = rawSys(syscall.SYS_WRITE, uintptr(pipefd), uintptr(unsafe.Pointer(&rawPeer)), 1, 0)
@@ -192,13 +192,13 @@ func rawChild_main05() {
 	}
 }
 
-// rawWeb_child serves one connection: Web_child, the book's line and
+// rawWebChild serves one connection: Web_child, the book's line and
 // HTTP. A bad request, an error or the idle timeout ends the connection
 // with one line on stderr naming the client, in the words Web_child's
 // error gives; bad HTTP gets its status first.
 //
 //go:nosplit
-func rawWeb_child(connfd int) {
+func rawWebChild(connfd int) {
 	rawR, rawW = 0, 0
 	for {
 		status, why, errno := rawRequest(connfd)

@@ -101,19 +101,20 @@ const (
 	lockFutex
 )
 
-// runtime_BeforeFork and runtime_AfterFork are the runtime's own fork
-// bracket, which syscall.forkAndExecInChild1 calls: BeforeFork blocks every
+// beforeFork and afterFork are the runtime's own fork bracket
+// (syscall.runtime_BeforeFork and runtime_AfterFork), which
+// syscall.forkAndExecInChild1 calls: BeforeFork blocks every
 // signal on this thread (so none can run a Go handler in the child before
 // it blocks them itself), keeps the scheduler off this goroutine and
 // spoils its stack guard; AfterFork, in the parent, undoes all three. The
 // runtime exports them for the linker's pull-linkname check ("Do not
 // remove or change the type signature", go.dev/issue/67401).
 //
-//go:linkname runtime_BeforeFork syscall.runtime_BeforeFork
-func runtime_BeforeFork()
+//go:linkname beforeFork syscall.runtime_BeforeFork
+func beforeFork()
 
-//go:linkname runtime_AfterFork syscall.runtime_AfterFork
-func runtime_AfterFork()
+//go:linkname afterFork syscall.runtime_AfterFork
+func afterFork()
 
 // RawPrefork starts the child for slot i of a preforked pool in the -fork
 // mode: a copy of this process, made by clone with no exec, which loops
@@ -228,11 +229,11 @@ func rawFork(set func() error) (int, error) {
 //
 //go:nosplit
 func rawClone() (uintptr, syscall.Errno) {
-	runtime_BeforeFork()
+	beforeFork()
 	pid, _, errno := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
 	if errno == 0 && pid == 0 {
 		rawChildMain() // in the child: never returns
 	}
-	runtime_AfterFork()
+	afterFork()
 	return pid, errno
 }
