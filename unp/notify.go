@@ -47,7 +47,7 @@ func notify(addr, msg string) error {
 	// x/sys/unix turns a leading '@' into the abstract namespace's NUL
 	sa := &unix.SockaddrUnix{Name: addr}
 	for {
-		err = unix.Sendto(fd, []byte(msg), 0, sa)
+		err = unix.Sendto(fd, []byte(msg), unix.MSG_DONTWAIT, sa) // a manager that is behind costs a message, not the server
 		if err != unix.EINTR {
 			return err
 		}

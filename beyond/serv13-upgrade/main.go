@@ -127,6 +127,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"syscall"
 	"time"
 
@@ -138,6 +139,7 @@ const usage = "serv13-upgrade [ <host> ] <port#> <#children>"
 
 var (
 	listenfd int
+	pidfile  string        // -pidfile: where this generation's parent names itself
 	meter    *unp.Meter    // per-child connection counts, in shared memory
 	pids     *unp.Children // the book's pids array
 )
@@ -146,7 +148,11 @@ func main() {
 	if _, args, ok := unp.Child(); ok {
 		child_main(args) // never returns
 	}
-	host, serv, nchildren := unp.PoolArgs(os.Args[1:], usage)
+	args := os.Args[1:]
+	if len(args) > 1 && args[0] == "-pidfile" {
+		pidfile, args = args[1], args[2:]
+	}
+	host, serv, nchildren := unp.PoolArgs(args, usage)
 	var readyfd int
 	listenfd, readyfd = inherited() // from an old parent: step 2
 	if listenfd < 0 {
@@ -156,8 +162,13 @@ func main() {
 	meter = unp.NewMeter(nchildren)
 	sigfd := unp.SignalPipe(syscall.SIGUSR2) // before the first fork: no SIGCHLD is missed
 	pids = unp.Prefork(nchildren, child_make)
-	unp.Ready(listenfd)
-	if readyfd >= 0 {
+	writePidfile()
+	if readyfd < 0 {
+		unp.Ready(listenfd)
+	} else {
+		// the manager takes this process for the server, and the
+		// reload for done, in the moment it is ready (unp.Notify)
+		unp.Ready(listenfd, fmt.Sprintf("MAINPID=%d", os.Getpid()))
 		tellReady(readyfd)
 	}
 
@@ -180,14 +191,16 @@ func parent(sigfd int) {
 		if up != nil && time.Now().After(up.deadline) {
 			up.abandon(fmt.Sprintf("was not ready within %v", readyLimit), "serving on")
 			up = nil
+			unp.Notify("READY=1") // the reload is over: this one serves on
 		}
 		retry = pids.Fill() // a slot whose pause is over
 		if up != nil && up.readyfd >= 0 && rset.IsSet(up.readyfd) {
 			if up.ready() {
 				if !up.died() {
-					retire(sigfd, up.pid) // step 3; never returns
+					retire(sigfd, up.pid) // step 3; returns only if the successor died
 				}
 				up = nil
+				serveAgain()
 			} // else EOF: it is dying, and SIGCHLD will say how
 		}
 		if !rset.IsSet(sigfd) {
@@ -200,6 +213,7 @@ func parent(sigfd int) {
 					if ws.Exited() || ws.Signaled() {
 						up.failed(ws, "before it was ready")
 						up = nil
+						unp.Notify("READY=1") // the reload is over: this one serves on
 					}
 					return
 				}
@@ -213,13 +227,17 @@ func parent(sigfd int) {
 				break
 			}
 			var err error
+			unp.Notify("RELOADING=1", monotonicUsec())
 			if up, err = startUpgrade(); err != nil { // step 1
 				unp.Err_msg("upgrade failed: %v; serving on", err)
+				unp.Notify("READY=1")
 			}
 		case syscall.SIGINT, syscall.SIGTERM:
+			unp.Notify("STOPPING=1")
 			if up != nil {
 				up.abandon("was not ready yet", "shutting down") // it must not outlive us unready
 			}
+			removePidfile()
 			sig_int()
 			os.Exit(0)
 		}
@@ -247,15 +265,18 @@ func waitFor(sigfd int, up *upgrade, wait time.Duration) *unix.FdSet {
 	return &rset
 }
 
-// retire is step 3: the successor is serving, so this parent closes its
-// copy of the listening socket, tells every child to finish (retireSignal),
-// reaps them, prints its report and exits 0. A child still serving after
-// drainLimit, or when SIGINT or SIGTERM comes, is killed. It waits for its
-// own children by PID, never for any child: the successor is one, and lives
-// on.
+// retire is step 3: the successor is serving, so this parent tells every
+// child to finish (retireSignal), reaps them, prints its report and exits
+// 0. A child still serving after drainLimit, or when SIGINT or SIGTERM
+// comes, is killed. It waits for its own children by PID, never for any
+// child: the successor is one, and lives on.
+//
+// Until this parent exits, it is the one process that can put the server
+// back if the successor dies (its own children die with it): so it keeps
+// its copy of the listening socket, watches the successor, and if it dies
+// stops retiring and returns, for parent to fill the slots again and serve.
 func retire(sigfd, successor int) {
 	fmt.Printf("new parent %d ready; retiring\n", successor)
-	unix.Close(listenfd)
 	live := map[int]bool{}
 	for _, pid := range pids.Pids {
 		if pid > 0 && unix.Kill(pid, retireSignal) == nil {
@@ -263,10 +284,15 @@ func retire(sigfd, successor int) {
 		}
 	}
 	deadline := time.Now().Add(drainLimit())
-	for len(live) > 0 {
+	for {
+		if how, dead := died(successor); dead {
+			unp.Err_msg("new parent (pid %d) %s while this one retired; serving on", successor, how)
+			return
+		}
 		for pid := range live {
 			if gone(pid, unix.WNOHANG) {
 				delete(live, pid)
+				pids.Pids[slices.Index(pids.Pids, pid)] = 0 // for Fill, if the successor dies
 			}
 		}
 		if len(live) == 0 {
@@ -288,7 +314,7 @@ func retire(sigfd, successor int) {
 		unp.Err_msg("retiring: %d children still serving; killing them", len(live))
 		for pid := range live {
 			unix.Kill(pid, unix.SIGKILL)
-			gone(pid, 0)
+			reapWithin(pid, reapLimit)
 		}
 		break
 	}
@@ -296,6 +322,51 @@ func retire(sigfd, successor int) {
 	unp.Pr_cpu_time()
 	os.Exit(0)
 }
+
+// serveAgain is the old parent taking the server back after its successor
+// died while it retired: its slots are filled again (children it told to
+// retire are replaced as they exit), and it names itself again in the PID
+// file and to the service manager.
+func serveAgain() {
+	pids.Fill()
+	writePidfile()
+	unp.Notify(fmt.Sprintf("MAINPID=%d", os.Getpid()), "READY=1")
+}
+
+// died reports whether child pid has ended, reaping it, and how.
+func died(pid int) (string, bool) {
+	var ws unix.WaitStatus
+	got, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+	for err == unix.EINTR {
+		got, err = unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+	}
+	switch {
+	case err != nil: // ECHILD: reaped already, by an earlier look
+		return "died", true
+	case got != pid || !(ws.Exited() || ws.Signaled()):
+		return "", false
+	case ws.Signaled():
+		return "was killed by " + unix.SignalName(ws.Signal()), true
+	}
+	return fmt.Sprintf("exited with status %d", ws.ExitStatus()), true
+}
+
+// reapWithin waits, at most limit, until child pid has ended and is
+// reaped, and says so in one line if it is not: a process killed with
+// SIGKILL is gone within milliseconds unless a debugger holds it, and the
+// shutdown does not wait on the debugger (see unp.TerminateAll).
+func reapWithin(pid int, limit time.Duration) {
+	for deadline := time.Now().Add(limit); !gone(pid, unix.WNOHANG); {
+		if time.Now().After(deadline) {
+			unp.Err_msg("pid %d not reaped after %v; going on without it", pid, limit)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// reapLimit is how long a killed child is waited for.
+const reapLimit = 2 * time.Second
 
 // gone reaps child pid if it has ended (or waits until it has, with
 // options 0) and reports whether it has.
