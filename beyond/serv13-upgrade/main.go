@@ -126,7 +126,7 @@ func parent(sigfd int) {
 		if up != nil && time.Now().After(up.deadline) {
 			up.abandon(fmt.Sprintf("was not ready within %v", readyLimit), "serving on")
 			up = nil
-			unp.Notify("READY=1") // the reload is over: this one serves on
+			servingOn()
 		}
 		retry = pids.Fill() // a slot whose pause is over
 		if up != nil && up.readyfd >= 0 && rset.IsSet(up.readyfd) {
@@ -148,7 +148,7 @@ func parent(sigfd int) {
 					if ws.Exited() || ws.Signaled() {
 						up.failed(ws, "before it was ready")
 						up = nil
-						unp.Notify("READY=1") // the reload is over: this one serves on
+						servingOn()
 					}
 					return
 				}
@@ -165,7 +165,7 @@ func parent(sigfd int) {
 			unp.Notify("RELOADING=1", monotonicUsec())
 			if up, err = startUpgrade(); err != nil { // step 1
 				unp.Err_msg("upgrade failed: %v; serving on", err)
-				unp.Notify("READY=1")
+				servingOn()
 			}
 		case syscall.SIGINT, syscall.SIGTERM:
 			unp.Notify("STOPPING=1")
@@ -220,7 +220,7 @@ func retire(sigfd, successor int) {
 	}
 	deadline := time.Now().Add(drainLimit())
 	for {
-		if how, dead := died(successor); dead {
+		if how, dead := ended(successor); dead {
 			unp.Err_msg("new parent (pid %d) %s while this one retired; serving on", successor, how)
 			return
 		}
@@ -260,16 +260,23 @@ func retire(sigfd, successor int) {
 
 // serveAgain is the old parent taking the server back after its successor
 // died while it retired: its slots are filled again (children it told to
-// retire are replaced as they exit), and it names itself again in the PID
-// file and to the service manager.
+// retire are replaced as they exit), and it says it serves (servingOn).
 func serveAgain() {
 	pids.Fill()
+	servingOn()
+}
+
+// servingOn ends a failed upgrade: this parent names itself again in the
+// PID file and to the service manager, with MAINPID= and READY=1, which
+// also ends the manager's reload. A successor killed late may have named
+// itself in both already.
+func servingOn() {
 	writePidfile()
 	unp.Notify(fmt.Sprintf("MAINPID=%d", os.Getpid()), "READY=1")
 }
 
-// died reports whether child pid has ended, reaping it, and how.
-func died(pid int) (string, bool) {
+// ended reports whether child pid has ended, reaping it, and how.
+func ended(pid int) (string, bool) {
 	var ws unix.WaitStatus
 	got, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
 	for err == unix.EINTR {
