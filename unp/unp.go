@@ -42,10 +42,11 @@
 //
 //	fork.go      the fork analog: Fork, Child, ChildFd, PoolChild
 //	children.go  the preforked parent's table: Prefork, Children.Pause, Reap,
-//	             ChildDied, ChildStopped, TerminateAll
+//	             ChildDied, ChildStopped, TerminateAll, ReapAll (bounded)
 //	sig_pipe.go  signals as bytes on a pipe, for a parent's select loop
 //	args.go      the servers' command lines: ListenArgs, ListenPoolArgs, Usage
-//	ready.go     the readiness line and UNP_ADDR_FILE
+//	ready.go     the readiness line and UNP_ADDR_FILE (ReplaceFile)
+//	notify.go    systemd's sd_notify: Notify (READY=1, MAINPID=, STOPPING=1)
 //	idle.go      the idle timeout on every connection
 //	request.go   ParseRequest, the request line's strict grammar
 //	hosts.go     /etc/hosts and /etc/services look-ups, no resolver

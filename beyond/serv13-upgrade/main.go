@@ -27,6 +27,10 @@
 //     serving finishes first. It reaps them, prints "child I, N
 //     connections" for its slots and the CPU line, and exits 0.
 //
+// Cost. Serv02's, and during an upgrade two pools at once until the old
+// one has drained; a failed upgrade costs the connections its children had
+// taken.
+//
 // A successor can die at any step. Before it is ready (it fails, or is not
 // ready within five seconds), the old parent kills it if need be, reaps
 // it, says so in one line and serves on. While the old parent retires, the
@@ -75,6 +79,7 @@ const usage = "serv13-upgrade [ -pidfile <path> ] [ <host> ] <port#> <#children>
 var (
 	listenfd int
 	pidfile  string        // -pidfile: where this generation's parent names itself
+	retired  map[int]bool  // children told to retire, still there after a take-back
 	meter    *unp.Meter    // per-child connection counts, in shared memory
 	pids     *unp.Children // the book's pids array
 )
@@ -152,6 +157,11 @@ func parent(sigfd int) {
 					}
 					return
 				}
+				if retired[pid] && (ws.Exited() || ws.Signaled()) {
+					delete(retired, pid) // told to retire before a take-back: no news
+					pids.Pids[slices.Index(pids.Pids, pid)] = 0
+					return
+				}
 				pids.Reaped(pid, ws)
 			})
 			retry = pids.Fill()
@@ -222,6 +232,7 @@ func retire(sigfd, successor int) {
 	for {
 		if how, dead := ended(successor); dead {
 			unp.Err_msg("new parent (pid %d) %s while this one retired; serving on", successor, how)
+			retired = live // they finish and exit; parent replaces them without a word
 			return
 		}
 		for pid := range live {
