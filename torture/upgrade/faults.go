@@ -111,6 +111,9 @@ func (d *driver) faulty(cur *gen, kind string) (*gen, error) {
 		victim = killOne(kids)
 	}
 	d.logf("%s: successor %d, victim %d", kind, succ, victim)
+	if victim == 0 {
+		d.note("%s: no child left to kill at the moment drawn", kind)
+	}
 	if strings.HasPrefix(kind, "kill-") && victim > 0 {
 		// the kill takes effect a moment after kill(2) returns: settle
 		// must not see a killed successor still running

@@ -16,7 +16,11 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+	"unp-go.dev/lab"
 )
+
+// runEnv marks every process of a run, in its environment, for killAll.
+const runEnv = "UPGRADE_RUN"
 
 // port is where every server listens, on 127.0.0.1 of the way's own
 // network namespace: nothing else is there to take it.
@@ -249,7 +253,7 @@ func (d *driver) start() (*gen, error) {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, "UNP_ADDR_FILE="+g.addr)
+	cmd.Env = append(cmd.Env, "UNP_ADDR_FILE="+g.addr, runEnv+"="+d.dir)
 	cmd.Stdout, cmd.Stderr = out, errf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -358,6 +362,13 @@ func (d *driver) killAll() {
 	d.mu.Unlock()
 	for _, pid := range pids {
 		unix.Kill(-pid, unix.SIGKILL)
+	}
+	// and any other process of this run (a successor started in a moment
+	// no look saw): every one inherits runEnv
+	for _, p := range lab.Procs() {
+		if env, err := lab.Env(p.Pid); err == nil && env[runEnv] == d.dir && d.dir != "" {
+			unix.Kill(p.Pid, unix.SIGKILL)
+		}
 	}
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
 		if _, err := unix.Wait4(-1, nil, unix.WNOHANG, nil); err == unix.ECHILD {
