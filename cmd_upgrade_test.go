@@ -97,20 +97,26 @@ func readpid(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("NEWPID", strconv.Itoa(pid))
 }
 
-// gone PID waits (at most 10 s) until process PID is no more, not even a
-// zombie: it has exited and its parent has reaped it. It prints "PID gone".
+// gone PID [LIMIT] waits (at most LIMIT, a Go duration, 10s unless given)
+// until process PID is no more, not even a zombie: it has exited and its
+// parent has reaped it. It prints "PID gone".
 func gone(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: gone PID")
+	if neg || len(args) != 1 && len(args) != 2 {
+		ts.Fatalf("usage: gone PID [LIMIT]")
 	}
 	pid, err := strconv.Atoi(args[0])
 	ts.Check(err)
-	if !poll(10*time.Second, func() bool {
+	limit := 10 * time.Second
+	if len(args) == 2 {
+		limit, err = time.ParseDuration(args[1])
+		ts.Check(err)
+	}
+	if !poll(limit, func() bool {
 		_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
 		return os.IsNotExist(err)
 	}) {
 		p, _ := lab.Stat(pid)
-		ts.Fatalf("process %d still there after 10 s: %v", pid, p)
+		ts.Fatalf("process %d still there after %v: %v", pid, limit, p)
 	}
 	fmt.Fprintf(ts.Stdout(), "%d gone\n", pid)
 }

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -159,75 +162,139 @@ func Reap(reaped func(pid int, ws unix.WaitStatus)) {
 }
 
 // TerminateAll ends every child whose PID is in pids (0 and -1 are
-// skipped) and waits until no child of this process is left (ECHILD). Only
-// then does RUSAGE_CHILDREN hold the children's CPU time, so call it before
-// Pr_cpu_time.
+// skipped) and reaps every child of this process. Only then does
+// RUSAGE_CHILDREN hold the children's CPU time, so call it before
+// Pr_cpu_time. It is done within a few seconds whatever the children do.
 //
-// The children are first stopped (SIGSTOP, and waited for until they are),
-// so that they die together: killed one by one, the child holding serv04's
-// mutex could die while a sibling still runs, and the sibling would wake,
-// recover the mutex and say so on stderr in the middle of a clean shutdown.
+// The children are first stopped (SIGSTOP), so that they die together:
+// killed one by one, the child holding serv04's mutex could die while a
+// sibling still runs, and the sibling would wake, recover the mutex and say
+// so on stderr in the middle of a clean shutdown.
 //
 // Departure: serv02.c's sig_int sends SIGTERM. A Go program catches SIGTERM in the
 // runtime's handler, which runs Go code before the process dies, while the
 // child's other threads go on: a sibling woken by the dead holder's mutex
 // could still take it. SIGKILL ends a stopped child in the kernel, and no
-// code of it runs again.
+// code of it runs again; a child that would ignore SIGTERM, or one stopped
+// with SIGTERM pending, dies of it all the same.
 func TerminateAll(pids []int) {
-	// A child stopped before, whose stop this process may already have
-	// reaped (serv05's parent and Children.Reap listen for stops), is not
-	// stopped again and no stop is reported again: waiting for one would
-	// wait for ever. So it is looked at before the SIGSTOP, and only the
-	// others are waited for: the report comes once every thread of the
-	// child has stopped, which the main thread's state alone does not say.
-	live := make([]int, 0, len(pids))
-	var stopping []int
+	var live []int
 	for _, pid := range pids {
-		if pid <= 0 {
-			continue
-		}
-		already := stoppedNow(pid)
-		if unix.Kill(pid, unix.SIGSTOP) == nil {
+		if pid > 0 && unix.Kill(pid, unix.SIGSTOP) == nil {
 			live = append(live, pid)
-			if !already {
-				stopping = append(stopping, pid)
-			}
 		}
 	}
-	for _, pid := range stopping {
-		for {
-			_, err := unix.Wait4(pid, nil, unix.WUNTRACED, nil)
-			if err != unix.EINTR {
-				break // stopped, or already dead and now reaped
-			}
-		}
-	}
+	stopAll(live)
 	for _, pid := range live {
-		unix.Kill(pid, unix.SIGKILL)
+		if pid > 0 { // never 0 or -1: a whole process group, or every process
+			unix.Kill(pid, unix.SIGKILL)
+		}
 	}
+	ReapAll(reapLimit)
+}
+
+// Shutdown's limits: how long TerminateAll waits for its children to stop
+// before it kills them anyway, and then for every child to be reaped.
+const (
+	stopLimit = time.Second
+	reapLimit = 2 * time.Second
+)
+
+// stopAll waits, at most stopLimit, until every child in pids is stopped
+// or dead, as the kernel shows it in /proc, and logs those that never were.
+//
+// It looks rather than waiting for the stop reports (wait4 with
+// WUNTRACED): a report may never come. A stop already reported once (serv05
+// and Children.Reap listen for stops) is not reported again; a SIGCONT that
+// lands between the SIGSTOP and the stop (timeout(1) sends one to its whole
+// process group right after its signal) undoes the stop, and one that lands
+// after it withdraws the report; a child under a debugger stops for its
+// tracer, and its parent hears nothing. Each look sends SIGSTOP again, for
+// the SIGCONTs.
+func stopAll(pids []int) {
+	pids = slices.Clone(pids) // DeleteFunc below zeroes what it drops: not the caller's
+	deadline := time.Now().Add(stopLimit)
 	for {
-		_, err := unix.Wait4(-1, nil, 0, nil)
-		switch err {
-		case nil, unix.EINTR:
-			continue
-		case unix.ECHILD:
-			forgetChildren() // every child is gone
+		pids = slices.DeleteFunc(pids, stoppedOrDead)
+		if len(pids) == 0 {
 			return
 		}
-		Err_sys(err, "wait error")
+		if time.Now().After(deadline) {
+			Err_msg("children %v not stopped after %v; killing them anyway", pids, stopLimit)
+			return
+		}
+		for _, pid := range pids {
+			unix.Kill(pid, unix.SIGSTOP)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
-// stoppedNow reports whether the kernel shows process pid stopped: T (or
-// t, stopped by a tracer) in /proc/PID/stat, the main thread's state,
-// which follows the command name's closing parenthesis.
-func stoppedNow(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
+// stoppedOrDead reports whether every thread of process pid is stopped (T,
+// or t: stopped by a tracer) or dead (Z, X), as /proc/PID/task/TID/stat
+// shows, the state following the command name's closing parenthesis. A
+// process that is gone altogether counts as dead.
+func stoppedOrDead(pid int) bool {
+	stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	for _, p := range stats {
+		b, err := os.ReadFile(p)
+		i := bytes.LastIndexByte(b, ')')
+		if err != nil || i < 0 || i+2 >= len(b) {
+			continue // that thread has gone
+		}
+		if !strings.ContainsRune("TtZX", rune(b[i+2])) {
+			return false
+		}
 	}
-	i := bytes.LastIndexByte(b, ')')
-	return i >= 0 && i+2 < len(b) && (b[i+2] == 'T' || b[i+2] == 't')
+	return true
+}
+
+// ReapAll reaps every child of this process, waiting at most limit for the
+// last, and reports whether none is left. A child killed with SIGKILL is
+// normally gone within milliseconds; one that a debugger traces is handed
+// to its parent only once the tracer has seen it die, and one asleep in the
+// kernel beyond signals (state D) dies when it wakes. ReapAll does not wait
+// for ever on either: it logs which children are still there, and the
+// caller's report goes out without their CPU time.
+func ReapAll(limit time.Duration) bool {
+	deadline := time.Now().Add(limit)
+	for {
+		pid, err := unix.Wait4(-1, nil, unix.WNOHANG, nil)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.ECHILD:
+			forgetChildren() // every child is gone
+			return true
+		case err != nil:
+			Err_sys(err, "wait error")
+		case pid > 0:
+			forgetChild(pid)
+			continue
+		}
+		if time.Now().After(deadline) {
+			Err_msg("children %v not reaped after %v; going on without them",
+				childrenLeft(), limit)
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// childrenLeft lists this process's children, as /proc says:
+// /proc/self/task/*/children names those of each thread.
+func childrenLeft() []int {
+	var pids []int
+	lists, _ := filepath.Glob("/proc/self/task/*/children")
+	for _, p := range lists {
+		b, _ := os.ReadFile(p)
+		for _, f := range strings.Fields(string(b)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids
 }
 
 // ChildStopped logs, in one line, that the child in slot i has stopped

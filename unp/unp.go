@@ -53,10 +53,11 @@
 //	             lines, in nosplit Go that makes raw system calls and nothing else
 //	rawhttp.go   that child's NextRequest, Reply and StatusReply, in the same Go
 //	children.go  the preforked parent's table: Prefork, Children.Pause, Reap,
-//	             ChildDied, ChildStopped, TerminateAll
+//	             ChildDied, ChildStopped, TerminateAll, ReapAll (bounded)
 //	sig_pipe.go  signals as bytes on a pipe, for a parent's select loop
 //	args.go      the servers' command lines: ListenArgs, ListenPoolArgs, ForkFlag, Usage
-//	ready.go     the readiness line and UNP_ADDR_FILE
+//	ready.go     the readiness line and UNP_ADDR_FILE (ReplaceFile)
+//	notify.go    systemd's sd_notify: Notify (READY=1, MAINPID=, STOPPING=1)
 //	idle.go      the idle timeout on every connection
 //	request.go   ParseRequest, the request line's strict grammar, and NextRequest,
 //	             which tells the book's line from HTTP and parses either

@@ -15,107 +15,46 @@
 // The switch, step by step:
 //
 //  1. SIGUSR2. The old parent makes a readiness pipe and starts
-//     os.Executable (the path of /proc/self/exe, so that a binary renamed
-//     over the old one since start-up is the one run) with its own
-//     arguments, the listening socket as descriptor 3, the pipe's write end
-//     as 4, and their numbers in UNP_LISTEN_FD and UNP_READY_FD.
-//  2. The new parent finds them (and clears the variables, and marks both
-//     close-on-exec, so its children see neither), preforks its children
-//     on the inherited socket, announces itself as every server does
-//     ("listening on", UNP_ADDR_FILE), and writes one byte down the pipe.
-//     From its first child on, both generations accept from the one queue.
-//  3. The old parent reads the byte, closes its own copy of the socket and
-//     sends each child SIGTERM. A child asleep in accept leaves it without
-//     taking a connection (child.go tells how); a child serving a client
-//     finishes that connection first. The old parent reaps them, prints
-//     "child I, N connections" for its slots and the CPU line, and exits 0.
+//     os.Executable with its own arguments, the listening socket as
+//     descriptor 3, the pipe's write end as 4, and their numbers in
+//     UNP_LISTEN_FD and UNP_READY_FD, in a session of its own (setsid) and
+//     without a parent-death signal: it must outlive the old parent.
+//  2. The new parent preforks its children on the inherited socket,
+//     announces itself as every server does, and writes one byte down the
+//     pipe. From its first child on, both generations accept from one queue.
+//  3. The old parent sends each child SIGTERM: a child asleep in accept
+//     leaves it without taking a connection (child.go tells how), a child
+//     serving finishes first. It reaps them, prints "child I, N
+//     connections" for its slots and the CPU line, and exits 0.
 //
-// If the new parent cannot start, dies, or has not said it is ready within
-// five seconds, the old one kills it (if need be), reaps it, says so in one
-// line, and serves on as if nothing had happened: the new children, if any
-// came up, die with their parent (their parent-death signal), and a
-// connection one of them had taken is lost, the one cost of a failed
-// upgrade. A second SIGUSR2 while a successor is on its way, or while the
-// old parent retires, is refused with one line, not queued.
+// Cost. Serv02's, and during an upgrade two pools at once until the old
+// one has drained; a failed upgrade costs the connections its children had
+// taken.
 //
-// Who is whose. The new parent is started in a session of its own
-// (setsid) and without a parent-death signal: it must outlive the old one,
-// and Ctrl-C in the old one's terminal must not reach it. Until it is
-// ready, it is the old parent's child, which kills it on SIGINT. Once the
-// old parent exits, the kernel re-parents it to init (or to the nearest
-// subreaper), which reaps it when it ends; its PID is in the line the old
-// parent prints before its report, and SIGTERM or SIGINT to it ends it as
-// any server. Whoever
-// watched the old PID (a shell's job control, a supervisor) has lost the
-// server: that is the price of an upgrade in place, and why service managers
-// want to be told (below).
+// A successor can die at any step. Before it is ready (it fails, or is not
+// ready within five seconds), the old parent kills it if need be, reaps
+// it, says so in one line and serves on. While the old parent retires, the
+// successor is still its child: if it dies then, the old parent stops
+// retiring, fills its slots again and serves on (it keeps its copy of the
+// socket until it exits for this). Once the old parent has gone, nothing
+// in the program is left to take over: the supervisor restarts the
+// service, and with socket activation the socket, which is the manager's,
+// keeps the clients queued meanwhile; without it, they are refused.
 //
-// How others do it:
-//
-//   - nginx: SIGUSR2 to the master starts the new binary with the listening
-//     sockets inherited and their numbers in the NGINX variable, and both
-//     masters serve side by side until the operator sends WINCH (old workers
-//     finish and exit) and QUIT (old master exits); until then, HUP to the
-//     old master brings its workers back, a rollback this program has not.
-//     Which PID is the server is kept in a pid file, renamed nginx.pid.oldbin.
-//   - tableflip (Cloudflare's Go library): as here, fork and exec of the
-//     new binary with the listeners inherited and a readiness pipe, and the
-//     old process exits once the new one says ready; it also passes any
-//     other file the program names, and writes a pid file for systemd.
-//   - systemd: socket activation keeps the listening socket in the service
-//     manager, which passes it to every start of the service (LISTEN_FDS,
-//     from descriptor 3); a restart is stop then start, and connections
-//     arriving in between wait in the manager's queue instead of being
-//     refused. Nothing runs twice, so nothing is handed over, but the
-//     clients of the old process's connections are cut, and nobody accepts
-//     during the start-up. Every design of this repository takes such a
-//     socket (unp.Tcp_listen).
-//   - Envoy: hot restart starts a second process that asks the first, over
-//     a Unix socket, for its listening sockets (SCM_RIGHTS, section 15.7),
-//     and both serve for a drain period with shared statistics in shared
-//     memory. Its maintainers have long called the SO_REUSEPORT variant of
-//     this broken, for the reason below.
-//
-// What goes wrong with each shortcut:
-//
-//   - Stop, then start on the same port: between the close and the new
-//     bind, connect(2) is refused (RST to the SYN), and connections queued
-//     in the old socket, accepted by the kernel but not by the program, are
-//     reset when it closes.
-//   - A new listener beside the old with SO_REUSEPORT, then close the old:
-//     no refusal, since one of the two always listens, but the kernel hashes
-//     each new connection to one listener of the group, and those queued in
-//     the one that closes are reset, unless net.ipv4.tcp_migrate_req
-//     (Linux 5.14) moves them to a sibling. It is off by default.
-//   - Kill the old workers outright: whatever they were serving is cut.
-//   - Pass the socket, but let the old parent exit before the new one is
-//     listening: the queue survives, but its connections wait on nobody,
-//     and if the new one fails they wait for ever.
-//   - Exec the new binary in place (the same PID, so supervisors are
-//     happy, and the socket survives if it is not close-on-exec): there is
-//     no way back, and a binary that fails to start leaves nothing serving.
-//   - Inherit the listener, but start the new parent as an ordinary child,
-//     with a parent-death signal or in the old one's process group: it dies
-//     with the old parent, or with the old terminal's Ctrl-C.
-//
-// Under a service manager. systemd's Type=simple takes the first PID for
-// the service and, when it exits, stops the unit and kills what is left:
-// the new parent with it. An upgrade in place needs a unit that follows the
-// new PID (Type=forking with PIDFile=, or Type=notify with NotifyAccess=all
-// and MAINPID=, which is what tableflip's documentation asks for); this
-// program writes no pid file, and is taught, not packaged.
-//
-// The fork analog runs the file again (unp.Fork), so once the file is
-// replaced, a child the old parent starts in place of a dead one runs the
-// new version under the old parent, until the upgrade. A C server forks
-// its own image and has no such skew.
+// Under a service manager (systemd, Type=notify, NotifyAccess=all), it
+// says READY=1 when it serves, RELOADING=1 on SIGUSR2, the successor
+// MAINPID= itself with READY=1 when it is ready, before the old parent
+// exits, and STOPPING=1 on shutdown (unp.Notify). -pidfile PATH names the
+// serving parent in PATH, replaced in one rename at the handover, so that
+// it names a live parent throughout. beyond/README.md has the unit, and
+// how nginx, tableflip, systemd and Envoy do the same.
 //
 // Departure: serv02-prefork's -select is gone (one change at a time), and a child
 // reads SIGTERM as "finish and exit", where serv02's child dies of it.
 //
 // Usage:
 //
-//	serv13-upgrade [ <host> ] <port#> <#children>
+//	serv13-upgrade [ -pidfile <path> ] [ <host> ] <port#> <#children>
 //
 // Each child prints "child PID starting". kill -USR2 PARENT upgrades.
 // Ctrl-C (SIGINT) or SIGTERM terminates and reaps every child, prints
@@ -127,6 +66,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"syscall"
 	"time"
 
@@ -134,10 +74,12 @@ import (
 	"unp-go.dev/unp"
 )
 
-const usage = "serv13-upgrade [ <host> ] <port#> <#children>"
+const usage = "serv13-upgrade [ -pidfile <path> ] [ <host> ] <port#> <#children>"
 
 var (
 	listenfd int
+	pidfile  string        // -pidfile: where this generation's parent names itself
+	retired  map[int]bool  // children told to retire, still there after a take-back
 	meter    *unp.Meter    // per-child connection counts, in shared memory
 	pids     *unp.Children // the book's pids array
 )
@@ -146,7 +88,11 @@ func main() {
 	if _, args, ok := unp.Child(); ok {
 		child_main(args) // never returns
 	}
-	host, serv, nchildren := unp.PoolArgs(os.Args[1:], usage)
+	args := os.Args[1:]
+	if len(args) > 1 && args[0] == "-pidfile" {
+		pidfile, args = args[1], args[2:]
+	}
+	host, serv, nchildren := unp.PoolArgs(args, usage)
 	var readyfd int
 	listenfd, readyfd = inherited() // from an old parent: step 2
 	if listenfd < 0 {
@@ -156,8 +102,13 @@ func main() {
 	meter = unp.NewMeter(nchildren)
 	sigfd := unp.SignalPipe(syscall.SIGUSR2) // before the first fork: no SIGCHLD is missed
 	pids = unp.Prefork(nchildren, child_make)
-	unp.Ready(listenfd)
-	if readyfd >= 0 {
+	writePidfile()
+	if readyfd < 0 {
+		unp.Ready(listenfd)
+	} else {
+		// the manager takes this process for the server, and the
+		// reload for done, in the moment it is ready (unp.Notify)
+		unp.Ready(listenfd, fmt.Sprintf("MAINPID=%d", os.Getpid()))
 		tellReady(readyfd)
 	}
 
@@ -180,14 +131,16 @@ func parent(sigfd int) {
 		if up != nil && time.Now().After(up.deadline) {
 			up.abandon(fmt.Sprintf("was not ready within %v", readyLimit), "serving on")
 			up = nil
+			servingOn()
 		}
 		retry = pids.Fill() // a slot whose pause is over
 		if up != nil && up.readyfd >= 0 && rset.IsSet(up.readyfd) {
 			if up.ready() {
 				if !up.died() {
-					retire(sigfd, up.pid) // step 3; never returns
+					retire(sigfd, up.pid) // step 3; returns only if the successor died
 				}
 				up = nil
+				serveAgain()
 			} // else EOF: it is dying, and SIGCHLD will say how
 		}
 		if !rset.IsSet(sigfd) {
@@ -200,7 +153,13 @@ func parent(sigfd int) {
 					if ws.Exited() || ws.Signaled() {
 						up.failed(ws, "before it was ready")
 						up = nil
+						servingOn()
 					}
+					return
+				}
+				if retired[pid] && (ws.Exited() || ws.Signaled()) {
+					delete(retired, pid) // told to retire before a take-back: no news
+					pids.Pids[slices.Index(pids.Pids, pid)] = 0
 					return
 				}
 				pids.Reaped(pid, ws)
@@ -213,13 +172,17 @@ func parent(sigfd int) {
 				break
 			}
 			var err error
+			unp.Notify("RELOADING=1", monotonicUsec())
 			if up, err = startUpgrade(); err != nil { // step 1
 				unp.Err_msg("upgrade failed: %v; serving on", err)
+				servingOn()
 			}
 		case syscall.SIGINT, syscall.SIGTERM:
+			unp.Notify("STOPPING=1")
 			if up != nil {
 				up.abandon("was not ready yet", "shutting down") // it must not outlive us unready
 			}
+			removePidfile()
 			sig_int()
 			os.Exit(0)
 		}
@@ -247,15 +210,18 @@ func waitFor(sigfd int, up *upgrade, wait time.Duration) *unix.FdSet {
 	return &rset
 }
 
-// retire is step 3: the successor is serving, so this parent closes its
-// copy of the listening socket, tells every child to finish (retireSignal),
-// reaps them, prints its report and exits 0. A child still serving after
-// drainLimit, or when SIGINT or SIGTERM comes, is killed. It waits for its
-// own children by PID, never for any child: the successor is one, and lives
-// on.
+// retire is step 3: the successor is serving, so this parent tells every
+// child to finish (retireSignal), reaps them, prints its report and exits
+// 0. A child still serving after drainLimit, or when SIGINT or SIGTERM
+// comes, is killed. It waits for its own children by PID, never for any
+// child: the successor is one, and lives on.
+//
+// Until this parent exits, it is the one process that can put the server
+// back if the successor dies (its own children die with it): so it keeps
+// its copy of the listening socket, watches the successor, and if it dies
+// stops retiring and returns, for parent to fill the slots again and serve.
 func retire(sigfd, successor int) {
 	fmt.Printf("new parent %d ready; retiring\n", successor)
-	unix.Close(listenfd)
 	live := map[int]bool{}
 	for _, pid := range pids.Pids {
 		if pid > 0 && unix.Kill(pid, retireSignal) == nil {
@@ -263,10 +229,16 @@ func retire(sigfd, successor int) {
 		}
 	}
 	deadline := time.Now().Add(drainLimit())
-	for len(live) > 0 {
+	for {
+		if how, dead := ended(successor); dead {
+			unp.Err_msg("new parent (pid %d) %s while this one retired; serving on", successor, how)
+			retired = live // they finish and exit; parent replaces them without a word
+			return
+		}
 		for pid := range live {
 			if gone(pid, unix.WNOHANG) {
 				delete(live, pid)
+				pids.Pids[slices.Index(pids.Pids, pid)] = 0 // for Fill, if the successor dies
 			}
 		}
 		if len(live) == 0 {
@@ -288,7 +260,7 @@ func retire(sigfd, successor int) {
 		unp.Err_msg("retiring: %d children still serving; killing them", len(live))
 		for pid := range live {
 			unix.Kill(pid, unix.SIGKILL)
-			gone(pid, 0)
+			reapWithin(pid, reapLimit)
 		}
 		break
 	}
@@ -296,6 +268,58 @@ func retire(sigfd, successor int) {
 	unp.Pr_cpu_time()
 	os.Exit(0)
 }
+
+// serveAgain is the old parent taking the server back after its successor
+// died while it retired: its slots are filled again (children it told to
+// retire are replaced as they exit), and it says it serves (servingOn).
+func serveAgain() {
+	pids.Fill()
+	servingOn()
+}
+
+// servingOn ends a failed upgrade: this parent names itself again in the
+// PID file and to the service manager, with MAINPID= and READY=1, which
+// also ends the manager's reload. A successor killed late may have named
+// itself in both already.
+func servingOn() {
+	writePidfile()
+	unp.Notify(fmt.Sprintf("MAINPID=%d", os.Getpid()), "READY=1")
+}
+
+// ended reports whether child pid has ended, reaping it, and how.
+func ended(pid int) (string, bool) {
+	var ws unix.WaitStatus
+	got, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+	for err == unix.EINTR {
+		got, err = unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+	}
+	switch {
+	case err != nil: // ECHILD: reaped already, by an earlier look
+		return "died", true
+	case got != pid || !(ws.Exited() || ws.Signaled()):
+		return "", false
+	case ws.Signaled():
+		return "was killed by " + unix.SignalName(ws.Signal()), true
+	}
+	return fmt.Sprintf("exited with status %d", ws.ExitStatus()), true
+}
+
+// reapWithin waits, at most limit, until child pid has ended and is
+// reaped, and says so in one line if it is not: a process killed with
+// SIGKILL is gone within milliseconds unless a debugger holds it, and the
+// shutdown does not wait on the debugger (see unp.TerminateAll).
+func reapWithin(pid int, limit time.Duration) {
+	for deadline := time.Now().Add(limit); !gone(pid, unix.WNOHANG); {
+		if time.Now().After(deadline) {
+			unp.Err_msg("pid %d not reaped after %v; going on without it", pid, limit)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// reapLimit is how long a killed child is waited for.
+const reapLimit = 2 * time.Second
 
 // gone reaps child pid if it has ended (or waits until it has, with
 // options 0) and reports whether it has.

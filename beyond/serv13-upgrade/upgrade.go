@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -136,11 +137,7 @@ func (u *upgrade) died() bool {
 // with it.
 func (u *upgrade) abandon(why, then string) {
 	unix.Kill(u.pid, unix.SIGKILL)
-	for {
-		if _, err := unix.Wait4(u.pid, nil, 0, nil); err != unix.EINTR {
-			break
-		}
-	}
+	reapWithin(u.pid, reapLimit)
 	if u.readyfd >= 0 {
 		unix.Close(u.readyfd)
 	}
@@ -157,4 +154,35 @@ func (u *upgrade) failed(ws unix.WaitStatus, when string) {
 		unix.Close(u.readyfd)
 	}
 	unp.Err_msg("upgrade failed: new parent (pid %d) %s %s; serving on", u.pid, how, when)
+}
+
+// writePidfile names this process in the PID file (-pidfile), replacing
+// the file in one rename, so that it names the old parent or the new,
+// never neither nor half of one: the first parent at start-up, a successor
+// once it is ready (before it tells the old parent), and an old parent
+// that takes the server back.
+func writePidfile() {
+	if pidfile == "" {
+		return
+	}
+	if err := unp.ReplaceFile(pidfile, fmt.Sprintf("%d\n", os.Getpid())); err != nil {
+		unp.Err_msg("writing the PID file %s: %v", pidfile, err)
+	}
+}
+
+// removePidfile removes the PID file at shutdown, if it names this process.
+func removePidfile() {
+	if b, err := os.ReadFile(pidfile); err == nil &&
+		strings.TrimSpace(string(b)) == strconv.Itoa(os.Getpid()) {
+		os.Remove(pidfile)
+	}
+}
+
+// monotonicUsec is the MONOTONIC_USEC= field that systemd (253 and
+// later) wants beside RELOADING=1: when the reload began, by
+// CLOCK_MONOTONIC, in microseconds.
+func monotonicUsec() string {
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return fmt.Sprintf("MONOTONIC_USEC=%d", ts.Nano()/1000)
 }

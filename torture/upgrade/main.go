@@ -10,7 +10,10 @@
 //   - reuseport: serv09-reuseport started again on the same port beside the
 //     old one (its listeners join the port's SO_REUSEPORT group), then the
 //     old one stopped (SIGTERM), with net.ipv4.tcp_migrate_req off
-//     (reuseport-off) and on (reuseport-on).
+//     (reuseport-off) and on (reuseport-on);
+//   - faults: handover with one fault at a random moment of each (the
+//     successor killed or stopped, the old parent sent SIGUSR2 twice, a
+//     child of either generation killed; faults.go), a row for each kind.
 //
 // serv02 and serv09 end the only way they can, their children killed, so
 // their rows also count the connections cut in the middle of a reply; the
@@ -71,7 +74,7 @@ type config struct {
 }
 
 // ways are the ways to replace a server, in the table's order.
-var ways = []string{"handover", "restart", "reuseport-off", "reuseport-on"}
+var ways = []string{"handover", "restart", "reuseport-off", "reuseport-on", "faults"}
 
 func main() {
 	var cfg config

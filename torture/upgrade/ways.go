@@ -16,7 +16,11 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+	"unp-go.dev/lab"
 )
+
+// runEnv marks every process of a run, in its environment, for killAll.
+const runEnv = "UPGRADE_RUN"
 
 // port is where every server listens, on 127.0.0.1 of the way's own
 // network namespace: nothing else is there to take it.
@@ -31,6 +35,7 @@ type result struct {
 	Served                                    []int64 // by generation, oldest first
 	Examples                                  map[string]string
 	Notes                                     []string
+	Faults                                    []result `json:",omitempty"` // the faults way's, by kind
 }
 
 const header = "way            upgrades      ok refused  reset  short timeout  other" +
@@ -53,6 +58,10 @@ func (r *result) print(w io.Writer) {
 			fmt.Fprintf(w, "    first %s: %s\n", k, e)
 		}
 	}
+	for _, f := range r.Faults {
+		fmt.Fprintf(w, "  %-12s %8d %7d %7d %6d %6d %7d %6d\n", f.Way, f.Upgrades, f.OK,
+			f.Refused, f.Reset, f.Short, f.Timeout, f.Other)
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "    note: %s\n", n)
 	}
@@ -73,6 +82,7 @@ type driver struct {
 	dir   string
 	n     int      // generations started, for file names
 	pids  []int    // every parent seen, each the leader of its process group
+	lsock *os.File // the faults way's listening socket, held as a supervisor holds it
 	outs  []string // stdout files, in the order of their first generation
 	notes []string
 	mu    sync.Mutex
@@ -128,10 +138,22 @@ func (d *driver) run() (*result, error) {
 	loaded := make(chan struct{})
 	go func() { load(d.cfg, "127.0.0.1:"+port, &t, stop); close(loaded) }()
 	upgrades := 0
+	faults := &faultTallies{by: map[string]*result{}}
+	for _, k := range faultKinds {
+		faults.by[k] = &result{Way: k}
+	}
 	for i := 1; i <= d.cfg.K; i++ {
 		time.Sleep(d.cfg.Every)
 		d.logf("upgrade %d", i)
-		next, err := d.upgrade(cur, i)
+		var next *gen
+		var err error
+		if d.way == "faults" {
+			kind := faultKinds[(i-1)%len(faultKinds)]
+			faults.switchTo(&t, kind)
+			next, err = d.faulty(cur, kind)
+		} else {
+			next, err = d.upgrade(cur, i)
+		}
 		if err != nil {
 			d.note("upgrade %d: %v", i, err)
 			break
@@ -141,12 +163,18 @@ func (d *driver) run() (*result, error) {
 	time.Sleep(d.cfg.Every)
 	close(stop)
 	<-loaded
+	faults.switchTo(&t, "")
 	if err := d.stop(cur); err != nil {
 		d.note("stopping the last server: %v", err)
 	}
 	res := &result{Way: d.way, Upgrades: upgrades, OK: t.ok.Load(), Refused: t.refused.Load(),
 		Reset: t.reset.Load(), Short: t.short.Load(), Timeout: t.timeout.Load(),
 		Other: t.other.Load(), Examples: t.examples, Served: d.served(), Notes: d.notes}
+	if d.way == "faults" {
+		for _, k := range faultKinds {
+			res.Faults = append(res.Faults, *faults.by[k])
+		}
+	}
 	return res, nil
 }
 
@@ -190,7 +218,7 @@ func (d *driver) upgrade(cur *gen, i int) (*gen, error) {
 // program is the server the way replaces.
 func (d *driver) program() string {
 	switch d.way {
-	case "handover":
+	case "handover", "faults":
 		return "serv13-upgrade"
 	case "restart":
 		return "serv02-prefork"
@@ -215,12 +243,17 @@ func (d *driver) start() (*gen, error) {
 	}
 	defer errf.Close()
 	cmd := exec.Command(binPath(d.cfg, d.program()), "127.0.0.1", port, fmt.Sprint(d.cfg.Pool))
+	if d.way == "faults" {
+		if cmd, err = d.activated(cmd); err != nil {
+			return nil, err
+		}
+	}
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "UNP_") {
+		if !strings.HasPrefix(kv, "UNP_") && !strings.HasPrefix(kv, "LISTEN_") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, "UNP_ADDR_FILE="+g.addr)
+	cmd.Env = append(cmd.Env, "UNP_ADDR_FILE="+g.addr, runEnv+"="+d.dir)
 	cmd.Stdout, cmd.Stderr = out, errf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -329,6 +362,13 @@ func (d *driver) killAll() {
 	d.mu.Unlock()
 	for _, pid := range pids {
 		unix.Kill(-pid, unix.SIGKILL)
+	}
+	// and any other process of this run (a successor started in a moment
+	// no look saw): every one inherits runEnv
+	for _, p := range lab.Procs() {
+		if env, err := lab.Env(p.Pid); err == nil && env[runEnv] == d.dir && d.dir != "" {
+			unix.Kill(p.Pid, unix.SIGKILL)
+		}
 	}
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
 		if _, err := unix.Wait4(-1, nil, unix.WNOHANG, nil); err == unix.ECHILD {
