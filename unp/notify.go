@@ -23,7 +23,10 @@ import (
 // (with NotifyAccess=all in the unit, the manager listens to every process
 // of the service). An address starting with '@' is in the abstract
 // namespace (a NUL byte in its place on the wire), as systemd's are in a
-// container. Not in the book, which predates it.
+// container.
+//
+// Beyond the book: systemd's protocol, which the book predates; no server
+// of the book's tells anyone it is ready (Ready's departure from serv02.c).
 func Notify(state ...string) {
 	addr := os.Getenv("NOTIFY_SOCKET")
 	if addr == "" || len(state) == 0 {
