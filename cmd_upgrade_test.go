@@ -24,6 +24,7 @@ func init() {
 	commands["parentpid"] = parentpid
 	commands["readpid"] = readpid
 	commands["gone"] = gone
+	commands["kids"] = kids
 	commands["freeport"] = freeport
 	commands["reportsums"] = reportsums
 	commands["waitlisten"] = waitlisten
@@ -119,6 +120,32 @@ func gone(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("process %d still there after %v: %v", pid, limit, p)
 	}
 	fmt.Fprintf(ts.Stdout(), "%d gone\n", pid)
+}
+
+// kids PID N waits (at most 10 s) until process PID has exactly N live
+// children: a parent's own steps seen from outside (serv13's old parent
+// retiring its idle children once its successor said it was ready).
+func kids(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: kids PID N")
+	}
+	pid, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	var live []int
+	if !poll(10*time.Second, func() bool {
+		live = live[:0]
+		for _, p := range lab.Procs() {
+			if p.PPid == pid && p.State != 'Z' {
+				live = append(live, p.Pid)
+			}
+		}
+		return len(live) == n
+	}) {
+		ts.Fatalf("process %d has children %v, not %d", pid, live, n)
+	}
+	fmt.Fprintf(ts.Stdout(), "%d has %d children\n", pid, n)
 }
 
 // freeport sets $FREEPORT to a port of 127.0.0.1 that was free a moment
