@@ -220,7 +220,7 @@ func (w *worker) received(c *conn, cqe *unp.CQE) {
 	switch {
 	case cqe.Res > 0 && hasBuf:
 		if !c.closing {
-			w.take(c, w.bufs.Buf(bid, int(cqe.Res)))
+			w.copyIn(c, w.bufs.Buf(bid, int(cqe.Res)))
 		}
 		w.recycle(bid)
 	case cqe.Res == 0:
@@ -235,13 +235,13 @@ func (w *worker) received(c *conn, cqe *unp.CQE) {
 	w.serve(c)
 }
 
-// take copies what a recv read into the connection, so that the buffer
+// copyIn copies what a recv read into the connection, so that the buffer
 // goes back to the kernel at once: into the request buffer as far as it fits,
 // the rest into the connection's spill, which serve then stops the recv for.
 // So a client that sends and does not read takes no more than one turn's
 // reads from the buffers every connection of the child shares, and what
 // it sent waits in its own memory, then in its socket.
-func (w *worker) take(c *conn, data []byte) {
+func (w *worker) copyIn(c *conn, data []byte) {
 	if len(c.spill) == 0 {
 		n, began := c.fill(data)
 		if began {

@@ -48,7 +48,7 @@ type conn struct {
 // parses them.
 func (c *conn) step(w *worker) (progress bool, err error) {
 	for {
-		if c.take() {
+		if c.drainSpill() {
 			progress = true
 		}
 		if c.sending {
@@ -77,7 +77,7 @@ func (c *conn) step(w *worker) (progress bool, err error) {
 			return progress, fmt.Errorf("reading request: %w", unp.ErrLineTooLong)
 		}
 		if len(c.spill) > 0 {
-			continue // take makes room now that the request is gone
+			continue // drainSpill makes room now that the request is gone
 		}
 		if c.eof {
 			if c.r < c.w {
@@ -106,9 +106,9 @@ func (c *conn) fill(data []byte) (n int, began bool) {
 	return n, began
 }
 
-// take moves what spilled into the request buffer, as far as it fits, and
-// reports whether a request began.
-func (c *conn) take() (began bool) {
+// drainSpill moves what spilled into the request buffer, as far as it
+// fits, and reports whether a request began.
+func (c *conn) drainSpill() (began bool) {
 	if len(c.spill) == 0 {
 		return false
 	}
