@@ -22,9 +22,11 @@
 // lone client still takes four turns, where serv10 makes nine calls; with
 // many clients, one turn carries the steps of many connections, and the
 // count per connection falls below one. The work of the calls is not gone:
-// the kernel does it on the child's thread. An idle connection holds its
-// state and an 8 KB request buffer, and no read buffer: the buffers the
-// kernel reads into are the child's, lent to whichever connection has data.
+// the kernel does it on the child's thread. Only a failure costs calls of
+// its own: a getsockopt for the peer's name to log, and a send(2) of bad
+// HTTP's status. An idle connection holds its state and an 8 KB request
+// buffer, and no read buffer: the buffers the kernel reads into are the
+// child's, lent to whichever connection has data.
 //
 // The Go runtime. The kernel answers only the thread that set the ring up
 // (SINGLE_ISSUER), and the runtime moves a goroutine between threads at
