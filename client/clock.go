@@ -35,9 +35,9 @@ func monoNow() int64 {
 	return ts.Nano()
 }
 
-// A clock converts between CLOCK_MONOTONIC nanoseconds, in which the
-// schedule is kept, and time.Time, which the workers read cheaply (the
-// vDSO, no system call) for their measurements.
+// A clock converts time.Time, which the workers read cheaply (the vDSO, no
+// system call) for their measurements, to CLOCK_MONOTONIC nanoseconds, in
+// which the schedule is kept.
 type clock struct {
 	base     time.Time
 	baseMono int64
@@ -49,8 +49,6 @@ func newClock() clock {
 	b := monoNow()
 	return clock{t, a + (b-a)/2}
 }
-
-func (c clock) toTime(mono int64) time.Time { return c.base.Add(time.Duration(mono - c.baseMono)) }
 
 func (c clock) toMono(t time.Time) int64 { return c.baseMono + int64(t.Sub(c.base)) }
 

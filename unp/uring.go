@@ -57,7 +57,6 @@ const (
 	offSQEs            = 0x10000000
 	registerPbufRing   = 22 // IORING_REGISTER_PBUF_RING
 	unregisterPbufRing = 23
-	sqCQOverflow       = 1 << 1 // IORING_SQ_CQ_OVERFLOW, in the SQ ring's flags
 )
 
 // Setup flags (IORING_SETUP_*) and features (IORING_FEAT_*).
@@ -170,14 +169,14 @@ type Ring struct {
 	Flags    uint32 // the setup flags the kernel accepted
 	Features uint32 // IORING_FEAT_*
 
-	sqHead, sqTail, sqFlags *uint32
-	sqMask                  uint32
-	sqes                    []SQE
-	sqeTail                 uint32 // entries handed out by GetSQE, some not yet published
-	cqHead, cqTail          *uint32
-	cqMask                  uint32
-	cqes                    []CQE
-	rings, sqeMem           []byte
+	sqHead, sqTail *uint32
+	sqMask         uint32
+	sqes           []SQE
+	sqeTail        uint32 // entries handed out by GetSQE, some not yet published
+	cqHead, cqTail *uint32
+	cqMask         uint32
+	cqes           []CQE
+	rings, sqeMem  []byte
 
 	arg getEventsArg // in the heap, where the kernel may read it: see Enter
 	ts  unix.Timespec
@@ -240,7 +239,7 @@ func (r *Ring) mmap(p *ringParams) error {
 		return fmt.Errorf("mmap io_uring SQEs: %w", err)
 	}
 	word := func(off uint32) *uint32 { return (*uint32)(unsafe.Pointer(&r.rings[off])) }
-	r.sqHead, r.sqTail, r.sqFlags = word(p.sqOff.head), word(p.sqOff.tail), word(p.sqOff.flags)
+	r.sqHead, r.sqTail = word(p.sqOff.head), word(p.sqOff.tail)
 	r.sqMask = *word(p.sqOff.ringMask)
 	array := unsafe.Slice(word(p.sqOff.array), p.sqEntries)
 	for i := range array {
@@ -329,11 +328,6 @@ func (r *Ring) Completions(f func(*CQE)) int {
 	}
 	return int(tail - head)
 }
-
-// Overflowed reports whether the kernel holds back completions for want of
-// room in the CQ (IORING_SQ_CQ_OVERFLOW): the next Enter with GETEVENTS
-// moves them in.
-func (r *Ring) Overflowed() bool { return atomic.LoadUint32(r.sqFlags)&sqCQOverflow != 0 }
 
 // Close unmaps the ring and closes its descriptor; the kernel cancels
 // whatever is still in flight.

@@ -206,27 +206,27 @@ func (w *worker) accepted(cqe *unp.CQE) {
 // the kernel takes from the provided ring, until EOF, an error, or ENOBUFS.
 func (w *worker) recv(c *conn) {
 	w.sqe().PrepRecvMultishot(c.fd, w.bufs.Group, userData(c.fd, opRecv))
-	c.recving = true
+	c.recv = recvArmed
 }
 
 // received handles a recv's CQE: bytes in a buffer, EOF, or the end of the
 // multishot recv.
 func (w *worker) received(c *conn, cqe *unp.CQE) {
 	if !cqe.More() {
-		c.recving, c.pausing = false, false
+		c.recv = recvIdle
 	}
 	bid, hasBuf := cqe.Buffer()
 	err := cqe.Err()
 	switch {
 	case cqe.Res > 0 && hasBuf:
 		if !c.closing {
-			w.take(c, w.bufs.Buf(bid, int(cqe.Res)))
+			w.copyIn(c, w.bufs.Buf(bid, int(cqe.Res)))
 		}
 		w.recycle(bid)
 	case cqe.Res == 0:
 		c.eof = true
 	case err == unix.ENOBUFS: // the data waits in the socket, the recv for a buffer
-		c.starved = true
+		c.recv = recvStarved
 		w.starved = append(w.starved, c)
 	case err == unix.ECANCELED: // ours: a pause or a close
 	case err != nil && !c.closing:
@@ -235,13 +235,13 @@ func (w *worker) received(c *conn, cqe *unp.CQE) {
 	w.serve(c)
 }
 
-// take copies what a recv read into the connection, so that the buffer
+// copyIn copies what a recv read into the connection, so that the buffer
 // goes back to the kernel at once: into the request buffer as far as it fits,
 // the rest into the connection's spill, which serve then stops the recv for.
 // So a client that sends and does not read takes no more than one turn's
 // reads from the buffers every connection of the child shares, and what
 // it sent waits in its own memory, then in its socket.
-func (w *worker) take(c *conn, data []byte) {
+func (w *worker) copyIn(c *conn, data []byte) {
 	if len(c.spill) == 0 {
 		n, began := c.fill(data)
 		if began {
@@ -304,9 +304,9 @@ func (w *worker) serve(c *conn) {
 		w.finish(c)
 		return
 	}
-	if len(c.spill) > 0 && c.recving && !c.pausing {
+	if len(c.spill) > 0 && c.recv == recvArmed {
 		w.sqe().PrepCancel(userData(c.fd, opRecv), userData(c.fd, opCancel))
-		c.pausing = true
+		c.recv = recvCancelling
 	}
 }
 
@@ -337,7 +337,7 @@ func (w *worker) close(c *conn, err error) {
 	c.closing = true
 	w.idle.Remove(c.elem)
 	c.spill = nil
-	if c.recving || c.sending {
+	if c.recv.inFlight() || c.sending {
 		w.sqe().PrepCancelFd(c.fd, userData(c.fd, opCancel))
 	}
 }
@@ -345,7 +345,7 @@ func (w *worker) close(c *conn, err error) {
 // finish closes the descriptor of a closing connection that has nothing
 // in flight, in the ring: a close(2) with no system call of its own.
 func (w *worker) finish(c *conn) {
-	if c.recving || c.sending || w.conns[c.fd] != c {
+	if c.recv.inFlight() || c.sending || w.conns[c.fd] != c {
 		return
 	}
 	w.sqe().PrepClose(c.fd, userData(c.fd, opClose))
@@ -379,8 +379,8 @@ func (w *worker) rearm(now time.Time) {
 	starved := w.starved
 	w.starved, w.recycled = nil, false
 	for _, c := range starved {
-		c.starved = false
-		if w.conns[c.fd] == c && !c.closing && !c.recving && !c.eof {
+		c.recv = recvIdle // starved no more: a buffer is back
+		if w.conns[c.fd] == c && !c.closing && !c.eof {
 			w.recv(c)
 		}
 	}

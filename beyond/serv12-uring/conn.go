@@ -21,20 +21,45 @@ var errDone = errors.New("done")
 // holds (a conn stays put, in worker.conns, until its last CQE is in).
 type conn struct {
 	fd       int
-	r, w     int    // unread request bytes are buf[r:w], as in unp.Rline
-	spill    []byte // read, and not yet in buf (buf was full)
-	eof      bool   // the client has shut down its side
-	recving  bool   // the multishot recv is in flight
-	pausing  bool   // its cancel is in flight
-	starved  bool   // it ended for want of a buffer: worker.rearm submits it again
-	sending  bool   // a send is in flight
-	closing  bool   // closed but for the descriptor: see worker.close
-	last     bool   // the request being answered asked to close after it (HTTP)
+	r, w     int       // unread request bytes are buf[r:w], as in unp.Rline
+	spill    []byte    // read, and not yet in buf (buf was full)
+	eof      bool      // the client has shut down its side
+	recv     recvState // the multishot recv: see recvState
+	sending  bool      // a send is in flight
+	closing  bool      // closed but for the descriptor: see worker.close
+	last     bool      // the request being answered asked to close after it (HTTP)
 	reply    unp.Reply
 	deadline time.Time     // when the idle timeout runs out
 	elem     *list.Element // in worker.idle
 	buf      [unp.MaxHead]byte
 }
+
+// A recvState is where a conn's multishot recv stands. Its transitions:
+//
+//	idle -> armed           worker.recv submits it (accepted, step, rearm)
+//	armed -> cancelling     serve cancels it: a spill waits to be used
+//	armed, cancelling -> idle
+//	                        its last CQE (no F_MORE): EOF, an error, or
+//	                        ECANCELED, after a pause or a close
+//	armed, cancelling -> starved
+//	                        its last CQE is ENOBUFS: no buffer was free
+//	starved -> idle         rearm, once a buffer is back (and at once
+//	                        armed again if the conn still wants it)
+//
+// A cancelling recv may still deliver reads before its last CQE. Closing
+// is apart from this: worker.close cancels an armed or cancelling recv,
+// and worker.finish waits for it to be idle or starved.
+type recvState uint8
+
+const (
+	recvIdle       recvState = iota // none in flight; step submits one when it wants a request
+	recvArmed                       // in flight: a CQE per read
+	recvCancelling                  // in flight, and a cancel of it too
+	recvStarved                     // ended by ENOBUFS; in worker.starved until rearm
+)
+
+// inFlight reports whether the recv's last CQE is still to come.
+func (s recvState) inFlight() bool { return s == recvArmed || s == recvCancelling }
 
 // step is web_child turned inside out, as serv10's is, but on completions
 // instead of readiness: it runs the connection until it must wait for the
@@ -48,7 +73,7 @@ type conn struct {
 // parses them.
 func (c *conn) step(w *worker) (progress bool, err error) {
 	for {
-		if c.take() {
+		if c.drainSpill() {
 			progress = true
 		}
 		if c.sending {
@@ -77,7 +102,7 @@ func (c *conn) step(w *worker) (progress bool, err error) {
 			return progress, fmt.Errorf("reading request: %w", unp.ErrLineTooLong)
 		}
 		if len(c.spill) > 0 {
-			continue // take makes room now that the request is gone
+			continue // drainSpill makes room now that the request is gone
 		}
 		if c.eof {
 			if c.r < c.w {
@@ -85,7 +110,7 @@ func (c *conn) step(w *worker) (progress bool, err error) {
 			}
 			return progress, errDone
 		}
-		if !c.recving && !c.starved {
+		if c.recv == recvIdle {
 			w.recv(c) // the first, or after a pause or the end of a multishot recv
 		}
 		return progress, nil
@@ -106,9 +131,9 @@ func (c *conn) fill(data []byte) (n int, began bool) {
 	return n, began
 }
 
-// take moves what spilled into the request buffer, as far as it fits, and
-// reports whether a request began.
-func (c *conn) take() (began bool) {
+// drainSpill moves what spilled into the request buffer, as far as it
+// fits, and reports whether a request began.
+func (c *conn) drainSpill() (began bool) {
 	if len(c.spill) == 0 {
 		return false
 	}
