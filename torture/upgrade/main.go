@@ -55,6 +55,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -166,14 +167,23 @@ func runAll(cfg *config, chosen []string, jsonFile string) int {
 	return status
 }
 
-// buildServers builds the three servers into dir.
+// buildServers builds the servers the ways replace into dir.
 func buildServers(dir string) error {
 	root, err := lab.Root()
 	if err != nil {
 		return fmt.Errorf("%v: run from it, or use -bin", err)
 	}
-	for pkg, err := range lab.Build(root, dir, "./beyond/serv13-upgrade", "./serv02-prefork",
-		"./beyond/serv09-reuseport") {
+	var pkgs []string
+	for _, name := range wayDesigns {
+		ld, ok := lab.Lookup(name)
+		if !ok {
+			return fmt.Errorf("no design %s", name)
+		}
+		if !slices.Contains(pkgs, "./"+ld.Dir) {
+			pkgs = append(pkgs, "./"+ld.Dir)
+		}
+	}
+	for pkg, err := range lab.Build(root, dir, pkgs...) {
 		return fmt.Errorf("building %s: %v", pkg, err)
 	}
 	return nil

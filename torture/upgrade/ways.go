@@ -215,15 +215,16 @@ func (d *driver) upgrade(cur *gen, i int) (*gen, error) {
 	}
 }
 
-// program is the server the way replaces.
+// wayDesigns are the designs the ways replace, by way, from the one list
+// of designs (lab.Designs): its program's directory and name.
+var wayDesigns = map[string]string{"handover": "serv13-upgrade", "faults": "serv13-upgrade",
+	"restart": "serv02-prefork", "reuseport-off": "serv09-reuseport",
+	"reuseport-on": "serv09-reuseport"}
+
+// program is the program of the design the way replaces.
 func (d *driver) program() string {
-	switch d.way {
-	case "handover", "faults":
-		return "serv13-upgrade"
-	case "restart":
-		return "serv02-prefork"
-	}
-	return "serv09-reuseport"
+	ld, _ := lab.Lookup(wayDesigns[d.way])
+	return ld.Program()
 }
 
 // start starts a generation, in a process group of its own, and waits
