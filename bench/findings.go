@@ -16,7 +16,7 @@ import (
 // leave the figures to this block. Each finding is a function of its own,
 // which writes nothing when the run lacks its rows.
 func (res *results) findings(w io.Writer) {
-	for _, f := range []func(io.Writer){res.familyFinding, res.startupFinding,
+	for _, f := range []func(io.Writer){res.familyFinding, res.rawForkFinding, res.startupFinding,
 		res.runtimeFinding, res.serv01Finding, res.pooledFinding, res.kernelFinding,
 		res.fewestCallsFinding, res.noiseFinding} {
 		f(w)
@@ -70,12 +70,48 @@ func (res *results) familyFinding(w io.Writer) {
 	}
 }
 
+// rawForkFinding: the -fork rows (lab.Design.Raw: children forked with no
+// exec) against the book's C beside them and against their exec twins:
+// CPU per connection with start-up and without, and what starting and
+// stopping the pool costs (the idle run).
+func (res *results) rawForkFinding(w io.Writer) {
+	var vsC, vsExec, idleC []string
+	for _, d := range lab.Designs {
+		r, ok := res.row(d.Name)
+		if !d.Raw || !ok {
+			continue
+		}
+		if c, ok := res.besideC(d.Of); ok && c.PerConn > 0 {
+			vsC = append(vsC, fmt.Sprintf("%s %.2f×", d.Name, r.PerConn/c.PerConn))
+			if r.HasIdle && c.HasIdle && c.Idle > 0 {
+				idleC = append(idleC, fmt.Sprintf("%s %.1f ms against %.1f ms (%.2f×)", d.Name,
+					r.Idle*1e3, c.Idle*1e3, r.Idle/c.Idle))
+			}
+		}
+		if e, ok := res.row(d.Of); ok && r.PerConn > 0 {
+			vsExec = append(vsExec, fmt.Sprintf("%s %.2f×", d.Of, e.PerConn/r.PerConn))
+		}
+	}
+	if len(vsC) > 0 {
+		fmt.Fprintf(w, "- The -fork rows (children forked with no exec) against the book's C beside "+
+			"them, CPU per connection with start-up: %s.\n", strings.Join(vsC, ", "))
+	}
+	if len(idleC) > 0 {
+		fmt.Fprintf(w, "- Starting and stopping them with no client (idle CPU), against the C's: "+
+			"%s.\n", strings.Join(idleC, "; "))
+	}
+	if len(vsExec) > 0 {
+		fmt.Fprintf(w, "- The exec rows against their -fork twins, CPU per connection: %s.\n",
+			strings.Join(vsExec, ", "))
+	}
+}
+
 // startupFinding: what starting and stopping a pool costs, Go and C.
 func (res *results) startupFinding(w io.Writer) {
 	var goIdle, cIdle []float64
 	for _, s := range res.Summary {
-		if s.Row < 2 || s.Row > 5 || !s.HasIdle || s.OK == 0 {
-			continue
+		if d, _ := lab.Lookup(s.Name); s.Row < 2 || s.Row > 5 || !s.HasIdle || s.OK == 0 || d.Raw {
+			continue // the -fork rows have a finding of their own
 		}
 		switch s.Series {
 		case "Go":
@@ -85,7 +121,7 @@ func (res *results) startupFinding(w io.Writer) {
 		}
 	}
 	if len(goIdle) > 0 && len(cIdle) > 0 {
-		fmt.Fprintf(w, "- Starting and stopping a pool of %d children (the idle CPU of serv02–serv05): "+
+		fmt.Fprintf(w, "- Starting and stopping a pool of %d children (the idle CPU of serv02–serv05, exec children): "+
 			"%s ms of CPU for the Go designs, %s ms for the C.\n", res.Workers, spanf("%.1f", goIdle),
 			spanf("%.1f", cIdle))
 	}
