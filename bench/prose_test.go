@@ -61,7 +61,7 @@ type proseFigure struct {
 }
 
 var (
-	number     = regexp.MustCompile(`(?:^|[^\w.=/-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:$|[^\w])`)
+	number     = regexp.MustCompile(`(?:^|[^\w.=/-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:$|[^\w.]|\.(?:$|[^\d]))`)
 	anyNumber  = regexp.MustCompile(`\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?`)
 	codeSpan   = regexp.MustCompile("`[^`]*`")
 	version    = regexp.MustCompile(`(?:Linux|Go|go|glibc|version) \d+(?:\.\d+)+`)

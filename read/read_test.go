@@ -416,6 +416,10 @@ func TestNumbers(t *testing.T) {
 			!strings.Contains(page, "bench/results/figure-30-1.json") {
 			t.Error("serv03's page lacks the book's C row beside it, or the kept run it comes from")
 		}
+		if !strings.Contains(page, "<td>apache prefork fcntl · ab</td>") ||
+			!strings.Contains(page, "<td>serv03-flock · ab</td>") {
+			t.Error("serv03's page lacks its rows over HTTP, or Apache's beside them")
+		}
 	}
 }
 
