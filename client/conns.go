@@ -133,134 +133,174 @@ func (w *work) more(j int, due int64) bool {
 // it the wait). With no -every, each sends its next as soon as its last
 // is answered.
 func (w *work) hold(t0 int64) {
-	l := w.ev
-	defer l.close()
-	every := int64(w.c.every)
-	// scheduledAt is when -every wants request j of connection m sent.
-	scheduledAt := func(m, j int) int64 { return t0 + w.offset(m) + int64(j)*every }
-	dueOf := func(f *flight, j int) int64 {
-		if every == 0 {
-			return w.now()
-		}
-		return scheduledAt(f.m, j)
-	}
-	fail := func(f *flight, err error) {
-		l.end(f)
-		w.fail(fmt.Sprintf("held connection %d, request %d", f.slot, f.cur), err)
-	}
-	issue := func(f *flight, j int, due int64) {
-		f.cur, f.due = j, due
-		if err := l.send(f); err != nil {
-			fail(f, err)
-		}
-	}
-	// goOn decides what f does once idle: its next request if that is
-	// due, its end if there is none.
-	goOn := func(f *flight) {
-		j := f.requests
-		due := dueOf(f, j)
-		switch {
-		case !w.more(j, due-t0):
-			l.end(f)
-		case due <= w.now():
-			issue(f, j, due)
-		}
-	}
+	h := &holding{work: w, l: w.ev, t0: t0, every: int64(w.c.every)}
+	defer h.l.close()
 	for now := w.now(); now < t0; now = w.now() {
-		l.wait(t0)
+		h.l.wait(t0)
 	}
-	// The load has a bound of its own: a connection's requests, one after
-	// another, each at its due time or as soon as the last is answered or
-	// timed out, are done by the time its schedule ends plus a timeout for
-	// each. Past that bound a connection not done is given up, and said to
-	// be, so that a fault of this loop shows in the report instead of a
-	// client that never ends.
-	timeout, nreq := int64(w.c.timeout), int64(w.c.requests)
-	span := nreq * every
-	if w.c.duration > 0 {
-		span = int64(w.c.duration)
-		if every > 0 {
-			nreq = (span + every - 1) / every
+	h.bound = h.loadBound()
+	h.n = len(w.held)
+	h.scheduled = h.every == 0 || h.n == 0 // the schedule has no more requests
+	if h.scheduled {
+		for _, f := range w.held {
+			if f != nil {
+				h.goOn(f)
+			}
+		}
+	}
+	for {
+		now := w.now()
+		h.issueDue(now)
+		for _, f := range h.l.expired(now) {
+			h.fail(f, os.ErrDeadlineExceeded)
+		}
+		if now > h.bound {
+			h.giveUp()
+		}
+		if len(h.l.flights) == 0 {
+			return
+		}
+		wake := h.bound
+		if !h.scheduled {
+			wake = min(wake, h.scheduledAt(h.next%h.n, h.next/h.n))
+		}
+		h.replies(h.l.wait(wake))
+	}
+}
+
+// holding is one child's held connections while hold runs them.
+type holding struct {
+	*work
+	l         *evloop
+	t0, every int64
+	bound     int64 // past it, a connection not done is given up (loadBound)
+	n         int   // connections held
+	next      int   // with -every, the schedule's next: request next/n of connection next%n
+	scheduled bool  // the schedule has no more requests to walk
+}
+
+// scheduledAt is when -every wants request j of connection m sent.
+func (h *holding) scheduledAt(m, j int) int64 { return h.t0 + h.offset(m) + int64(j)*h.every }
+
+// dueOf is when request j of f is due: its scheduled time, or now with no
+// -every.
+func (h *holding) dueOf(f *flight, j int) int64 {
+	if h.every == 0 {
+		return h.now()
+	}
+	return h.scheduledAt(f.m, j)
+}
+
+// fail ends f and counts its error.
+func (h *holding) fail(f *flight, err error) {
+	h.l.end(f)
+	h.work.fail(fmt.Sprintf("held connection %d, request %d", f.slot, f.cur), err)
+}
+
+// issue sends request j of f, due at due.
+func (h *holding) issue(f *flight, j int, due int64) {
+	f.cur, f.due = j, due
+	if err := h.l.send(f); err != nil {
+		h.fail(f, err)
+	}
+}
+
+// goOn decides what f does once idle: its next request if that is due,
+// its end if there is none.
+func (h *holding) goOn(f *flight) {
+	j := f.requests
+	due := h.dueOf(f, j)
+	switch {
+	case !h.more(j, due-h.t0):
+		h.l.end(f)
+	case due <= h.now():
+		h.issue(f, j, due)
+	}
+}
+
+// loadBound is the load's own bound: a connection's requests, one after
+// another, each at its due time or as soon as the last is answered or
+// timed out, are done by the time its schedule ends plus a timeout for
+// each. Past that bound a connection not done is given up, and said to be,
+// so that a fault of this loop shows in the report instead of a client
+// that never ends.
+func (h *holding) loadBound() int64 {
+	timeout, nreq := int64(h.c.timeout), int64(h.c.requests)
+	span := nreq * h.every
+	if h.c.duration > 0 {
+		span = int64(h.c.duration)
+		if h.every > 0 {
+			nreq = (span + h.every - 1) / h.every
 		} else {
 			nreq = 1 // back to back: none starts after the duration
 		}
 	}
-	bound := t0 + span + nreq*timeout + int64(time.Second)
-	n := len(w.held)
-	next := 0 // with -every, the schedule's next: request next/n of connection next%n
-	if every == 0 || n == 0 {
-		for _, f := range w.held {
-			if f != nil {
-				goOn(f)
-			}
-		}
-	}
-	scheduled := every == 0 || n == 0 // the schedule has no more requests
-	for {
-		now := w.now()
-		for ; !scheduled; next++ {
-			j, m := next/n, next%n
-			due := scheduledAt(m, j)
-			if !w.more(j, due-t0) {
-				// The rest are later still: idle connections are done.
-				scheduled = true
-				for _, f := range w.held {
-					if f != nil && f.fd >= 0 && !f.busy {
-						l.end(f)
-					}
+	return h.t0 + span + nreq*timeout + int64(time.Second)
+}
+
+// issueDue walks the schedule up to now, sending each request that is due
+// on a connection that is idle; past the schedule's end, the idle
+// connections are done.
+func (h *holding) issueDue(now int64) {
+	for ; !h.scheduled; h.next++ {
+		j, m := h.next/h.n, h.next%h.n
+		due := h.scheduledAt(m, j)
+		if !h.more(j, due-h.t0) {
+			// The rest are later still: idle connections are done.
+			h.scheduled = true
+			for _, f := range h.held {
+				if f != nil && f.fd >= 0 && !f.busy {
+					h.l.end(f)
 				}
-				break
 			}
-			if due > now {
-				break
-			}
-			if f := w.held[m]; f != nil && f.fd >= 0 && !f.busy && f.requests == j {
-				issue(f, j, due)
-			}
-		}
-		for _, f := range l.expired(now) {
-			fail(f, os.ErrDeadlineExceeded)
-		}
-		if now > bound {
-			left := 0
-			for _, f := range l.flights {
-				left++
-				fail(f, fmt.Errorf("given up at the load's end (busy %v, deadline %v)",
-					f.busy, f.deadline != 0))
-			}
-			unp.Err_msg("child %d: %d held connections not done at the load's end: given up",
-				w.i, left)
-		}
-		if len(l.flights) == 0 {
 			return
 		}
-		wake := bound
-		if !scheduled {
-			wake = min(wake, scheduledAt(next%n, next/n))
+		if due > now {
+			return
 		}
-		for _, e := range l.wait(wake) {
-			f := l.flights[int(e.Fd)]
-			if f == nil || !f.busy || e.Events&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP) == 0 {
-				continue // ended in this batch, or idle
-			}
-			whole, err := l.reply(f)
-			if err != nil {
-				fail(f, err)
-				continue
-			}
-			if !whole {
-				continue
-			}
-			end := w.now()
-			// Late through the client's own fault only: a request that
-			// waited for the last reply is the server's.
-			lag := f.sent - f.due
-			if f.prevEnd > f.due {
-				lag = f.sent - f.prevEnd
-			}
-			w.done(time.Duration(end-f.due), time.Duration(end-f.sent), time.Duration(lag), 1)
-			f.prevEnd = end
-			goOn(f)
+		if f := h.held[m]; f != nil && f.fd >= 0 && !f.busy && f.requests == j {
+			h.issue(f, j, due)
 		}
+	}
+}
+
+// giveUp ends every connection still in flight at the load's bound.
+func (h *holding) giveUp() {
+	left := 0
+	for _, f := range h.l.flights {
+		left++
+		h.fail(f, fmt.Errorf("given up at the load's end (busy %v, deadline %v)",
+			f.busy, f.deadline != 0))
+	}
+	unp.Err_msg("child %d: %d held connections not done at the load's end: given up",
+		h.i, left)
+}
+
+// replies reads what the events bring: a reply whole is counted, with
+// its latencies, and its connection goes on.
+func (h *holding) replies(events []unix.EpollEvent) {
+	for _, e := range events {
+		f := h.l.flights[int(e.Fd)]
+		if f == nil || !f.busy || e.Events&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP) == 0 {
+			continue // ended in this batch, or idle
+		}
+		whole, err := h.l.reply(f)
+		if err != nil {
+			h.fail(f, err)
+			continue
+		}
+		if !whole {
+			continue
+		}
+		end := h.now()
+		// Late through the client's own fault only: a request that
+		// waited for the last reply is the server's.
+		lag := f.sent - f.due
+		if f.prevEnd > f.due {
+			lag = f.sent - f.prevEnd
+		}
+		h.done(time.Duration(end-f.due), time.Duration(end-f.sent), time.Duration(lag), 1)
+		f.prevEnd = end
+		h.goOn(f)
 	}
 }

@@ -51,8 +51,12 @@ func (r *result) print(w io.Writer) {
 		}
 		all += n
 	}
-	fmt.Fprintf(w, "%-14s %8d %7d %7d %6d %6d %7d %6d %13d %6d %6d\n", r.Way, r.Upgrades, r.OK,
-		r.Refused, r.Reset, r.Short, r.Timeout, r.Other, old, last, all-r.OK)
+	lost := fmt.Sprint(all - r.OK)
+	if len(r.Faults) > 0 {
+		lost = "-" // a killed generation's meter dies with it: what it served is not known
+	}
+	fmt.Fprintf(w, "%-14s %8d %7d %7d %6d %6d %7d %6d %13d %6d %6s\n", r.Way, r.Upgrades, r.OK,
+		r.Refused, r.Reset, r.Short, r.Timeout, r.Other, old, last, lost)
 	for _, k := range []string{"refused", "reset", "short", "timeout", "other"} {
 		if e := r.Examples[k]; e != "" {
 			fmt.Fprintf(w, "    first %s: %s\n", k, e)
@@ -62,8 +66,21 @@ func (r *result) print(w io.Writer) {
 		fmt.Fprintf(w, "  %-12s %8d %7d %7d %6d %6d %7d %6d\n", f.Way, f.Upgrades, f.OK,
 			f.Refused, f.Reset, f.Short, f.Timeout, f.Other)
 	}
+	// a note that repeats (one per fault of a kind) is said once, with its count
+	var order []string
+	times := map[string]int{}
 	for _, n := range r.Notes {
-		fmt.Fprintf(w, "    note: %s\n", n)
+		if times[n] == 0 {
+			order = append(order, n)
+		}
+		times[n]++
+	}
+	for _, n := range order {
+		if times[n] > 1 {
+			fmt.Fprintf(w, "    note (%d times): %s\n", times[n], n)
+		} else {
+			fmt.Fprintf(w, "    note: %s\n", n)
+		}
 	}
 }
 
