@@ -85,21 +85,7 @@ func (res *results) httpMarkdown(w io.Writer) {
 	fmt.Fprintln(w, "\nServer CPU is user + sys of the server and the children it reaped, "+
 		"start-up included (a design's from its report, a peer's from wait4), over the "+
 		"connections (wrk's keep-alive row: over the requests); client CPU the same for the client.")
-	var notes []string
-	for _, s := range res.Summary {
-		if why := res.Skipped[s.Name]; why != "" {
-			notes = append(notes, fmt.Sprintf("%s skipped: %s", s.Name, why))
-		} else if s.OK < s.Tried {
-			notes = append(notes, fmt.Sprintf("%s: %d of %d runs failed: %s",
-				s.Name, s.Tried-s.OK, s.Tried, res.firstError(s.Name)))
-		}
-	}
-	for _, n := range append(slices.Clone(res.Notes), notes...) {
-		fmt.Fprintf(w, "\n- %s", n)
-	}
-	if len(res.Notes)+len(notes) > 0 {
-		fmt.Fprintln(w)
-	}
+	res.writeNotes(w)
 }
 
 // httpAny is any row of server that ran, for what does not depend on the

@@ -317,20 +317,14 @@ func (res *results) markdown(w io.Writer) {
 	fmt.Fprintln(w, "| row | server | design | CPU s | CPU − serv00 s | idle CPU s | CPU µs/conn "+
 		"| wall s | conn/s | per child/thread min–max (ratio) |")
 	fmt.Fprintln(w, "|---:|---|---|---:|---:|---:|---:|---:|---:|---|")
-	var notes []string
 	for _, s := range res.Summary {
 		row := "—"
 		if s.Row >= 0 {
 			row = fmt.Sprint(s.Row)
 		}
-		if why := res.Skipped[s.Name]; why != "" {
+		if res.Skipped[s.Name] != "" {
 			fmt.Fprintf(w, "| %s | %s | %s | skipped | | | | | | |\n", row, s.Name, s.Desc)
-			notes = append(notes, fmt.Sprintf("%s skipped: %s", s.Name, why))
 			continue
-		}
-		if s.OK < s.Tried {
-			notes = append(notes, fmt.Sprintf("%s: %d of %d runs failed: %s",
-				s.Name, s.Tried-s.OK, s.Tried, res.firstError(s.Name)))
 		}
 		if s.OK == 0 {
 			fmt.Fprintf(w, "| %s | %s | %s | failed | | | | | | |\n", row, s.Name, s.Desc)
@@ -358,10 +352,25 @@ func (res *results) markdown(w io.Writer) {
 		"children, start-up included); idle CPU the same for a run with no client (start-up "+
 		"and shutdown alone); µs/conn is CPU / connections; wall is the client's run, "+
 		"start to exit.")
-	for _, n := range append(res.Notes, notes...) {
+	res.writeNotes(w)
+}
+
+// writeNotes writes the run's notes, then one for each row that was
+// skipped or had runs that failed, a line each.
+func (res *results) writeNotes(w io.Writer) {
+	notes := slices.Clone(res.Notes)
+	for _, s := range res.Summary {
+		if why := res.Skipped[s.Name]; why != "" {
+			notes = append(notes, fmt.Sprintf("%s skipped: %s", s.Name, why))
+		} else if s.OK < s.Tried {
+			notes = append(notes, fmt.Sprintf("%s: %d of %d runs failed: %s",
+				s.Name, s.Tried-s.OK, s.Tried, res.firstError(s.Name)))
+		}
+	}
+	for _, n := range notes {
 		fmt.Fprintf(w, "\n- %s", n)
 	}
-	if len(res.Notes)+len(notes) > 0 {
+	if len(notes) > 0 {
 		fmt.Fprintln(w)
 	}
 }

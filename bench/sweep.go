@@ -199,21 +199,7 @@ func (res *results) sweepMarkdown(w io.Writer) {
 			"cores busy during the median client run (%.2f–%.2f over all runs).\n",
 			med, m.Cores, slices.Min(others), slices.Max(others))
 	}
-	var notes []string
-	for _, s := range res.Summary {
-		if why := res.Skipped[s.Name]; why != "" {
-			notes = append(notes, fmt.Sprintf("%s skipped: %s", s.Name, why))
-		} else if s.OK < s.Tried {
-			notes = append(notes, fmt.Sprintf("%s: %d of %d runs failed: %s",
-				s.Name, s.Tried-s.OK, s.Tried, res.firstError(s.Name)))
-		}
-	}
-	for _, n := range append(res.Notes, notes...) {
-		fmt.Fprintf(w, "\n- %s", n)
-	}
-	if len(res.Notes)+len(notes) > 0 {
-		fmt.Fprintln(w)
-	}
+	res.writeNotes(w)
 }
 
 func (res *results) sweepAxis() string {

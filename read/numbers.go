@@ -97,17 +97,20 @@ type keptFigure struct {
 	Machine *lab.Machine `json:"machine"`
 	Rounds  int          `json:"rounds_run"`
 	HTTP    bool         `json:"http"`
-	Summary []struct {
-		Name    string  `json:"name"`
-		Client  string  `json:"client"`
-		Group   string  `json:"group"`
-		Desc    string  `json:"desc"`
-		OK      int     `json:"ok_runs"`
-		PerConn float64 `json:"cpu_us_per_connection"`
-		Net     float64 `json:"Net"`
-		Rate    float64 `json:"connections_per_s"`
-		Idle    float64 `json:"idle_cpu_s"`
-	} `json:"summary"`
+	Summary []keptRow    `json:"summary"`
+}
+
+// keptRow is a summary row of a kept run, as much of it as a page shows.
+type keptRow struct {
+	Name    string  `json:"name"`
+	Client  string  `json:"client"`
+	Group   string  `json:"group"`
+	Desc    string  `json:"desc"`
+	OK      int     `json:"ok_runs"`
+	PerConn float64 `json:"cpu_us_per_connection"`
+	Net     float64 `json:"Net"`
+	Rate    float64 `json:"connections_per_s"`
+	Idle    float64 `json:"idle_cpu_s"`
 }
 
 // figureRun is the kept run of Figure 30.1 the bench renders its table
@@ -119,27 +122,17 @@ const figureRun = "bench/results/figure-30-1.json"
 // it, the runtime and floor rows), with a line that says when, where and
 // at which commit it ran.
 func tableRows(root string, d *design) template.HTML {
-	data, err := os.ReadFile(filepath.Join(root, figureRun))
-	var run keptFigure
-	if err != nil || json.Unmarshal(data, &run) != nil {
-		return ""
-	}
-	var b strings.Builder
-	for _, s := range run.Summary {
-		ld, ok := lab.Lookup(s.Group)
-		if !ok || ld.Dir != d.Dir || s.OK == 0 {
-			continue
-		}
-		fmt.Fprintf(&b, "| %s | %s | %.0f | %.0f | %.0f | %.3f |\n", s.Name, s.Desc, s.PerConn,
+	run, rows := keptRows(root, figureRun, d, func(b *strings.Builder, s keptRow) {
+		fmt.Fprintf(b, "| %s | %s | %.0f | %.0f | %.0f | %.3f |\n", s.Name, s.Desc, s.PerConn,
 			s.Net, s.Rate, s.Idle)
-	}
-	if b.Len() == 0 {
+	})
+	if rows == "" {
 		return ""
 	}
 	md := fmt.Sprintf("Figure 30.1 at commit %s, %s, on %s; medians of %d rounds (`%s`):\n\n",
 		run.Commit, run.Date, run.Machine, run.Rounds, run.Command) +
 		"| server | design | CPU µs/conn | net of start-up | conn/s | idle CPU s |\n" +
-		"|---|---|---:|---:|---:|---:|\n" + b.String() +
+		"|---|---|---:|---:|---:|---:|\n" + rows +
 		"\nFrom the run the bench kept in `" + figureRun + "`; `bench/README.md` says how to rerun it.\n"
 	return renderMarkdown(md)
 }
@@ -151,25 +144,32 @@ const httpRun = "bench/results/http.json"
 // those of the servers people run that descend from it (nginx, Apache
 // httpd, net/http), under each client.
 func httpRows(root string, d *design) template.HTML {
-	data, err := os.ReadFile(filepath.Join(root, httpRun))
-	var run keptFigure
-	if err != nil || json.Unmarshal(data, &run) != nil || !run.HTTP {
-		return ""
-	}
-	var b strings.Builder
-	for _, s := range run.Summary {
-		ld, ok := lab.Lookup(s.Group)
-		if !ok || ld.Dir != d.Dir || s.OK == 0 {
-			continue
-		}
-		fmt.Fprintf(&b, "| %s | %s | %.0f | %.0f |\n", s.Name, s.Desc, s.PerConn, s.Rate)
-	}
-	if b.Len() == 0 {
+	run, rows := keptRows(root, httpRun, d, func(b *strings.Builder, s keptRow) {
+		fmt.Fprintf(b, "| %s | %s | %.0f | %.0f |\n", s.Name, s.Desc, s.PerConn, s.Rate)
+	})
+	if rows == "" || !run.HTTP {
 		return ""
 	}
 	md := fmt.Sprintf("Over HTTP, beside the servers that descend from it, at commit %s, %s; "+
 		"medians of %d rounds:\n\n", run.Commit, run.Date, run.Rounds) +
 		"| server · client | what it is | CPU µs/conn | conn/s |\n|---|---|---:|---:|\n" +
-		b.String() + "\nFrom the run the bench kept in `" + httpRun + "`.\n"
+		rows + "\nFrom the run the bench kept in `" + httpRun + "`.\n"
 	return renderMarkdown(md)
+}
+
+// keptRows reads a kept run and writes, with row, each summary row that
+// ran and is grouped with a design of d's directory; "" if none.
+func keptRows(root, file string, d *design, row func(*strings.Builder, keptRow)) (keptFigure, string) {
+	data, err := os.ReadFile(filepath.Join(root, file))
+	var run keptFigure
+	if err != nil || json.Unmarshal(data, &run) != nil {
+		return run, ""
+	}
+	var b strings.Builder
+	for _, s := range run.Summary {
+		if ld, ok := lab.Lookup(s.Group); ok && ld.Dir == d.Dir && s.OK > 0 {
+			row(&b, s)
+		}
+	}
+	return run, b.String()
 }
