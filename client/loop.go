@@ -205,17 +205,9 @@ func (l *evloop) reply(f *flight) (bool, error) {
 	}
 	n := l.w.c.nbytes
 	for {
-		k, err := unix.Read(f.fd, l.buf[:n-f.got])
-		switch {
-		case err == unix.EAGAIN:
-			return false, nil
-		case err == unix.EINTR:
-			continue
-		case err != nil:
-			return false, fmt.Errorf("reading reply after %d of %d bytes: %w", f.got, n, err)
-		case k == 0:
-			return false, fmt.Errorf("reading reply after %d of %d bytes: %w", f.got, n,
-				io.ErrUnexpectedEOF)
+		k, err := l.readReply(f, n-f.got, n)
+		if k == 0 {
+			return false, err // nothing more yet, or the reply failed
 		}
 		if f.got += k; f.got == n {
 			f.busy, f.deadline = false, 0
@@ -235,17 +227,9 @@ func (l *evloop) replyHTTP(f *flight) (bool, error) {
 		if f.total > 0 {
 			want = f.total - f.got
 		}
-		k, err := unix.Read(f.fd, l.buf[:want])
-		switch {
-		case err == unix.EAGAIN:
-			return false, nil
-		case err == unix.EINTR:
-			continue
-		case err != nil:
-			return false, fmt.Errorf("reading reply after %d of %d bytes: %w", f.got, max(f.total, f.got), err)
-		case k == 0:
-			return false, fmt.Errorf("reading reply after %d of %d bytes: %w", f.got, max(f.total, f.got),
-				io.ErrUnexpectedEOF)
+		k, err := l.readReply(f, want, max(f.total, f.got))
+		if k == 0 {
+			return false, err // nothing more yet, or the reply failed
 		}
 		f.got += k
 		if f.total == 0 {
@@ -271,6 +255,27 @@ func (l *evloop) replyHTTP(f *flight) (bool, error) {
 			f.busy, f.deadline = false, 0
 			return true, nil
 		}
+	}
+}
+
+// readReply reads up to want bytes of f's reply into the loop's buffer and
+// returns how many came: 0 with no error when none is there yet (EAGAIN),
+// 0 with an error naming how much of total had come when the read failed
+// or the server closed first.
+func (l *evloop) readReply(f *flight, want, total int) (int, error) {
+	for {
+		k, err := unix.Read(f.fd, l.buf[:want])
+		switch {
+		case err == unix.EAGAIN:
+			return 0, nil
+		case err == unix.EINTR:
+			continue
+		case err == nil && k == 0:
+			err = io.ErrUnexpectedEOF
+		case err == nil:
+			return k, nil
+		}
+		return 0, fmt.Errorf("reading reply after %d of %d bytes: %w", f.got, total, err)
 	}
 }
 
